@@ -1,0 +1,289 @@
+// Which methods can be steps or pipelines. The analyzer reports every problem (SOP101–SOP103);
+// the generator uses the same judgement to stay silent on methods it cannot serve.
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace StepOperator.Roslyn;
+
+/// <summary>One reason a method cannot be a step.</summary>
+internal readonly record struct ShapeProblem(string RuleId, string Message, Location? Location);
+
+internal static class StepShape
+{
+    public const string UnsupportedShape = "SOP101";
+    public const string UnsupportedPassing = "SOP102";
+    public const string NotAnArtifact = "SOP103";
+
+    /// <summary>Every reason <paramref name="method"/> cannot be a step (or pipeline); empty when it can.</summary>
+    public static List<ShapeProblem> Check(IMethodSymbol method, string role)
+    {
+        var problems = new List<ShapeProblem>();
+        var where = IdentifierLocation(method);
+        var name = method.Name;
+
+        if (method.MethodKind == MethodKind.LocalFunction)
+        {
+            problems.Add(new(UnsupportedShape, $"{role} '{name}' is a local function, which generated code cannot call. Move it to a method of a class.", where));
+            return problems;
+        }
+
+        if (method.MethodKind != MethodKind.Ordinary)
+        {
+            problems.Add(new(UnsupportedShape, $"{role} '{name}' must be an ordinary method, not a {Describe(method.MethodKind)}.", where));
+            return problems;
+        }
+
+        if (method.IsGenericMethod)
+        {
+            problems.Add(new(UnsupportedShape, $"{role} '{name}' is generic; the type arguments of a step must be known when the program is built. Remove the type parameters or call a generic helper from a non-generic step.", where));
+        }
+
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.TypeParameters.Length > 0)
+            {
+                problems.Add(new(UnsupportedShape, $"{role} '{name}' is declared in the generic type '{type.Name}'. Move it to a non-generic type.", where));
+                break;
+            }
+        }
+
+        if (!IsAccessibleToGeneratedCode(method, out var hidden))
+        {
+            problems.Add(new(UnsupportedShape, $"{role} '{name}' is not accessible to generated code ({hidden}). Make it and its containing types public or internal.", where));
+        }
+
+        if (!method.IsStatic && !HasUsableReceiver(method.ContainingType))
+        {
+            problems.Add(new(UnsupportedShape, $"{role} '{name}' is an instance method of '{method.ContainingType?.Name}', which generated code cannot create. Make the method static, or give a non-abstract class a public parameterless constructor.", where));
+        }
+
+        if (method.IsAsync && method.ReturnsVoid)
+        {
+            problems.Add(new(UnsupportedShape, $"{role} '{name}' is 'async void', which cannot be awaited. Return Task (or Task<T>) instead.", where));
+        }
+
+        if (method.ReturnsByRef || method.ReturnsByRefReadonly)
+        {
+            problems.Add(new(UnsupportedPassing, $"{role} '{name}' returns by reference; a step's result is stored as an artifact. Return the value itself.", ReturnTypeLocation(method) ?? where));
+        }
+
+        foreach (var parameter in method.Parameters)
+        {
+            var at = parameter.Locations.FirstOrDefault() ?? where;
+            if (parameter.RefKind != RefKind.None)
+            {
+                problems.Add(new(UnsupportedPassing, $"Parameter '{parameter.Name}' of {role.ToLowerInvariant()} '{name}' is passed by reference ({RefKindText(parameter.RefKind)}); a step's inputs are artifacts passed by value. Remove the modifier and return what the step produces.", at));
+            }
+            else if (parameter.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer || parameter.Type.IsRefLikeType)
+            {
+                problems.Add(new(UnsupportedPassing, $"Parameter '{parameter.Name}' of {role.ToLowerInvariant()} '{name}' has type '{Display(parameter.Type)}', which cannot leave the process. Use an array or a Stream instead.", at));
+            }
+            else if (!IsCancellationToken(parameter.Type) && NonArtifactReason(parameter.Type) is { } reason)
+            {
+                problems.Add(new(NotAnArtifact, $"Parameter '{parameter.Name}' of {role.ToLowerInvariant()} '{name}' has type '{Display(parameter.Type)}', which cannot be an artifact ({reason}). Pass data: a serializable type, byte[] or Stream.", at));
+            }
+        }
+
+        if (!method.ReturnsByRef && !method.ReturnsByRefReadonly)
+        {
+            var result = UnwrapAwaitable(method.ReturnType);
+            if (result is not null && NonArtifactReason(result, isReturn: true) is { } reason)
+            {
+                problems.Add(new(NotAnArtifact, $"{role} '{name}' returns '{Display(result)}', which cannot be an artifact ({reason}). Return data: a serializable type, byte[] or Stream.", ReturnTypeLocation(method) ?? where));
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>The value a caller gets after awaiting: T of Task&lt;T&gt;/ValueTask&lt;T&gt;, null for void/Task/ValueTask.</summary>
+    public static ITypeSymbol? UnwrapAwaitable(ITypeSymbol type)
+    {
+        if (type.SpecialType == SpecialType.System_Void)
+        {
+            return null;
+        }
+
+        if (type is INamedTypeSymbol named && IsInThreadingTasks(named) && named.Name is "Task" or "ValueTask")
+        {
+            return named.TypeArguments.Length == 1 ? named.TypeArguments[0] : null;
+        }
+
+        return type;
+    }
+
+    public static bool IsCancellationToken(ITypeSymbol type) =>
+        type.Name == "CancellationToken" && type.ContainingNamespace?.ToDisplayString() == "System.Threading";
+
+    private static string? NonArtifactReason(ITypeSymbol type, bool isReturn = false)
+    {
+        switch (type)
+        {
+            case IPointerTypeSymbol or IFunctionPointerTypeSymbol:
+                return "a pointer";
+            case IDynamicTypeSymbol:
+                return "'dynamic' has no type to store";
+            case IArrayTypeSymbol array:
+                return NonArtifactReason(array.ElementType);
+            case ITypeParameterSymbol:
+                return null;
+        }
+
+        if (type.IsRefLikeType)
+        {
+            return isReturn ? "a ref struct lives only on the stack" : null;
+        }
+
+        if (type.TypeKind == TypeKind.Delegate || type.SpecialType is SpecialType.System_Delegate or SpecialType.System_MulticastDelegate)
+        {
+            return "a delegate is code, not data";
+        }
+
+        if (type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr)
+        {
+            return "a native handle means nothing in another process";
+        }
+
+        var ns = type.ContainingNamespace?.ToDisplayString();
+        if (type.Name == "Type" && ns == "System")
+        {
+            return "a runtime type handle, not data";
+        }
+
+        if (type is INamedTypeSymbol named)
+        {
+            if (IsInThreadingTasks(named) && named.Name is "Task" or "ValueTask")
+            {
+                return "a task is a running operation, not data";
+            }
+
+            if (IsCancellationToken(named))
+            {
+                return "a cancellation token belongs to one process";
+            }
+
+            foreach (var argument in named.TypeArguments)
+            {
+                if (NonArtifactReason(argument) is { } inner)
+                {
+                    return inner;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsInThreadingTasks(INamedTypeSymbol type) =>
+        type.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
+
+    private static bool IsAccessibleToGeneratedCode(IMethodSymbol method, out string hidden)
+    {
+        if (!IsVisible(method.DeclaredAccessibility))
+        {
+            hidden = $"it is {Accessibility(method.DeclaredAccessibility)}";
+            return false;
+        }
+
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.IsFileLocal)
+            {
+                hidden = $"'{type.Name}' is file-local";
+                return false;
+            }
+
+            if (!IsVisible(type.DeclaredAccessibility))
+            {
+                hidden = $"'{type.Name}' is {Accessibility(type.DeclaredAccessibility)}";
+                return false;
+            }
+        }
+
+        hidden = string.Empty;
+        return true;
+    }
+
+    private static bool IsVisible(Accessibility accessibility) =>
+        accessibility is Microsoft.CodeAnalysis.Accessibility.Public
+            or Microsoft.CodeAnalysis.Accessibility.Internal
+            or Microsoft.CodeAnalysis.Accessibility.ProtectedOrInternal;
+
+    private static bool HasUsableReceiver(INamedTypeSymbol? type)
+    {
+        if (type is null || type.IsStatic || type.IsAbstract || type.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+        {
+            return false;
+        }
+
+        if (type.TypeKind == TypeKind.Struct)
+        {
+            return true;
+        }
+
+        return type.InstanceConstructors.Any(c => c.Parameters.Length == 0 && IsVisible(c.DeclaredAccessibility));
+    }
+
+    private static Location? IdentifierLocation(IMethodSymbol method)
+    {
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            switch (reference.GetSyntax())
+            {
+                case MethodDeclarationSyntax declaration:
+                    return declaration.Identifier.GetLocation();
+                case LocalFunctionStatementSyntax local:
+                    return local.Identifier.GetLocation();
+            }
+        }
+
+        return method.Locations.FirstOrDefault();
+    }
+
+    private static Location? ReturnTypeLocation(IMethodSymbol method)
+    {
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            switch (reference.GetSyntax())
+            {
+                case MethodDeclarationSyntax declaration:
+                    return declaration.ReturnType.GetLocation();
+                case LocalFunctionStatementSyntax local:
+                    return local.ReturnType.GetLocation();
+            }
+        }
+
+        return null;
+    }
+
+    private static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+
+    private static string Accessibility(Accessibility accessibility) => accessibility switch
+    {
+        Microsoft.CodeAnalysis.Accessibility.Private => "private",
+        Microsoft.CodeAnalysis.Accessibility.Protected => "protected",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal => "private protected",
+        _ => accessibility.ToString().ToLowerInvariant(),
+    };
+
+    private static string RefKindText(RefKind kind) => kind switch
+    {
+        RefKind.Ref => "ref",
+        RefKind.Out => "out",
+        RefKind.In => "in",
+        _ => "ref readonly",
+    };
+
+    private static string Describe(MethodKind kind) => kind switch
+    {
+        MethodKind.UserDefinedOperator => "operator",
+        MethodKind.Conversion => "conversion operator",
+        MethodKind.ExplicitInterfaceImplementation => "explicit interface implementation",
+        MethodKind.Constructor or MethodKind.StaticConstructor => "constructor",
+        MethodKind.Destructor => "finalizer",
+        MethodKind.PropertyGet or MethodKind.PropertySet => "property accessor",
+        _ => kind.ToString(),
+    };
+}

@@ -1,0 +1,132 @@
+// One source of truth for Modal's GPU catalog. Compiled into the analyzer (netstandard2.0)
+// and the runtime (net10.0), so compile time and run time can never disagree.
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace StepOperator.Rules;
+
+/// <summary>A GPU type Modal can attach to a container, with the most it attaches at once.</summary>
+internal sealed record GpuType(string Name, int MaxCount);
+
+/// <summary>Modal's GPU catalog (Modal docs: "GPU acceleration").</summary>
+internal static class GpuCatalog
+{
+    public static IReadOnlyList<GpuType> All { get; } = new[]
+    {
+        new GpuType("T4", 8),
+        new GpuType("L4", 8),
+        new GpuType("A10", 4),
+        new GpuType("A10G", 4),
+        new GpuType("L40S", 8),
+        new GpuType("A100", 8),
+        new GpuType("A100-40GB", 8),
+        new GpuType("A100-80GB", 8),
+        new GpuType("RTX-PRO-6000", 8),
+        new GpuType("H100", 8),
+        new GpuType("H100!", 8),
+        new GpuType("H200", 8),
+        new GpuType("B200", 8),
+        new GpuType("B200+", 8),
+    };
+
+    /// <summary>Finds a catalog entry by its exact name (Modal's spelling, case-sensitive).</summary>
+    public static GpuType? Find(string name)
+    {
+        foreach (var gpu in All)
+        {
+            if (string.Equals(gpu.Name, name, StringComparison.Ordinal))
+            {
+                return gpu;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The catalog name the user most likely meant, or null when nothing is close.
+    /// Case and separator typos map exactly ("a100", "A100_80GB", "h-100"); otherwise the
+    /// nearest name by edit distance, when the distance is small for the name's length.
+    /// </summary>
+    public static string? SuggestNearest(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return null;
+        }
+
+        var wanted = Normalize(name);
+        foreach (var gpu in All)
+        {
+            if (Normalize(gpu.Name) == wanted)
+            {
+                return gpu.Name;
+            }
+        }
+
+        // Nearest by edit distance; on a tie, the name sharing the longer prefix ("H10" → "H100", not "A10").
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        var bestPrefix = -1;
+        foreach (var gpu in All)
+        {
+            var candidate = Normalize(gpu.Name);
+            var distance = EditDistance(wanted, candidate);
+            var prefix = CommonPrefixLength(wanted, candidate);
+            if (distance < bestDistance || (distance == bestDistance && prefix > bestPrefix))
+            {
+                bestDistance = distance;
+                bestPrefix = prefix;
+                best = gpu.Name;
+            }
+        }
+
+        var allowed = Math.Max(1, wanted.Length / 3);
+        return bestDistance <= allowed ? best : null;
+    }
+
+    /// <summary>The catalog names, for messages ("T4, L4, A10, ...").</summary>
+    public static string NamesForMessage() => string.Join(", ", All.Select(g => g.Name));
+
+    private static string Normalize(string name)
+    {
+        var chars = name.Trim().ToUpperInvariant().Where(c => c != '-' && c != '_' && c != ' ' && c != '.');
+        return new string(chars.ToArray());
+    }
+
+    private static int CommonPrefixLength(string a, string b)
+    {
+        var length = 0;
+        while (length < a.Length && length < b.Length && a[length] == b[length])
+        {
+            length++;
+        }
+
+        return length;
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+                current[j] = Math.Min(substitution, Math.Min(previous[j] + 1, current[j - 1] + 1));
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+}

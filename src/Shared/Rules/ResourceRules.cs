@@ -1,0 +1,169 @@
+// One source of truth for Modal's resource rules: the analyzer reports these violations as
+// diagnostics (same IDs, same messages) and the runtime applies them to run-time overrides.
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace StepOperator.Rules;
+
+/// <summary>One broken rule: the diagnostic ID, the setting it concerns and what to do.</summary>
+internal sealed record ResourceViolation(string RuleId, string Property, string Message, string? Suggestion = null);
+
+/// <summary>Modal's resource rules, as ZenML's Modal step operator applies them.</summary>
+internal static class ResourceRules
+{
+    public const int MinTimeoutSeconds = 1;
+    public const int MaxTimeoutSeconds = 86_400;
+    public const int DefaultTimeoutSeconds = MaxTimeoutSeconds;
+
+    /// <summary>Cloud providers Modal schedules on (lower case, as Modal spells them).</summary>
+    public static IReadOnlyList<string> Clouds { get; } = new[] { "aws", "gcp", "oci", "auto" };
+
+    public static class Ids
+    {
+        public const string GpuCountWithoutType = "SOP001";
+        public const string GpuTypeIgnored = "SOP002";
+        public const string MalformedMemory = "SOP003";
+        public const string UnknownGpu = "SOP004";
+        public const string GpuCountOutOfRange = "SOP005";
+        public const string CpuCountNotPositive = "SOP006";
+        public const string TimeoutOutOfRange = "SOP007";
+        public const string UnknownCloud = "SOP008";
+        public const string PlanRestricted = "SOP009";
+    }
+
+    /// <summary>Every rule the settings break, in property order; empty when they are valid.</summary>
+    public static IReadOnlyList<ResourceViolation> Validate(StepResources resources)
+    {
+        var violations = new List<ResourceViolation>();
+        var gpu = resources.Gpu;
+        var hasGpuType = !string.IsNullOrEmpty(gpu);
+
+        if (hasGpuType)
+        {
+            var entry = GpuCatalog.Find(gpu!);
+            if (entry is null)
+            {
+                var suggestion = GpuCatalog.SuggestNearest(gpu!);
+                var countHint = gpu!.Contains(":") ? " Write the count in GpuCount, not in the type." : string.Empty;
+                var hint = suggestion is not null
+                    ? $" Did you mean \"{suggestion}\"?"
+                    : $" Use one of: {GpuCatalog.NamesForMessage()}.";
+                violations.Add(new ResourceViolation(Ids.UnknownGpu, nameof(StepResources.Gpu),
+                    $"GPU type \"{gpu}\" is not in Modal's catalog.{hint}{countHint}", suggestion));
+            }
+            else if (resources.GpuCount is { } count && count > entry.MaxCount)
+            {
+                violations.Add(new ResourceViolation(Ids.GpuCountOutOfRange, nameof(StepResources.GpuCount),
+                    $"GpuCount = {count} is more than Modal attaches of {entry.Name} (at most {entry.MaxCount} per container). Use {entry.MaxCount} or fewer, or split the work across steps."));
+            }
+        }
+
+        if (resources.GpuCount is { } gpuCount)
+        {
+            if (gpuCount < 0)
+            {
+                violations.Add(new ResourceViolation(Ids.GpuCountOutOfRange, nameof(StepResources.GpuCount),
+                    $"GpuCount = {gpuCount} is negative. Use 0 for a CPU-only step, or 1 or more with a Gpu type."));
+            }
+            else if (gpuCount > 0 && !hasGpuType)
+            {
+                violations.Add(new ResourceViolation(Ids.GpuCountWithoutType, nameof(StepResources.GpuCount),
+                    $"GpuCount = {gpuCount} asks for GPUs but no Gpu type is set. Add Gpu = \"A100\" (or another catalog type), or set GpuCount = 0."));
+            }
+            else if (gpuCount == 0 && hasGpuType)
+            {
+                violations.Add(new ResourceViolation(Ids.GpuTypeIgnored, nameof(StepResources.GpuCount),
+                    $"GpuCount = 0 with Gpu = \"{gpu}\": the GPU type is ignored and the step runs on CPU only. Set GpuCount = 1 (or more), or remove Gpu."));
+            }
+        }
+
+        if (resources.CpuCount is { } cpu && !(cpu > 0))
+        {
+            violations.Add(new ResourceViolation(Ids.CpuCountNotPositive, nameof(StepResources.CpuCount),
+                $"CpuCount = {cpu.ToString(CultureInfo.InvariantCulture)} must be greater than 0 (for example 0.5, 1 or 2)."));
+        }
+
+        if (resources.Memory is not null && !MemorySize.TryToMegabytes(resources.Memory, out _, out var memoryError))
+        {
+            var corrections = MemorySize.SuggestCorrections(resources.Memory);
+            violations.Add(new ResourceViolation(Ids.MalformedMemory, nameof(StepResources.Memory), memoryError!,
+                corrections.Count > 0 ? corrections[0] : null));
+        }
+
+        if (resources.Timeout is { } timeout && (timeout < MinTimeoutSeconds || timeout > MaxTimeoutSeconds))
+        {
+            violations.Add(new ResourceViolation(Ids.TimeoutOutOfRange, nameof(StepResources.Timeout),
+                $"Timeout = {timeout} seconds is outside Modal's range {MinTimeoutSeconds}..{MaxTimeoutSeconds} (24 hours). Use a value in that range, or omit it for the default of {DefaultTimeoutSeconds}."));
+        }
+
+        if (resources.Cloud is { } cloud && !IsKnownCloud(cloud))
+        {
+            var lower = cloud.Trim().ToLowerInvariant();
+            var suggestion = IsKnownCloud(lower) ? lower : null;
+            var hint = suggestion is not null ? $" Did you mean \"{suggestion}\"?" : string.Empty;
+            violations.Add(new ResourceViolation(Ids.UnknownCloud, nameof(StepResources.Cloud),
+                $"Cloud \"{cloud}\" is not one Modal schedules on; use one of {string.Join(", ", Clouds)}.{hint}", suggestion));
+        }
+
+        if (!string.IsNullOrEmpty(resources.Region))
+        {
+            violations.Add(PlanRestricted(nameof(StepResources.Region)));
+        }
+
+        if (!string.IsNullOrEmpty(resources.Cloud))
+        {
+            violations.Add(PlanRestricted(nameof(StepResources.Cloud)));
+        }
+
+        return violations;
+    }
+
+    /// <summary>True for the informational rule (SOP009), which never stops a run.</summary>
+    public static bool IsAdvisory(ResourceViolation violation) =>
+        violation.RuleId is Ids.PlanRestricted or Ids.GpuTypeIgnored;
+
+    /// <summary>True when the cloud is one Modal knows (case-sensitive).</summary>
+    public static bool IsKnownCloud(string cloud)
+    {
+        foreach (var known in Clouds)
+        {
+            if (string.Equals(known, cloud, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The GPU string Modal's client sends: <c>TYPE</c> when the count was omitted, <c>TYPE:N</c>
+    /// for N ≥ 1, and none (null) without a type or with a count of 0.
+    /// </summary>
+    public static string? ModalGpuString(string? gpu, int? gpuCount)
+    {
+        if (string.IsNullOrEmpty(gpu))
+        {
+            return null;
+        }
+
+        return gpuCount switch
+        {
+            null => gpu,
+            0 => null,
+            var count => $"{gpu}:{count.Value.ToString(CultureInfo.InvariantCulture)}",
+        };
+    }
+
+    /// <summary>The GPU count a step gets: omitted with a type means one.</summary>
+    public static int EffectiveGpuCount(string? gpu, int? gpuCount) =>
+        string.IsNullOrEmpty(gpu) ? 0 : gpuCount ?? 1;
+
+    /// <summary>Modal's CPU request in thousandths of a core (truncated).</summary>
+    public static uint MilliCpu(double cores) => (uint)Math.Truncate(cores * 1000);
+
+    private static ResourceViolation PlanRestricted(string property) =>
+        new(Ids.PlanRestricted, property,
+            $"{property} is honoured only on Modal's Team and Enterprise plans; on other plans Modal rejects the sandbox. Prefer looser settings (omit {property}) unless your workspace has such a plan.");
+}

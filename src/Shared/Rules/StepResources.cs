@@ -1,0 +1,15 @@
+// The resource settings of one step, exactly as written (null = not written).
+namespace StepOperator.Rules;
+
+/// <summary>
+/// A step's resource settings as the user wrote them. Every member is null when it was not
+/// written, so "GpuCount omitted" and "GpuCount = 1" stay distinguishable.
+/// </summary>
+internal sealed record StepResources(
+    string? Gpu = null,
+    int? GpuCount = null,
+    double? CpuCount = null,
+    string? Memory = null,
+    int? Timeout = null,
+    string? Region = null,
+    string? Cloud = null);

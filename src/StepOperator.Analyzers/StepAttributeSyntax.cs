@@ -1,0 +1,20 @@
+using System;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace StepOperator.Analyzers;
+
+/// <summary>Finds where in an attribute the user wrote a given property.</summary>
+internal static class StepAttributeSyntax
+{
+    /// <summary>The named argument that sets <paramref name="property"/>, if written.</summary>
+    public static AttributeArgumentSyntax? FindArgument(AttributeSyntax? attribute, string property) =>
+        attribute?.ArgumentList?.Arguments.FirstOrDefault(a =>
+            a.NameEquals is { } nameEquals &&
+            string.Equals(nameEquals.Name.Identifier.ValueText, property, StringComparison.Ordinal));
+
+    /// <summary>The value's location for <paramref name="property"/>, else the attribute's name.</summary>
+    public static Location ValueLocation(AttributeSyntax attribute, string property) =>
+        FindArgument(attribute, property)?.Expression.GetLocation() ?? attribute.Name.GetLocation();
+}

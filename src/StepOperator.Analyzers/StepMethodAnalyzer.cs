@@ -1,0 +1,147 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using StepOperator.Roslyn;
+
+namespace StepOperator.Analyzers;
+
+/// <summary>
+/// Reports step and pipeline methods that generated code cannot serve (SOP101–SOP103) and
+/// step names used twice (SOP104).
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class StepMethodAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.UnsupportedMethodShape,
+        DiagnosticDescriptors.UnsupportedParameterPassing,
+        DiagnosticDescriptors.NotAnArtifactType,
+        DiagnosticDescriptors.DuplicateStepName);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var known = new KnownTypes(
+                start.Compilation.GetTypeByMetadataName(KnownAttributes.ModalStep),
+                start.Compilation.GetTypeByMetadataName(KnownAttributes.Step),
+                start.Compilation.GetTypeByMetadataName(KnownAttributes.Pipeline));
+            if (known.IsEmpty)
+            {
+                return;
+            }
+
+            var stepNames = new ConcurrentBag<(string Name, Location Location)>();
+            start.RegisterSymbolAction(c => AnalyzeMethod(c, known, stepNames), SymbolKind.Method);
+            start.RegisterSyntaxNodeAction(c => AnalyzeLocalFunction(c, known), SyntaxKind.LocalFunctionStatement);
+            start.RegisterCompilationEndAction(c => ReportDuplicates(c, stepNames));
+        });
+    }
+
+    private static void AnalyzeMethod(SymbolAnalysisContext context, KnownTypes known, ConcurrentBag<(string, Location)> stepNames)
+    {
+        var method = (IMethodSymbol)context.Symbol;
+        foreach (var attribute in method.GetAttributes())
+        {
+            var role = known.RoleOf(attribute.AttributeClass);
+            if (role is null)
+            {
+                continue;
+            }
+
+            foreach (var problem in StepShape.Check(method, role))
+            {
+                Report(context.ReportDiagnostic, problem, method);
+            }
+
+            if (role != KnownTypes.PipelineRole)
+            {
+                var explicitName = AttributeValues.String(AttributeValues.Named(attribute), KnownAttributes.Properties.Name);
+                var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) as AttributeSyntax;
+                var location = explicitName is not null && syntax is not null
+                    ? StepAttributeSyntax.ValueLocation(syntax, KnownAttributes.Properties.Name)
+                    : method.Locations.FirstOrDefault() ?? Location.None;
+                stepNames.Add((explicitName ?? method.Name, location));
+            }
+        }
+    }
+
+    private static void AnalyzeLocalFunction(SyntaxNodeAnalysisContext context, KnownTypes known)
+    {
+        var local = (LocalFunctionStatementSyntax)context.Node;
+        if (local.AttributeLists.Count == 0 ||
+            context.SemanticModel.GetDeclaredSymbol(local, context.CancellationToken) is not IMethodSymbol method)
+        {
+            return;
+        }
+
+        foreach (var attribute in method.GetAttributes())
+        {
+            if (known.RoleOf(attribute.AttributeClass) is { } role)
+            {
+                foreach (var problem in StepShape.Check(method, role))
+                {
+                    Report(context.ReportDiagnostic, problem, method);
+                }
+            }
+        }
+    }
+
+    private static void ReportDuplicates(CompilationAnalysisContext context, ConcurrentBag<(string Name, Location Location)> stepNames)
+    {
+        foreach (var group in stepNames.GroupBy(s => s.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            var all = group.OrderBy(s => s.Location.SourceTree?.FilePath, StringComparer.Ordinal)
+                .ThenBy(s => s.Location.SourceSpan.Start).ToList();
+            foreach (var (name, location) in all)
+            {
+                var others = all.Where(o => o.Location != location).Select(o => o.Location);
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.DuplicateStepName,
+                    location,
+                    others,
+                    $"Step name '{name}' is used by {all.Count} steps; step names select entrypoints and artifacts, so each must be unique. Rename the method or set Name = \"...\" on one of them."));
+            }
+        }
+    }
+
+    private static void Report(Action<Diagnostic> report, ShapeProblem problem, IMethodSymbol method)
+    {
+        var descriptor = problem.RuleId switch
+        {
+            StepShape.UnsupportedPassing => DiagnosticDescriptors.UnsupportedParameterPassing,
+            StepShape.NotAnArtifact => DiagnosticDescriptors.NotAnArtifactType,
+            _ => DiagnosticDescriptors.UnsupportedMethodShape,
+        };
+        report(Diagnostic.Create(descriptor, problem.Location ?? method.Locations.FirstOrDefault(), problem.Message));
+    }
+
+    private sealed class KnownTypes(INamedTypeSymbol? modalStep, INamedTypeSymbol? step, INamedTypeSymbol? pipeline)
+    {
+        public const string PipelineRole = "Pipeline";
+
+        public bool IsEmpty => modalStep is null && step is null && pipeline is null;
+
+        public string? RoleOf(INamedTypeSymbol? attributeClass)
+        {
+            if (attributeClass is null)
+            {
+                return null;
+            }
+
+            if (SymbolEqualityComparer.Default.Equals(attributeClass, modalStep) || SymbolEqualityComparer.Default.Equals(attributeClass, step))
+            {
+                return "Step";
+            }
+
+            return SymbolEqualityComparer.Default.Equals(attributeClass, pipeline) ? PipelineRole : null;
+        }
+    }
+}

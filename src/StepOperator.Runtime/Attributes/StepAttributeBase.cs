@@ -1,0 +1,49 @@
+using System;
+
+namespace StepOperator;
+
+/// <summary>
+/// What <see cref="StepAttribute"/> and <see cref="ModalStepAttribute"/> share: the step's name and
+/// the resources a backend can honour. A property that was not written stays "unset", which is
+/// different from its default value (see <see cref="GpuCountSpecified"/>).
+/// </summary>
+public abstract class StepAttributeBase : Attribute
+{
+    private int? _gpuCount;
+    private double? _cpuCount;
+
+    /// <summary>The step's name; defaults to the method's name. Unique within the program.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>GPU type from Modal's catalog, such as "T4", "A100" or "H100".</summary>
+    public string? Gpu { get; set; }
+
+    /// <summary>
+    /// Number of GPUs. When omitted and <see cref="Gpu"/> is set, the step gets one GPU;
+    /// 0 makes the step CPU-only (the type is then ignored).
+    /// </summary>
+    public int GpuCount
+    {
+        get => _gpuCount ?? 0;
+        set => _gpuCount = value;
+    }
+
+    /// <summary>True when <see cref="GpuCount"/> was written.</summary>
+    public bool GpuCountSpecified => _gpuCount.HasValue;
+
+    /// <summary>CPU cores (a soft minimum on Modal), such as 0.5 or 2.</summary>
+    public double CpuCount
+    {
+        get => _cpuCount ?? 0;
+        set => _cpuCount = value;
+    }
+
+    /// <summary>True when <see cref="CpuCount"/> was written.</summary>
+    public bool CpuCountSpecified => _cpuCount.HasValue;
+
+    /// <summary>Memory, an integer and a unit: "32GB", "32768MB", "32GiB".</summary>
+    public string? Memory { get; set; }
+
+    /// <summary>Time limit in seconds, 1..86400 (24 hours, the default).</summary>
+    public int Timeout { get; set; } = 86_400;
+}

@@ -1,0 +1,241 @@
+using Microsoft.CodeAnalysis.Testing;
+using Verify = StepOperator.Analyzers.Tests.Verifier<StepOperator.Analyzers.StepMethodAnalyzer, StepOperator.CodeFixes.MemoryCodeFixProvider>;
+
+namespace StepOperator.Analyzers.Tests;
+
+public class StepMethodAnalyzerTests
+{
+    [Fact]
+    public Task Supported_shapes_report_nothing() =>
+        Verify.AnalyzerAsync("""
+            public sealed record Dataset(double[] X, int[] Y);
+            public sealed record Model(double[] Weights);
+
+            public static class Steps
+            {
+                [ModalStep(Gpu = "A100")]
+                public static async Task<Model> Train(Dataset data, CancellationToken ct) { await Task.Yield(); return new Model(data.X); }
+
+                [Step]
+                public static Dataset Load() => new(new double[0], new int[0]);
+
+                [Step]
+                internal static ValueTask Report(Model model, Stream log, byte[] raw, params int[] extra) => default;
+
+                [Step]
+                public static void Log(string message) { }
+
+                [Step]
+                public static Task Wait(System.Collections.Generic.List<Model> models) => Task.CompletedTask;
+
+                [Pipeline]
+                public static async Task Run() { await Task.Yield(); }
+            }
+
+            public class InstanceSteps
+            {
+                [Step]
+                public int Double(int x) => 2 * x;
+            }
+
+            public struct ValueSteps
+            {
+                [Step]
+                public int Triple(int x) => 3 * x;
+            }
+
+            public static class Outer
+            {
+                internal static class Inner
+                {
+                    [Step]
+                    public static int Nested(int x) => x;
+                }
+            }
+            """);
+
+    [Theory]
+    [InlineData("public static T {|SOP101:Generic|}<T>(T x) => x;")]
+    [InlineData("private static int {|SOP101:Hidden|}(int x) => x;")]
+    [InlineData("protected static int {|SOP101:Guarded|}(int x) => x;")]
+    [InlineData("public static async void {|SOP101:Fire|}() { await Task.Yield(); }")]
+    public Task SOP101_unsupported_method_shapes(string method) =>
+        Verify.AnalyzerAsync($$"""
+            public class Steps
+            {
+                [Step]
+                {{method}}
+            }
+            """);
+
+    [Fact]
+    public Task SOP101_step_in_a_generic_type() =>
+        Verify.AnalyzerAsync("""
+            public static class Steps<T>
+            {
+                [ModalStep]
+                public static int {|SOP101:Train|}(int x) => x;
+            }
+            """);
+
+    [Fact]
+    public Task SOP101_step_in_a_private_nested_type() =>
+        Verify.AnalyzerAsync("""
+            public static class Outer
+            {
+                private static class Inner
+                {
+                    [ModalStep]
+                    public static int {|SOP101:Train|}(int x) => x;
+                }
+            }
+            """);
+
+    [Fact]
+    public Task SOP101_step_in_a_file_local_type() =>
+        Verify.AnalyzerAsync("""
+            file static class Steps
+            {
+                [ModalStep]
+                public static int {|SOP101:Train|}(int x) => x;
+            }
+            """);
+
+    [Theory]
+    [InlineData("public abstract class Steps { [Step] public int {|SOP101:Train|}(int x) => x; }")]
+    [InlineData("public class Steps { private Steps() { } [Step] public int {|SOP101:Train|}(int x) => x; }")]
+    [InlineData("public class Steps { public Steps(int seed) { } [Step] public int {|SOP101:Train|}(int x) => x; }")]
+    [InlineData("public interface ISteps { [Step] int {|SOP101:Train|}(int x); }")]
+    public Task SOP101_instance_method_without_a_usable_receiver(string source) =>
+        Verify.AnalyzerAsync(source);
+
+    [Fact]
+    public Task SOP101_local_function() =>
+        Verify.AnalyzerAsync("""
+            public static class Steps
+            {
+                public static void Host()
+                {
+                    [ModalStep]
+                    static int {|SOP101:Local|}(int x) => x;
+                    Local(1);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task SOP101_pipeline_shapes_are_checked_too() =>
+        Verify.AnalyzerAsync("""
+            public static class Pipelines
+            {
+                [Pipeline]
+                private static void {|SOP101:Run|}() { }
+            }
+            """);
+
+    [Theory]
+    [InlineData("ref int {|SOP102:x|}")]
+    [InlineData("out int {|SOP102:x|}")]
+    [InlineData("in int {|SOP102:x|}")]
+    [InlineData("Span<int> {|SOP102:x|}")]
+    [InlineData("ReadOnlySpan<byte> {|SOP102:x|}")]
+    public Task SOP102_unsupported_parameter_passing(string parameter) =>
+        Verify.AnalyzerAsync($$"""
+            public static class Steps
+            {
+                [Step]
+                public static void Train({{parameter}}) { {{(parameter.StartsWith("out") ? "x = 0;" : "")}} }
+            }
+            """);
+
+    [Fact]
+    public Task SOP102_ref_return() =>
+        Verify.AnalyzerAsync("""
+            public static class Steps
+            {
+                private static int _value;
+
+                [Step]
+                public static {|SOP102:ref int|} Train() => ref _value;
+            }
+            """);
+
+    [Theory]
+    [InlineData("Func<int> {|SOP103:f|}")]
+    [InlineData("Action {|SOP103:f|}")]
+    [InlineData("Type {|SOP103:f|}")]
+    [InlineData("IntPtr {|SOP103:f|}")]
+    [InlineData("Task<int> {|SOP103:f|}")]
+    [InlineData("dynamic {|SOP103:f|}")]
+    [InlineData("System.Collections.Generic.List<Action> {|SOP103:f|}")]
+    [InlineData("Func<int>[] {|SOP103:f|}")]
+    public Task SOP103_parameter_type_cannot_be_an_artifact(string parameter) =>
+        Verify.AnalyzerAsync($$"""
+            public static class Steps
+            {
+                [ModalStep]
+                public static void Train({{parameter}}) { }
+            }
+            """);
+
+    [Theory]
+    [InlineData("{|SOP103:Func<int>|} Make() => () => 1;")]
+    [InlineData("{|SOP103:Task<Task<int>>|} Make() => Task.FromResult(Task.FromResult(1));")]
+    [InlineData("{|SOP103:Span<int>|} Make() => default;")]
+    [InlineData("{|SOP103:CancellationToken|} Make() => default;")]
+    [InlineData("async {|SOP103:Task<Action>|} Make() { await Task.Yield(); return () => { }; }")]
+    public Task SOP103_return_type_cannot_be_an_artifact(string method) =>
+        Verify.AnalyzerAsync($$"""
+            public static class Steps
+            {
+                [ModalStep]
+                public static {{method}}
+            }
+            """);
+
+    [Fact]
+    public Task SOP104_two_steps_with_the_same_method_name() =>
+        Verify.AnalyzerAsync("""
+            public static class A
+            {
+                [ModalStep]
+                public static int {|#0:Train|}(int x) => x;
+            }
+
+            public static class B
+            {
+                [Step]
+                public static int {|#1:Train|}(int x) => x;
+            }
+            """,
+            Verify.Diagnostic("SOP104").WithLocation(0).WithLocation(1),
+            Verify.Diagnostic("SOP104").WithLocation(1).WithLocation(0));
+
+    [Fact]
+    public Task SOP104_explicit_name_collides_with_a_method_name() =>
+        Verify.AnalyzerAsync("""
+            public static class Steps
+            {
+                [ModalStep(Name = {|#0:"evaluate"|})]
+                public static int Train(int x) => x;
+
+                [Step]
+                public static int {|#1:evaluate|}(int x) => x;
+            }
+            """,
+            Verify.Diagnostic("SOP104").WithLocation(0).WithLocation(1),
+            Verify.Diagnostic("SOP104").WithLocation(1).WithLocation(0));
+
+    [Fact]
+    public Task SOP104_distinct_names_for_overloads_are_fine() =>
+        Verify.AnalyzerAsync("""
+            public static class Steps
+            {
+                [ModalStep(Name = "train-small")]
+                public static int Train(int x) => x;
+
+                [ModalStep(Name = "train-large")]
+                public static int Train(long x) => (int)x;
+            }
+            """);
+}
