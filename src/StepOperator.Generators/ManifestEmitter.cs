@@ -58,12 +58,12 @@ internal static class ManifestEmitter
 
     private static string Settings(SettingsModel settings)
     {
-        var parts = new StringBuilder("new global::StepOperator.StepSettings { ");
+        var parts = new System.Collections.Generic.List<string>();
         void Add(string name, string? value)
         {
             if (value is not null)
             {
-                parts.Append(name).Append(" = ").Append(value).Append(", ");
+                parts.Add(name + " = " + value);
             }
         }
 
@@ -76,7 +76,9 @@ internal static class ManifestEmitter
         Add("Cloud", settings.Cloud is null ? null : Literal(settings.Cloud));
         Add("ModalEnvironment", settings.ModalEnvironment is null ? null : Literal(settings.ModalEnvironment));
         Add("StepOperator", settings.StepOperator is null ? null : Literal(settings.StepOperator));
-        return parts.Append('}').ToString();
+        return parts.Count == 0
+            ? "new global::StepOperator.StepSettings()"
+            : "new global::StepOperator.StepSettings { " + string.Join(", ", parts) + " }";
     }
 
     private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
