@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using DiffPlex.DiffBuilder;
 using DiffPlex.DiffBuilder.Model;
@@ -14,16 +13,19 @@ internal static class Snapshot
 {
     public const string AcceptVariable = "STEPOPERATOR_ACCEPT_SNAPSHOTS";
 
-    public static void Match(string actual, string name, [CallerFilePath] string callerPath = "")
+    /// <summary>The Snapshots folder in the source tree (found from the test binaries, since CI builds map source paths).</summary>
+    public static string Directory { get; } = FindSnapshotDirectory();
+
+    public static void Match(string actual, string name)
     {
-        var directory = Path.Combine(Path.GetDirectoryName(callerPath)!, "Snapshots");
+        var directory = Directory;
         var verified = Path.Combine(directory, name + ".verified.cs");
         var received = Path.Combine(directory, name + ".received.cs");
         actual = actual.ReplaceLineEndings("\n");
 
         if (Environment.GetEnvironmentVariable(AcceptVariable) == "1")
         {
-            Directory.CreateDirectory(directory);
+            System.IO.Directory.CreateDirectory(directory);
             File.WriteAllText(verified, actual);
             File.Delete(received);
             return;
@@ -54,5 +56,18 @@ internal static class Snapshot
         }
 
         Assert.Fail(message.ToString());
+    }
+
+    private static string FindSnapshotDirectory()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "StepOperator.sln")))
+            {
+                return Path.Combine(directory.FullName, "tests", "StepOperator.Generators.Tests", "Snapshots");
+            }
+        }
+
+        throw new InvalidOperationException($"No StepOperator.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -1,0 +1,94 @@
+using System.IO.Compression;
+using System.Text.RegularExpressions;
+
+namespace StepOperator.Package.Tests;
+
+[Collection(PackageCollection.Name)]
+public class PackageConsumptionTests(PackedPackage package)
+{
+    [Fact]
+    public void One_package_holds_the_runtime_and_every_compiler_extension()
+    {
+        using var zip = ZipFile.OpenRead(package.PackagePath);
+        var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
+        Assert.Contains("lib/net10.0/StepOperator.Runtime.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/StepOperator.Generators.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/StepOperator.Analyzers.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/StepOperator.CodeFixes.dll", entries);
+        Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Analyzers", StringComparison.Ordinal));
+        Assert.Contains("README.md", entries);
+    }
+
+    [Fact]
+    public async Task Gpu_count_without_type_fails_the_build_with_SOP001_at_the_argument()
+    {
+        var directory = package.CreateProject("Sop001", """
+            using StepOperator;
+
+            public static class Steps
+            {
+                [ModalStep(GpuCount = 2)]
+                public static int Train(int data) => data;
+
+                public static void Main() { }
+            }
+            """);
+
+        var build = await DotNetCli.RunAsync(directory, "build");
+
+        Assert.NotEqual(0, build.ExitCode);
+        // Line 5, column 27: the "2" of GpuCount = 2.
+        Assert.Matches(new Regex(@"Program\.cs\(5,27\): error SOP001: GpuCount = 2 asks for GPUs but no Gpu type is set"), build.Output);
+    }
+
+    [Fact]
+    public async Task A_valid_step_builds_clean_and_its_manifest_runs()
+    {
+        var directory = package.CreateProject("Valid", """
+            using StepOperator;
+
+            public static class Steps
+            {
+                [ModalStep(Gpu = "A100", Memory = "32GB")]
+                public static int Train(int data) => data;
+
+                public static void Main()
+                {
+                    foreach (var step in StepOperator.Generated.StepManifest.Steps)
+                    {
+                        System.Console.WriteLine($"{step.Name} {step.Placement} {step.Settings.ModalGpu} {step.Settings.Memory}");
+                    }
+                }
+            }
+            """);
+
+        var build = await DotNetCli.RunAsync(directory, "build", "-warnaserror");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.DoesNotContain(" warning ", build.Output);
+
+        var run = await DotNetCli.RunAsync(directory, "run", "--no-build");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("Train Modal A100 32GB", run.Output);
+    }
+
+    [Fact]
+    public async Task Gpu_type_with_zero_count_is_a_warning_not_an_error()
+    {
+        var directory = package.CreateProject("Sop002", """
+            using StepOperator;
+
+            public static class Steps
+            {
+                [ModalStep(Gpu = "A100", GpuCount = 0)]
+                public static int Train(int data) => data;
+
+                public static void Main() { }
+            }
+            """);
+
+        var build = await DotNetCli.RunAsync(directory, "build");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Matches(new Regex(@"Program\.cs\(5,41\): warning SOP002"), build.Output);
+    }
+}

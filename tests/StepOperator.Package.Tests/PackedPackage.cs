@@ -1,0 +1,90 @@
+namespace StepOperator.Package.Tests;
+
+/// <summary>
+/// Packs StepOperator once (Release, a version of its own) into a temporary local feed that the
+/// tests' fresh projects restore from.
+/// </summary>
+public sealed class PackedPackage : IAsyncLifetime
+{
+    public string Root { get; } = Directory.CreateTempSubdirectory("stepoperator-package-").FullName;
+
+    public string Feed => Path.Combine(Root, "feed");
+
+    public string Version { get; } = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}";
+
+    public string PackagePath => Path.Combine(Feed, $"StepOperator.{Version}.nupkg");
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public async Task InitializeAsync()
+    {
+        var project = Path.Combine(RepositoryRoot, "src", "StepOperator.Runtime", "StepOperator.Runtime.csproj");
+        var pack = await DotNetCli.RunAsync(RepositoryRoot, "pack", project, "-c", "Release", "-o", Feed, $"-p:Version={Version}");
+        Assert.True(pack.ExitCode == 0, $"dotnet pack failed: {pack}");
+        Assert.True(File.Exists(PackagePath), $"dotnet pack made no {PackagePath}: {pack}");
+    }
+
+    /// <summary>A fresh console project that restores StepOperator from the local feed only.</summary>
+    public string CreateProject(string name, string programSource)
+    {
+        var directory = Path.Combine(Root, name);
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, name + ".csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <RestorePackagesPath>{Path.Combine(Root, "packages")}</RestorePackagesPath>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="StepOperator" Version="{Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(directory, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(directory, "Program.cs"), programSource);
+        return directory;
+    }
+
+    public Task DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "StepOperator.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No StepOperator.sln above {AppContext.BaseDirectory}.");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PackageCollection : ICollectionFixture<PackedPackage>
+{
+    public const string Name = "Packed StepOperator";
+}
