@@ -125,7 +125,7 @@ public sealed class StepMethodAnalyzer : DiagnosticAnalyzer
 
     private sealed class KnownTypes(INamedTypeSymbol? modalStep, INamedTypeSymbol? step, INamedTypeSymbol? pipeline)
     {
-        public const string PipelineRole = "Pipeline";
+        public const string PipelineRole = StepShape.PipelineRole;
 
         public bool IsEmpty => modalStep is null && step is null && pipeline is null;
 
@@ -138,7 +138,7 @@ public sealed class StepMethodAnalyzer : DiagnosticAnalyzer
 
             if (SymbolEqualityComparer.Default.Equals(attributeClass, modalStep) || SymbolEqualityComparer.Default.Equals(attributeClass, step))
             {
-                return "Step";
+                return StepShape.StepRole;
             }
 
             return SymbolEqualityComparer.Default.Equals(attributeClass, pipeline) ? PipelineRole : null;

@@ -10,6 +10,17 @@ internal enum StepKind
     Pipeline,
 }
 
+/// <summary>How a method hands back its result.</summary>
+internal enum ReturnKind
+{
+    Void,
+    Task,
+    ValueTask,
+    TaskOfT,
+    ValueTaskOfT,
+    Value,
+}
+
 /// <summary>
 /// A step's settings exactly as written (null = not written). Plain values only, so the model
 /// compares by value and never holds a symbol or a syntax node.
@@ -25,13 +36,31 @@ internal sealed record SettingsModel(
     string? ModalEnvironment,
     string? StepOperator);
 
+/// <summary>A parameter: its name, its type as code (nullable annotations kept) and as a typeof operand.</summary>
+internal sealed record ParameterModel(string Name, string Type, string TypeOfType, bool IsCancellationToken);
+
+/// <summary>One declaration around a step, outermost first ("static partial class Outer" → keyword "class").</summary>
+internal sealed record TypeDeclarationModel(string Keyword, string Name);
+
 /// <summary>One step or pipeline method, as the generator needs it.</summary>
 internal sealed record StepModel(
     StepKind Kind,
     string Name,
-    string ContainingType,
     string MethodName,
+    bool IsStatic,
+    string ContainingType,
+    string? Namespace,
+    EquatableArray<TypeDeclarationModel> Declarations,
+    EquatableArray<ParameterModel> Parameters,
+    ReturnKind Return,
+    string? ResultType,
+    string? ResultTypeOfType,
     SettingsModel Settings) : IComparable<StepModel>
 {
+    public string Method => ContainingType + "." + MethodName;
+
     public int CompareTo(StepModel? other) => string.CompareOrdinal(Name, other?.Name);
 }
+
+/// <summary>Whether and how to emit Main.</summary>
+internal sealed record MainModel(bool IsExecutable, bool HasUserEntryPoint, bool Disabled);

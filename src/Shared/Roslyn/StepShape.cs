@@ -1,6 +1,7 @@
 // Which methods can be steps or pipelines. The analyzer reports every problem (SOP101–SOP103);
 // the generator uses the same judgement to stay silent on methods it cannot serve.
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -15,6 +16,9 @@ internal static class StepShape
     public const string UnsupportedShape = "SOP101";
     public const string UnsupportedPassing = "SOP102";
     public const string NotAnArtifact = "SOP103";
+
+    public const string StepRole = "Step";
+    public const string PipelineRole = "Pipeline";
 
     /// <summary>Every reason <paramref name="method"/> cannot be a step (or pipeline); empty when it can.</summary>
     public static List<ShapeProblem> Check(IMethodSymbol method, string role)
@@ -59,6 +63,19 @@ internal static class StepShape
             problems.Add(new(UnsupportedShape, $"{role} '{name}' is an instance method of '{method.ContainingType?.Name}', which generated code cannot create. Make the method static, or give a non-abstract class a public parameterless constructor.", where));
         }
 
+        if (role == StepRole && FirstNonPartialType(method.ContainingType) is { } notPartial)
+        {
+            problems.Add(new(UnsupportedShape, $"{role} '{name}' is declared in '{notPartial.Name}', which is not partial; the generator adds the step's Submit stub to it. Add the 'partial' modifier to '{notPartial.Name}'.", where));
+        }
+
+        if (role == PipelineRole)
+        {
+            foreach (var parameter in method.Parameters.Where(p => !IsCancellationToken(p.Type)))
+            {
+                problems.Add(new(UnsupportedShape, $"Pipeline '{name}' takes parameter '{parameter.Name}'; a pipeline may take only a CancellationToken. Pass data to steps from inside the pipeline instead.", parameter.Locations.FirstOrDefault() ?? where));
+            }
+        }
+
         if (method.IsAsync && method.ReturnsVoid)
         {
             problems.Add(new(UnsupportedShape, $"{role} '{name}' is 'async void', which cannot be awaited. Return Task (or Task<T>) instead.", where));
@@ -69,7 +86,7 @@ internal static class StepShape
             problems.Add(new(UnsupportedPassing, $"{role} '{name}' returns by reference; a step's result is stored as an artifact. Return the value itself.", ReturnTypeLocation(method) ?? where));
         }
 
-        foreach (var parameter in method.Parameters)
+        foreach (var parameter in role == StepRole ? method.Parameters : ImmutableArray<IParameterSymbol>.Empty)
         {
             var at = parameter.Locations.FirstOrDefault() ?? where;
             if (parameter.RefKind != RefKind.None)
@@ -86,7 +103,7 @@ internal static class StepShape
             }
         }
 
-        if (!method.ReturnsByRef && !method.ReturnsByRefReadonly)
+        if (role == StepRole && !method.ReturnsByRef && !method.ReturnsByRefReadonly)
         {
             var result = UnwrapAwaitable(method.ReturnType);
             if (result is not null && NonArtifactReason(result, isReturn: true) is { } reason)
@@ -170,6 +187,22 @@ internal static class StepShape
                 {
                     return inner;
                 }
+            }
+        }
+
+        return null;
+    }
+
+    private static INamedTypeSymbol? FirstNonPartialType(INamedTypeSymbol? type)
+    {
+        for (var current = type; current is not null; current = current.ContainingType)
+        {
+            var partial = current.DeclaringSyntaxReferences.Length > 0 && current.DeclaringSyntaxReferences.All(r =>
+                r.GetSyntax() is TypeDeclarationSyntax declaration &&
+                declaration.Modifiers.Any(m => m.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PartialKeyword)));
+            if (!partial)
+            {
+                return current;
             }
         }
 

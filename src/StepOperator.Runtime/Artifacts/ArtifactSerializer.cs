@@ -1,0 +1,98 @@
+using System;
+using System.IO;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace StepOperator.Artifacts;
+
+/// <summary>How an artifact's bytes are laid out.</summary>
+public enum ArtifactFormat
+{
+    /// <summary>System.Text.Json, for ordinary types.</summary>
+    Json,
+
+    /// <summary>Raw bytes, for <c>byte[]</c> and <see cref="Stream"/>: streamed, never buffered by the store.</summary>
+    Binary,
+}
+
+/// <summary>Turns step values into artifacts and back.</summary>
+public static class ArtifactSerializer
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.General)
+    {
+        IncludeFields = true,
+        WriteIndented = false,
+    };
+
+    public static ArtifactFormat FormatOf(Type type) =>
+        type == typeof(byte[]) || typeof(Stream).IsAssignableFrom(type) ? ArtifactFormat.Binary : ArtifactFormat.Json;
+
+    public static string FileNameFor(string name, Type type) =>
+        name + (FormatOf(type) == ArtifactFormat.Binary ? ".bin" : ".json");
+
+    /// <summary>Stores a value; a value that cannot be serialized fails with its type and the reason.</summary>
+    public static async Task WriteAsync<T>(IArtifactStore store, ArtifactKey key, T value, string owner, CancellationToken cancellationToken)
+    {
+        try
+        {
+            switch (value)
+            {
+                case Stream source:
+                    await using (source.ConfigureAwait(false))
+                    {
+                        await store.WriteAsync(key, (target, ct) => source.CopyToAsync(target, ct), cancellationToken).ConfigureAwait(false);
+                    }
+
+                    break;
+                case byte[] bytes when typeof(T) == typeof(byte[]):
+                    await store.WriteAsync(key, (target, ct) => target.WriteAsync(bytes, ct).AsTask(), cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    await store.WriteAsync(key, (target, ct) => JsonSerializer.SerializeAsync(target, value, Options, ct), cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException && e is not ObjectDisposedException)
+        {
+            throw new ArtifactSerializationException(
+                $"{owner}: a value of type '{TypeName(value?.GetType() ?? typeof(T))}' cannot be stored as an artifact: {e.Message} " +
+                "Use a type System.Text.Json can serialize (public properties or fields, a usable constructor), byte[] or Stream.", e);
+        }
+    }
+
+    /// <summary>Loads a value. A Stream is returned open; the caller disposes it.</summary>
+    public static async Task<T> ReadAsync<T>(IArtifactStore store, ArtifactKey key, string owner, CancellationToken cancellationToken)
+    {
+        var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        if (typeof(Stream).IsAssignableFrom(typeof(T)))
+        {
+            return (T)(object)stream;
+        }
+
+        await using (stream.ConfigureAwait(false))
+        {
+            if (typeof(T) == typeof(byte[]))
+            {
+                using var buffer = new MemoryStream();
+                await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                return (T)(object)buffer.ToArray();
+            }
+
+            try
+            {
+                return (await JsonSerializer.DeserializeAsync<T>(stream, Options, cancellationToken).ConfigureAwait(false))!;
+            }
+            catch (Exception e) when (e is NotSupportedException or JsonException)
+            {
+                throw new ArtifactSerializationException(
+                    $"{owner}: artifact '{key}' cannot be read as '{TypeName(typeof(T))}': {e.Message}", e);
+            }
+        }
+    }
+
+    public static string TypeName(Type type) => type.FullName ?? type.Name;
+}
+
+/// <summary>A value that cannot become an artifact, or an artifact that cannot become a value.</summary>
+public sealed class ArtifactSerializationException(string message, Exception inner) : Exception(message, inner);

@@ -1,0 +1,69 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace StepOperator.Artifacts;
+
+/// <summary>Artifacts as files under a root directory; writes go to a temp file, then move into place.</summary>
+public sealed class LocalArtifactStore : IArtifactStore
+{
+    private const int BufferSize = 81_920;
+
+    public LocalArtifactStore(string root)
+    {
+        Root = Path.GetFullPath(root);
+        Directory.CreateDirectory(Root);
+    }
+
+    public string Root { get; }
+
+    public string Location => new Uri(Root.EndsWith(Path.DirectorySeparatorChar) ? Root : Root + Path.DirectorySeparatorChar).AbsoluteUri;
+
+    public Task<Stream> OpenReadAsync(ArtifactKey key, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path))
+        {
+            throw new ArtifactNotFoundException(key, Root);
+        }
+
+        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, useAsync: true);
+        return Task.FromResult(stream);
+    }
+
+    public async Task WriteAsync(ArtifactKey key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + "." + Guid.NewGuid().ToString("N") + ".partial";
+        try
+        {
+            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
+            {
+                await write(stream, cancellationToken).ConfigureAwait(false);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    public Task<bool> ExistsAsync(ArtifactKey key, CancellationToken cancellationToken) => Task.FromResult(File.Exists(PathOf(key)));
+
+    /// <summary>The file of a key; keys are validated, and the result is checked to stay under the root.</summary>
+    public string PathOf(ArtifactKey key)
+    {
+        var path = Path.GetFullPath(Path.Combine(Root, key.Value));
+        var rootWithSeparator = Root.EndsWith(Path.DirectorySeparatorChar) ? Root : Root + Path.DirectorySeparatorChar;
+        if (!path.StartsWith(rootWithSeparator, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Artifact key '{key}' resolves outside the store root {Root}.", nameof(key));
+        }
+
+        return path;
+    }
+}

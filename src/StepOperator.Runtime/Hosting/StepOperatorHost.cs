@@ -1,0 +1,134 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using StepOperator.Runs;
+using StepOperator.Stacks;
+
+namespace StepOperator;
+
+/// <summary>
+/// The program's command line. The generated Main calls it; a hand-written Main can too:
+/// <c>return await StepOperatorHost.RunAsync(args);</c>
+/// </summary>
+public static class StepOperatorHost
+{
+    public const string StackVariable = "STEPOPERATOR_STACK";
+    public const string HomeVariable = "STEPOPERATOR_HOME";
+
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var console = new RunConsole(output, error);
+        var root = BuildCommandLine(console, error);
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    private static RootCommand BuildCommandLine(RunConsole console, TextWriter error)
+    {
+        var pipelineArgument = new Argument<string?>("pipeline")
+        {
+            Description = "The pipeline to run (optional when the program has one).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var stackOption = new Option<string>("--stack")
+        {
+            Description = $"The stack to run on (or ${StackVariable}). Stacks: {string.Join(", ", StackCatalog.Names)}.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(StackVariable) is { Length: > 0 } stack ? stack : StackCatalog.LocalStackName,
+        };
+        var homeOption = new Option<string>("--home")
+        {
+            Description = $"Where runs and local artifacts are kept (or ${HomeVariable}).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } home ? home : ".stepoperator",
+        };
+
+        var root = new RootCommand(Describe()) { pipelineArgument, stackOption, homeOption };
+        root.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                var pipeline = SelectPipeline(parse.GetValue(pipelineArgument));
+                var home = Path.GetFullPath(parse.GetValue(homeOption)!);
+                var stack = StackCatalog.Create(parse.GetValue(stackOption)!, home);
+                var record = await new PipelineRunner(console).RunAsync(pipeline, stack, Path.Combine(home, "runs"), cancellationToken).ConfigureAwait(false);
+                return record.Status switch
+                {
+                    RunStatus.Succeeded => 0,
+                    RunStatus.Cancelled => 130,
+                    _ => 1,
+                };
+            }
+            catch (UnknownNameException e)
+            {
+                await error.WriteLineAsync(e.Message).ConfigureAwait(false);
+                return 2;
+            }
+        });
+
+        var stepArgument = new Argument<string>("name") { Description = "The step to run." };
+        var runIdOption = new Option<string>("--run-id") { Description = "The run the call belongs to.", Required = true };
+        var invocationOption = new Option<string>("--invocation") { Description = "The call's id within the run.", Required = true };
+        var storeOption = new Option<string>("--store") { Description = "The artifact store's location.", Required = true };
+        var step = new Command(StepEntrypointArguments.Command, "Step-entrypoint mode: runs one step call (what child processes and containers start with).")
+        {
+            stepArgument, runIdOption, invocationOption, storeOption,
+        };
+        step.SetAction((parse, cancellationToken) => StepProcess.RunAsync(
+            parse.GetValue(stepArgument)!, parse.GetValue(runIdOption)!, parse.GetValue(invocationOption)!,
+            parse.GetValue(storeOption)!, error, cancellationToken));
+        root.Subcommands.Add(step);
+        return root;
+    }
+
+    private static PipelineDefinition SelectPipeline(string? name)
+    {
+        var pipelines = StepCatalog.Pipelines;
+        if (name is not null)
+        {
+            return StepCatalog.FindPipeline(name) ?? throw new UnknownNameException(
+                $"Unknown pipeline '{name}'. Pipelines of this program: {ListOrNone(pipelines.Select(p => p.Name))}.");
+        }
+
+        return pipelines.Count switch
+        {
+            1 => pipelines[0],
+            0 => throw new UnknownNameException("This program has no [Pipeline] method to run."),
+            _ => throw new UnknownNameException($"This program has several pipelines; name one: {ListOrNone(pipelines.Select(p => p.Name))}."),
+        };
+    }
+
+    private static string Describe()
+    {
+        var text = new StringBuilder("Runs this program's pipeline with StepOperator.");
+        text.AppendLine().AppendLine().AppendLine("Pipelines:");
+        foreach (var pipeline in StepCatalog.Pipelines)
+        {
+            text.AppendLine($"  {pipeline.Name}");
+        }
+
+        text.AppendLine().AppendLine("Steps:");
+        foreach (var step in StepCatalog.Steps)
+        {
+            var settings = step.Settings;
+            var resources = string.Join(", ", new[]
+            {
+                settings.ModalGpu is { } gpu ? $"gpu {gpu}" : null,
+                settings.CpuCount is { } cpu ? $"cpu {cpu}" : null,
+                settings.Memory is { } memory ? $"memory {memory}" : null,
+            }.Where(s => s is not null));
+            text.AppendLine($"  {step.Name} ({(step.Placement == StepPlacement.Modal ? "modal step" : "step")}{(resources.Length > 0 ? ": " + resources : string.Empty)})");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private static string ListOrNone(System.Collections.Generic.IEnumerable<string> names)
+    {
+        var list = string.Join(", ", names);
+        return list.Length == 0 ? "(none)" : list;
+    }
+}

@@ -1,0 +1,92 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using StepOperator.Stacks;
+
+namespace StepOperator.Runs;
+
+/// <summary>Runs a pipeline method on a stack and records the run.</summary>
+public sealed class PipelineRunner(RunConsole console)
+{
+    /// <summary>Runs <paramref name="pipeline"/>; returns the run record (also in run.json).</summary>
+    public async Task<RunRecord> RunAsync(PipelineDefinition pipeline, Stack stack, string runsDirectory, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var runId = RunId.New(now);
+        var runDirectory = Path.Combine(runsDirectory, runId);
+        var record = new RunRecord
+        {
+            RunId = runId,
+            Pipeline = pipeline.Name,
+            Stack = stack.Name,
+            ArtifactStore = stack.ArtifactStore.Location,
+            StartedAt = now,
+        };
+        var recorder = new RunRecorder(runDirectory, record);
+        await recorder.SaveAsync().ConfigureAwait(false);
+        console.Info($"Run {runId}: pipeline '{pipeline.Name}' on stack '{stack.Name}'");
+        console.Info($"  run directory: {runDirectory}");
+
+        var run = new PipelineRun(stack, recorder, console, cancellationToken);
+        Exception? failure = null;
+        var previous = PipelineRun.Current;
+        PipelineRun.Current = run;
+        try
+        {
+            await pipeline.Run(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        finally
+        {
+            PipelineRun.Current = previous;
+        }
+
+        // Steps the pipeline started but did not await still belong to the run.
+        try
+        {
+            await Task.WhenAll(run.Submitted).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure ??= e;
+        }
+
+        record.FinishedAt = DateTimeOffset.UtcNow;
+        record.Status = failure switch
+        {
+            null => RunStatus.Succeeded,
+            OperationCanceledException when cancellationToken.IsCancellationRequested => RunStatus.Cancelled,
+            _ when cancellationToken.IsCancellationRequested => RunStatus.Cancelled,
+            _ => RunStatus.Failed,
+        };
+        record.Error = failure is null ? null : Describe(failure);
+        await recorder.SaveAsync().ConfigureAwait(false);
+
+        var succeeded = record.Steps.Count(s => s.Status == StepStatus.Succeeded);
+        var summary = $"Run {runId} {record.Status.ToString().ToLowerInvariant()} in {(record.FinishedAt.Value - record.StartedAt).TotalSeconds:0.0}s: {succeeded}/{record.Steps.Count} steps succeeded";
+        if (record.Status == RunStatus.Succeeded)
+        {
+            console.Info(summary);
+        }
+        else
+        {
+            console.Problem(summary);
+            console.Problem($"  {record.Error}");
+        }
+
+        console.Info($"  record: {recorder.Path}");
+        return record;
+    }
+
+    private static string Describe(Exception failure) => failure switch
+    {
+        StepFailedException step => step.Message,
+        OperationCanceledException => "Cancelled.",
+        _ => $"The pipeline method threw {failure.GetType().FullName}: {failure.Message}",
+    };
+}

@@ -1,0 +1,59 @@
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace StepOperator.Stacks;
+
+/// <summary>
+/// Runs one step call somewhere (a child process, a container, a Modal sandbox) by starting the
+/// program's generated step entrypoint there, and reports how it ended.
+/// </summary>
+public interface IStepOperator
+{
+    /// <summary>The registered name ("local", "docker", "modal", ...).</summary>
+    string Name { get; }
+
+    /// <summary>Settings this operator cannot honour, written as the user wrote them ("Gpu = \"A100\"").</summary>
+    IReadOnlyList<string> UnenforcedSettings(StepSettings settings);
+
+    Task<StepExit> RunAsync(StepLaunch launch, CancellationToken cancellationToken);
+}
+
+/// <summary>Everything an operator needs to start one step call.</summary>
+/// <param name="Step">The step.</param>
+/// <param name="RunId">The run.</param>
+/// <param name="InvocationId">This call's id within the run.</param>
+/// <param name="EntrypointArguments">The program arguments that select the step entrypoint.</param>
+/// <param name="Environment">Variables the step process gets at start.</param>
+/// <param name="Output">Receives each line the step prints (stdout and stderr).</param>
+public sealed record StepLaunch(
+    StepDefinition Step,
+    string RunId,
+    string InvocationId,
+    IReadOnlyList<string> EntrypointArguments,
+    IReadOnlyDictionary<string, string> Environment,
+    IStepOutputSink Output);
+
+/// <summary>Receives a step's output lines as they are printed.</summary>
+public interface IStepOutputSink
+{
+    void Line(string text, bool isError);
+}
+
+public enum StepExitReason
+{
+    /// <summary>The step process ended by itself; see the exit code.</summary>
+    Exited,
+
+    /// <summary>The step ran past its Timeout and was stopped.</summary>
+    TimedOut,
+
+    /// <summary>The run was cancelled (Ctrl-C) and the step was stopped.</summary>
+    Cancelled,
+
+    /// <summary>The step was killed for using more memory than its limit.</summary>
+    OutOfMemory,
+}
+
+/// <summary>How a step call ended.</summary>
+public sealed record StepExit(int ExitCode, StepExitReason Reason, int? ProcessId = null);

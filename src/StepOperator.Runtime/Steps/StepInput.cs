@@ -1,0 +1,41 @@
+using System;
+
+namespace StepOperator;
+
+/// <summary>
+/// A step argument in a pipeline: either a value (stored as an input artifact when the step
+/// starts) or the output of an earlier step (passed by reference). Converts implicitly from both.
+/// </summary>
+public readonly struct StepInput<T>
+{
+    private readonly T? _value;
+    private readonly StepOutput<T>? _output;
+
+    private StepInput(T value)
+    {
+        _value = value;
+        _output = null;
+    }
+
+    private StepInput(StepOutput<T> output)
+    {
+        _value = default;
+        _output = output ?? throw new ArgumentNullException(nameof(output));
+    }
+
+    /// <summary>An input from a value, for types with no implicit conversion (interfaces).</summary>
+    public static StepInput<T> Of(T value) => new(value);
+
+    public static implicit operator StepInput<T>(T value) => new(value);
+
+    public static implicit operator StepInput<T>(StepOutput<T> output) => new(output);
+
+    /// <summary>Binds this input to a parameter of the step being submitted.</summary>
+    public StepArgument Bind(string parameter) =>
+        _output is not null
+            ? StepArgument.FromOutput(parameter, typeof(T), _output)
+            : StepArgument.FromValue(parameter, typeof(T), WriteValue);
+
+    private System.Threading.Tasks.Task WriteValue(Artifacts.IArtifactStore store, Artifacts.ArtifactKey key, string owner, System.Threading.CancellationToken cancellationToken) =>
+        Artifacts.ArtifactSerializer.WriteAsync(store, key, _value, owner, cancellationToken);
+}

@@ -1,0 +1,69 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using StepOperator.Artifacts;
+using StepOperator.Runs;
+
+namespace StepOperator;
+
+/// <summary>
+/// One call of a step, inside the step's own process (child process or container). Generated
+/// entrypoints use it to load inputs and store the output.
+/// </summary>
+public sealed class StepInvocation : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _openInputs = new();
+
+    internal StepInvocation(IArtifactStore store, InvocationRecord record)
+    {
+        Store = store;
+        Record = record;
+    }
+
+    public string RunId => Record.RunId;
+
+    public string StepName => Record.Step;
+
+    internal IArtifactStore Store { get; }
+
+    internal InvocationRecord Record { get; }
+
+    public async Task<T> ReadInputAsync<T>(string parameter, CancellationToken cancellationToken)
+    {
+        if (!Record.Inputs.TryGetValue(parameter, out var reference))
+        {
+            throw new InvalidOperationException($"Step '{StepName}' was started without its input '{parameter}'.");
+        }
+
+        var value = await ArtifactSerializer.ReadAsync<T>(Store, ArtifactKey.Parse(reference.Key), $"Step '{StepName}', input '{parameter}'", cancellationToken)
+            .ConfigureAwait(false);
+        if (value is Stream stream)
+        {
+            _openInputs.Add(stream);
+        }
+
+        return value;
+    }
+
+    public Task WriteOutputAsync<T>(T value, CancellationToken cancellationToken)
+    {
+        if (Record.Output is not { } output)
+        {
+            throw new InvalidOperationException($"Step '{StepName}' produced an output, but its invocation has nowhere to store it.");
+        }
+
+        return ArtifactSerializer.WriteAsync(Store, ArtifactKey.Parse(output.Key), value, $"Step '{StepName}' output", cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var input in _openInputs)
+        {
+            await input.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _openInputs.Clear();
+    }
+}
