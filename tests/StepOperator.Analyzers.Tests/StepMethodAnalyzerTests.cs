@@ -11,7 +11,7 @@ public class StepMethodAnalyzerTests
             public sealed record Dataset(double[] X, int[] Y);
             public sealed record Model(double[] Weights);
 
-            public static class Steps
+            public static partial class Steps
             {
                 [ModalStep(Gpu = "A100")]
                 public static async Task<Model> Train(Dataset data, CancellationToken ct) { await Task.Yield(); return new Model(data.X); }
@@ -32,21 +32,21 @@ public class StepMethodAnalyzerTests
                 public static async Task Run() { await Task.Yield(); }
             }
 
-            public class InstanceSteps
+            public partial class InstanceSteps
             {
                 [Step]
                 public int Double(int x) => 2 * x;
             }
 
-            public struct ValueSteps
+            public partial struct ValueSteps
             {
                 [Step]
                 public int Triple(int x) => 3 * x;
             }
 
-            public static class Outer
+            public static partial class Outer
             {
-                internal static class Inner
+                internal static partial class Inner
                 {
                     [Step]
                     public static int Nested(int x) => x;
@@ -61,7 +61,7 @@ public class StepMethodAnalyzerTests
     [InlineData("public static async void {|SOP101:Fire|}() { await Task.Yield(); }")]
     public Task SOP101_unsupported_method_shapes(string method) =>
         Verify.AnalyzerAsync($$"""
-            public class Steps
+            public partial class Steps
             {
                 [Step]
                 {{method}}
@@ -71,7 +71,7 @@ public class StepMethodAnalyzerTests
     [Fact]
     public Task SOP101_step_in_a_generic_type() =>
         Verify.AnalyzerAsync("""
-            public static class Steps<T>
+            public static partial class Steps<T>
             {
                 [ModalStep]
                 public static int {|SOP101:Train|}(int x) => x;
@@ -81,9 +81,9 @@ public class StepMethodAnalyzerTests
     [Fact]
     public Task SOP101_step_in_a_private_nested_type() =>
         Verify.AnalyzerAsync("""
-            public static class Outer
+            public static partial class Outer
             {
-                private static class Inner
+                private static partial class Inner
                 {
                     [ModalStep]
                     public static int {|SOP101:Train|}(int x) => x;
@@ -94,7 +94,7 @@ public class StepMethodAnalyzerTests
     [Fact]
     public Task SOP101_step_in_a_file_local_type() =>
         Verify.AnalyzerAsync("""
-            file static class Steps
+            file static partial class Steps
             {
                 [ModalStep]
                 public static int {|SOP101:Train|}(int x) => x;
@@ -102,17 +102,17 @@ public class StepMethodAnalyzerTests
             """);
 
     [Theory]
-    [InlineData("public abstract class Steps { [Step] public int {|SOP101:Train|}(int x) => x; }")]
-    [InlineData("public class Steps { private Steps() { } [Step] public int {|SOP101:Train|}(int x) => x; }")]
-    [InlineData("public class Steps { public Steps(int seed) { } [Step] public int {|SOP101:Train|}(int x) => x; }")]
-    [InlineData("public interface ISteps { [Step] int {|SOP101:Train|}(int x); }")]
+    [InlineData("public abstract partial class Steps { [Step] public int {|SOP101:Train|}(int x) => x; }")]
+    [InlineData("public partial class Steps { private Steps() { } [Step] public int {|SOP101:Train|}(int x) => x; }")]
+    [InlineData("public partial class Steps { public Steps(int seed) { } [Step] public int {|SOP101:Train|}(int x) => x; }")]
+    [InlineData("public partial interface ISteps { [Step] int {|SOP101:Train|}(int x); }")]
     public Task SOP101_instance_method_without_a_usable_receiver(string source) =>
         Verify.AnalyzerAsync(source);
 
     [Fact]
     public Task SOP101_local_function() =>
         Verify.AnalyzerAsync("""
-            public static class Steps
+            public static partial class Steps
             {
                 public static void Host()
                 {
@@ -124,9 +124,34 @@ public class StepMethodAnalyzerTests
             """);
 
     [Fact]
-    public Task SOP101_pipeline_shapes_are_checked_too() =>
+    public Task SOP101_step_in_a_type_that_is_not_partial() =>
+        Verify.AnalyzerAsync("""
+            public static partial class Outer
+            {
+                public static class Steps
+                {
+                    [ModalStep]
+                    public static int {|#0:Train|}(int x) => x;
+                }
+            }
+            """,
+            Verify.Diagnostic("SOP101").WithLocation(0).WithArguments(
+                "Step 'Train' is declared in 'Steps', which is not partial; the generator adds the step's Submit stub to it. Add the 'partial' modifier to 'Steps'."));
+
+    [Fact]
+    public Task SOP101_pipeline_may_take_only_a_cancellation_token() =>
         Verify.AnalyzerAsync("""
             public static class Pipelines
+            {
+                [Pipeline]
+                public static Task Run(int {|SOP101:seed|}, CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """);
+
+    [Fact]
+    public Task SOP101_pipeline_shapes_are_checked_too() =>
+        Verify.AnalyzerAsync("""
+            public static partial class Pipelines
             {
                 [Pipeline]
                 private static void {|SOP101:Run|}() { }
@@ -141,7 +166,7 @@ public class StepMethodAnalyzerTests
     [InlineData("ReadOnlySpan<byte> {|SOP102:x|}")]
     public Task SOP102_unsupported_parameter_passing(string parameter) =>
         Verify.AnalyzerAsync($$"""
-            public static class Steps
+            public static partial class Steps
             {
                 [Step]
                 public static void Train({{parameter}}) { {{(parameter.StartsWith("out") ? "x = 0;" : "")}} }
@@ -151,7 +176,7 @@ public class StepMethodAnalyzerTests
     [Fact]
     public Task SOP102_ref_return() =>
         Verify.AnalyzerAsync("""
-            public static class Steps
+            public static partial class Steps
             {
                 private static int _value;
 
@@ -171,7 +196,7 @@ public class StepMethodAnalyzerTests
     [InlineData("Func<int>[] {|SOP103:f|}")]
     public Task SOP103_parameter_type_cannot_be_an_artifact(string parameter) =>
         Verify.AnalyzerAsync($$"""
-            public static class Steps
+            public static partial class Steps
             {
                 [ModalStep]
                 public static void Train({{parameter}}) { }
@@ -186,7 +211,7 @@ public class StepMethodAnalyzerTests
     [InlineData("async {|SOP103:Task<Action>|} Make() { await Task.Yield(); return () => { }; }")]
     public Task SOP103_return_type_cannot_be_an_artifact(string method) =>
         Verify.AnalyzerAsync($$"""
-            public static class Steps
+            public static partial class Steps
             {
                 [ModalStep]
                 public static {{method}}
@@ -196,13 +221,13 @@ public class StepMethodAnalyzerTests
     [Fact]
     public Task SOP104_two_steps_with_the_same_method_name() =>
         Verify.AnalyzerAsync("""
-            public static class A
+            public static partial class A
             {
                 [ModalStep]
                 public static int {|#0:Train|}(int x) => x;
             }
 
-            public static class B
+            public static partial class B
             {
                 [Step]
                 public static int {|#1:Train|}(int x) => x;
@@ -214,7 +239,7 @@ public class StepMethodAnalyzerTests
     [Fact]
     public Task SOP104_explicit_name_collides_with_a_method_name() =>
         Verify.AnalyzerAsync("""
-            public static class Steps
+            public static partial class Steps
             {
                 [ModalStep(Name = {|#0:"evaluate"|})]
                 public static int Train(int x) => x;
@@ -229,7 +254,7 @@ public class StepMethodAnalyzerTests
     [Fact]
     public Task SOP104_distinct_names_for_overloads_are_fine() =>
         Verify.AnalyzerAsync("""
-            public static class Steps
+            public static partial class Steps
             {
                 [ModalStep(Name = "train-small")]
                 public static int Train(int x) => x;

@@ -16,12 +16,20 @@ internal static class GeneratorHarness
             .Append(MetadataReference.CreateFromFile(typeof(ModalStepAttribute).Assembly.Location))
             .ToList();
 
-    public static CSharpCompilation Compile(params string[] sources) =>
+    public static CSharpCompilation Compile(params string[] sources) => Compile(OutputKind.DynamicallyLinkedLibrary, sources);
+
+    public static CSharpCompilation Compile(OutputKind kind, params string[] sources) =>
         CSharpCompilation.Create(
             "UserProgram",
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"File{i}.cs")),
             References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
+
+    /// <summary>Every generated file, named, in one text (for snapshots).</summary>
+    public static string AllGenerated(GeneratorDriverRunResult result) =>
+        string.Join("\n", result.Results.SelectMany(r => r.GeneratedSources)
+            .OrderBy(s => s.HintName, StringComparer.Ordinal)
+            .Select(s => $"// ===== {s.HintName} =====\n{s.SourceText}"));
 
     public static GeneratorDriver CreateDriver() =>
         CSharpGeneratorDriver.Create(

@@ -25,7 +25,7 @@ public class PackageConsumptionTests(PackedPackage package)
         var directory = package.CreateProject("Sop001", """
             using StepOperator;
 
-            public static class Steps
+            public static partial class Steps
             {
                 [ModalStep(GpuCount = 2)]
                 public static int Train(int data) => data;
@@ -42,22 +42,25 @@ public class PackageConsumptionTests(PackedPackage package)
     }
 
     [Fact]
-    public async Task A_valid_step_builds_clean_and_its_manifest_runs()
+    public async Task A_valid_step_builds_clean_and_the_generated_program_runs_it()
     {
         var directory = package.CreateProject("Valid", """
             using StepOperator;
 
-            public static class Steps
+            public static partial class Steps
             {
                 [ModalStep(Gpu = "A100", Memory = "32GB")]
-                public static int Train(int data) => data;
+                public static int Train(int data) => data * 2;
 
-                public static void Main()
+                [Pipeline]
+                public static async System.Threading.Tasks.Task Run()
                 {
-                    foreach (var step in StepOperator.Generated.StepManifest.Steps)
+                    foreach (var step in StepCatalog.Steps)
                     {
                         System.Console.WriteLine($"{step.Name} {step.Placement} {step.Settings.ModalGpu} {step.Settings.Memory}");
                     }
+
+                    System.Console.WriteLine($"result {await Submit.Train(21)}");
                 }
             }
             """);
@@ -66,9 +69,10 @@ public class PackageConsumptionTests(PackedPackage package)
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.DoesNotContain(" warning ", build.Output);
 
-        var run = await DotNetCli.RunAsync(directory, "run", "--no-build");
+        var run = await DotNetCli.RunAsync(directory, "run", "--no-build", "--", "--home", Path.Combine(package.Root, "home"));
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("Train Modal A100 32GB", run.Output);
+        Assert.Contains("result 42", run.Output);
     }
 
     [Fact]
@@ -77,7 +81,7 @@ public class PackageConsumptionTests(PackedPackage package)
         var directory = package.CreateProject("Sop002", """
             using StepOperator;
 
-            public static class Steps
+            public static partial class Steps
             {
                 [ModalStep(Gpu = "A100", GpuCount = 0)]
                 public static int Train(int data) => data;
