@@ -16,6 +16,15 @@ public sealed class PackedPackage : IAsyncLifetime
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
+    /// <summary>
+    /// The machine's NuGet packages folder, which holds StepOperator's dependencies once the
+    /// repository has been restored: the fresh projects restore them from there, offline.
+    /// </summary>
+    public static string GlobalPackagesFolder { get; } =
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
     public async Task InitializeAsync()
     {
         var project = Path.Combine(RepositoryRoot, "src", "StepOperator.Runtime", "StepOperator.Runtime.csproj");
@@ -48,6 +57,7 @@ public sealed class PackedPackage : IAsyncLifetime
               <packageSources>
                 <clear />
                 <add key="local" value="{Feed}" />
+                <add key="dependencies" value="{GlobalPackagesFolder}" />
               </packageSources>
             </configuration>
             """);

@@ -64,7 +64,7 @@ public sealed class PipelineRunner(RunConsole console)
             _ when cancellationToken.IsCancellationRequested => RunStatus.Cancelled,
             _ => RunStatus.Failed,
         };
-        record.Error = failure is null ? null : Describe(failure);
+        record.Error = failure is null ? null : FirstStepFailure(record) ?? Describe(failure);
         await recorder.SaveAsync().ConfigureAwait(false);
 
         var succeeded = record.Steps.Count(s => s.Status == StepStatus.Succeeded);
@@ -81,6 +81,16 @@ public sealed class PipelineRunner(RunConsole console)
 
         console.Info($"  record: {recorder.Path}");
         return record;
+    }
+
+    /// <summary>The step that failed first (its own failure, not a step skipped because of it).</summary>
+    private static string? FirstStepFailure(RunRecord record)
+    {
+        var first = record.Steps
+            .Where(s => s.Status is StepStatus.Failed or StepStatus.TimedOut)
+            .OrderBy(s => s.FinishedAt)
+            .FirstOrDefault();
+        return first is null ? null : $"Step '{first.InvocationId}' failed first: {first.Error}";
     }
 
     private static string Describe(Exception failure) => failure switch

@@ -76,4 +76,9 @@ public sealed class RunRecord
     public string? Error { get; set; }
 
     public List<StepRecord> Steps { get; init; } = new();
+
+    /// <summary>Reads a run.json file.</summary>
+    public static RunRecord Load(string path) =>
+        System.Text.Json.JsonSerializer.Deserialize<RunRecord>(System.IO.File.ReadAllText(path), RunRecorder.Options)
+        ?? throw new System.IO.InvalidDataException($"{path} holds no run record.");
 }

@@ -9,7 +9,7 @@ namespace StepOperator.Runs;
 /// <summary>Keeps run.json in the run directory up to date (written whole, then moved into place).</summary>
 internal sealed class RunRecorder(string runDirectory, RunRecord record)
 {
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+    internal static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public string Path { get; } = System.IO.Path.Combine(runDirectory, "run.json");
@@ -37,8 +37,4 @@ internal sealed class RunRecorder(string runDirectory, RunRecord record)
             _gate.Release();
         }
     }
-
-    public static RunRecord Load(string path) =>
-        JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(path), Options)
-        ?? throw new InvalidDataException($"{path} holds no run record.");
 }

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using StepOperator.Runs;
+
+namespace StepOperator.EndToEnd.Tests;
+
+/// <summary>Pipelines run on the embedded local stack: every step call in a child process of its own.</summary>
+public class LocalStackTests
+{
+    [Fact]
+    public async Task Every_step_runs_in_its_own_process_and_outputs_flow_by_reference()
+    {
+        using var program = new TestProgram();
+        var result = await program.RunAsync("Flow");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("result 63", result.Output); // 2*7 + 7*7
+        var orchestrator = int.Parse(Regex.Match(result.Output, @"orchestrator process (\d+)").Groups[1].Value);
+
+        var run = program.OnlyRun();
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(new[] { "Combine", "Double", "Produce", "Square" }, run.Steps.Select(s => s.Step).Order());
+        Assert.All(run.Steps, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+
+        // Each step reports the process it ran in: all different, none the orchestrator.
+        var processIds = run.Steps.Select(s => s.ProcessId!.Value).ToList();
+        Assert.Equal(processIds.Count, processIds.Distinct().Count());
+        Assert.DoesNotContain(orchestrator, processIds);
+        foreach (var step in run.Steps)
+        {
+            var output = File.ReadAllText(program.ArtifactPath(step.Output!.Key));
+            Assert.Contains($"\"ProcessId\":{step.ProcessId}", output);
+        }
+
+        // By reference: the consumers' inputs are the producer's output artifact itself, not copies.
+        var produced = run.Steps.Single(s => s.Step == "Produce").Output!.Key;
+        Assert.Equal(produced, run.Steps.Single(s => s.Step == "Double").Inputs["input"].Key);
+        Assert.Equal(produced, run.Steps.Single(s => s.Step == "Square").Inputs["input"].Key);
+        Assert.Equal(run.Steps.Single(s => s.Step == "Double").Output!.Key, run.Steps.Single(s => s.Step == "Combine").Inputs["left"].Key);
+
+        // Step output is forwarded live with a prefix; unenforced resources are reported once.
+        Assert.Contains("[Produce] producing from 7", result.Output);
+        Assert.Contains("[Combine] combining 14 and 49", result.Error);
+        Assert.Single(Regex.Matches(result.Output, "Square: Gpu = \"T4\", Memory = \"1GB\" not enforced"));
+    }
+
+    [Fact]
+    public async Task A_step_that_throws_fails_the_run_with_its_name_exception_and_message()
+    {
+        using var program = new TestProgram();
+        var result = await program.RunAsync("Failing");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Step 'Explode' failed: System.InvalidOperationException: boom at 3", result.Error);
+        var run = program.OnlyRun();
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("Explode", run.Error);
+        Assert.Contains("InvalidOperationException: boom at 3", run.Error);
+
+        var explode = run.Steps.Single(s => s.Step == "Explode");
+        Assert.Equal(StepStatus.Failed, explode.Status);
+        Assert.Equal(1, explode.ExitCode);
+        Assert.Equal(StepStatus.Skipped, run.Steps.Single(s => s.Step == "Combine").Status);
+
+        // The earlier step's output stays on disk.
+        var produce = run.Steps.Single(s => s.Step == "Produce");
+        Assert.Equal(StepStatus.Succeeded, produce.Status);
+        Assert.True(File.Exists(program.ArtifactPath(produce.Output!.Key)));
+    }
+
+    [Fact]
+    public async Task A_value_that_cannot_be_serialized_names_its_type_and_the_step()
+    {
+        using var program = new TestProgram();
+        var result = await program.RunAsync("Unserializable");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Matches(new Regex("Step 'MakeUnserializable' output: a value of type '.*Unserializable' cannot be stored as an artifact"), result.Error);
+        Assert.Contains("System.Type", result.Error);
+    }
+
+    [Fact]
+    public async Task Stream_outputs_pass_between_steps()
+    {
+        using var program = new TestProgram();
+        var result = await program.RunAsync("Bytes");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        long expected = 0;
+        for (var i = 0; i < 1_000_000; i++)
+        {
+            expected += i % 251;
+        }
+
+        Assert.Contains($"checksum {expected}", result.Output);
+        var stream = program.OnlyRun().Steps.Single(s => s.Step == "MakeStream").Output!;
+        Assert.EndsWith(".bin", stream.Key);
+        Assert.Equal(1_000_000, new FileInfo(program.ArtifactPath(stream.Key)).Length);
+    }
+
+    [Fact]
+    public async Task A_step_past_its_timeout_is_reported_as_timed_out()
+    {
+        using var program = new TestProgram();
+        var result = await program.RunAsync("TimesOut");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("timed out after 1s", result.Error);
+        Assert.Equal(StepStatus.TimedOut, program.OnlyRun().Steps.Single().Status);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_stops_the_run_and_kills_the_step_process()
+    {
+        using var program = new TestProgram();
+        using var process = program.Start("Slow");
+        int? child = null;
+        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            var match = Regex.Match(line, @"sleeping in process (\d+)");
+            if (match.Success)
+            {
+                child = int.Parse(match.Groups[1].Value);
+                break;
+            }
+        }
+
+        Assert.NotNull(child);
+        using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString()]))
+        {
+            await interrupt.WaitForExitAsync();
+        }
+
+        var drain = process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await drain;
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.False(IsAlive(child.Value), $"step process {child} is still running");
+        var run = program.OnlyRun();
+        Assert.Equal(RunStatus.Cancelled, run.Status);
+        Assert.Equal(StepStatus.Cancelled, run.Steps.Single().Status);
+    }
+
+    [Fact]
+    public async Task An_unknown_pipeline_lists_the_valid_ones()
+    {
+        using var program = new TestProgram();
+        var result = await program.RunAsync("Nope");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Unknown pipeline 'Nope'. Pipelines of this program: Bytes, Failing, Flow, Slow, TimesOut, Unserializable.", result.Error);
+    }
+
+    [Fact]
+    public async Task An_unknown_stack_lists_the_valid_ones()
+    {
+        using var program = new TestProgram();
+        var result = await program.RunAsync("Flow", "--stack", "moon");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Unknown stack 'moon'. Available stacks: local.", result.Error);
+    }
+
+    [Fact]
+    public async Task Help_lists_pipelines_steps_and_options()
+    {
+        using var program = new TestProgram();
+        var result = await program.RunAsync("--help");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Pipelines:", result.Output);
+        Assert.Contains("  Flow", result.Output);
+        Assert.Contains("  Square (modal step: gpu T4, memory 1GB)", result.Output);
+        Assert.Contains("--stack", result.Output);
+        Assert.Contains("step <name>", result.Output);
+    }
+
+    private static bool IsAlive(int processId)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using StepOperator.Runs;
+
+namespace StepOperator.EndToEnd.Tests;
+
+/// <summary>Runs the StepOperator.TestPipelines program as a user would, in a home folder of its own.</summary>
+internal sealed class TestProgram : IDisposable
+{
+    public string Home { get; } = Directory.CreateTempSubdirectory("stepoperator-e2e-").FullName;
+
+    public static string Assembly { get; } = FindAssembly();
+
+    public sealed record Result(int ExitCode, string Output, string Error)
+    {
+        public override string ToString() => $"exit code {ExitCode}\n--- stdout\n{Output}\n--- stderr\n{Error}";
+    }
+
+    public Process Start(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Assembly);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.ArgumentList.Add("--home");
+        start.ArgumentList.Add(Home);
+        return Process.Start(start)!;
+    }
+
+    public async Task<Result> RunAsync(params string[] arguments)
+    {
+        using var process = Start(arguments);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The test program did not finish: {await output}\n{await error}");
+        }
+
+        return new Result(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>The single run recorded in this home folder.</summary>
+    public RunRecord OnlyRun()
+    {
+        var runs = Directory.GetDirectories(Path.Combine(Home, "runs"));
+        var run = Assert.Single(runs);
+        return RunRecord.Load(Path.Combine(run, "run.json"));
+    }
+
+    public string ArtifactPath(string key) => Path.Combine(Home, "runs", key);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Home, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string FindAssembly()
+    {
+        // tests/StepOperator.EndToEnd.Tests/bin/<Configuration>/net10.0/ → the program's own output folder.
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = here.Parent!.Name;
+        var testsFolder = here.Parent.Parent!.Parent!.Parent!.FullName;
+        var path = Path.Combine(testsFolder, "StepOperator.TestPipelines", "bin", configuration, here.Name, "StepOperator.TestPipelines.dll");
+        Assert.True(File.Exists(path), $"The test program was not built: {path}");
+        return path;
+    }
+}

@@ -1,0 +1,113 @@
+using StepOperator;
+
+namespace StepOperator.TestPipelines;
+
+/// <summary>A value and the process that made it, so tests can tell where each step ran.</summary>
+public sealed record Numbered(long Value, int ProcessId);
+
+/// <summary>A value System.Text.Json cannot serialize.</summary>
+public sealed record Unserializable(Type Kind);
+
+public static partial class TestSteps
+{
+    [Step]
+    public static Numbered Produce(long seed)
+    {
+        Console.WriteLine($"producing from {seed}");
+        return new(seed, Environment.ProcessId);
+    }
+
+    [Step]
+    public static Numbered Double(Numbered input) => new(2 * input.Value, Environment.ProcessId);
+
+    [ModalStep(Gpu = "T4", Memory = "1GB")]
+    public static async Task<Numbered> Square(Numbered input, CancellationToken cancellationToken)
+    {
+        await Task.Delay(10, cancellationToken);
+        return new(input.Value * input.Value, Environment.ProcessId);
+    }
+
+    [Step]
+    public static Numbered Combine(Numbered left, Numbered right)
+    {
+        Console.Error.WriteLine($"combining {left.Value} and {right.Value}");
+        return new(left.Value + right.Value, Environment.ProcessId);
+    }
+
+    [Step]
+    public static Numbered Explode(Numbered input) => throw new InvalidOperationException($"boom at {input.Value}");
+
+    [Step]
+    public static Unserializable MakeUnserializable() => new(typeof(int));
+
+    [Step]
+    public static Stream MakeStream(int count)
+    {
+        var bytes = new byte[count];
+        for (var i = 0; i < count; i++)
+        {
+            bytes[i] = (byte)(i % 251);
+        }
+
+        return new MemoryStream(bytes);
+    }
+
+    [Step]
+    public static long Checksum(Stream data)
+    {
+        long sum = 0;
+        int b;
+        while ((b = data.ReadByte()) >= 0)
+        {
+            sum += b;
+        }
+
+        return sum;
+    }
+
+    [Step]
+    public static async Task Sleep(int seconds, CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"sleeping in process {Environment.ProcessId}");
+        await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken);
+    }
+
+    [Step(Timeout = 1)]
+    public static void Hang() => Thread.Sleep(TimeSpan.FromSeconds(30));
+
+    [Pipeline]
+    public static async Task Flow()
+    {
+        Console.WriteLine($"orchestrator process {Environment.ProcessId}");
+        var produced = Submit.Produce(7);
+        var doubled = Submit.Double(produced);
+        var squared = Submit.Square(produced);
+        var combined = Submit.Combine(doubled, squared);
+        Console.WriteLine($"result {(await combined).Value}");
+    }
+
+    [Pipeline]
+    public static async Task Failing()
+    {
+        var produced = Submit.Produce(3);
+        var exploded = Submit.Explode(produced);
+        var combined = Submit.Combine(exploded, produced);
+        Console.WriteLine($"result {(await combined).Value}");
+    }
+
+    [Pipeline]
+    public static async Task Unserializable() => await Submit.MakeUnserializable();
+
+    [Pipeline]
+    public static async Task Bytes()
+    {
+        var stream = Submit.MakeStream(1_000_000);
+        Console.WriteLine($"checksum {await Submit.Checksum(stream)}");
+    }
+
+    [Pipeline]
+    public static async Task Slow(CancellationToken cancellationToken) => await Submit.Sleep(60);
+
+    [Pipeline]
+    public static async Task TimesOut() => await Submit.Hang();
+}
