@@ -8,7 +8,12 @@ internal sealed class TestProgram : IDisposable
 {
     public string Home { get; } = Directory.CreateTempSubdirectory("stepoperator-e2e-").FullName;
 
-    public static string Assembly { get; } = FindAssembly();
+    private readonly string _assembly;
+
+    public TestProgram(string project = "StepOperator.TestPipelines", string folder = "tests")
+    {
+        _assembly = FindAssembly(project, folder);
+    }
 
     public sealed record Result(int ExitCode, string Output, string Error)
     {
@@ -23,7 +28,7 @@ internal sealed class TestProgram : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Assembly);
+        start.ArgumentList.Add(_assembly);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -74,13 +79,13 @@ internal sealed class TestProgram : IDisposable
         }
     }
 
-    private static string FindAssembly()
+    private static string FindAssembly(string project, string folder)
     {
         // tests/StepOperator.EndToEnd.Tests/bin/<Configuration>/net10.0/ → the program's own output folder.
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = here.Parent!.Name;
-        var testsFolder = here.Parent.Parent!.Parent!.Parent!.FullName;
-        var path = Path.Combine(testsFolder, "StepOperator.TestPipelines", "bin", configuration, here.Name, "StepOperator.TestPipelines.dll");
+        var repository = here.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        var path = Path.Combine(repository, folder, project, "bin", configuration, here.Name, project + ".dll");
         Assert.True(File.Exists(path), $"The test program was not built: {path}");
         return path;
     }
