@@ -40,6 +40,7 @@ public class LocalStackTests
 
         // Step output is forwarded live with a prefix; unenforced resources are reported once.
         Assert.Contains("[Produce] producing from 7", result.Output);
+        Assert.Contains($"[Produce] run id from the environment: {run.RunId}", result.Output);
         Assert.Contains("[Combine] combining 14 and 49", result.Error);
         Assert.Single(Regex.Matches(result.Output, "Square: Gpu = \"T4\", Memory = \"1GB\" not enforced"));
     }

@@ -95,4 +95,55 @@ public class PackageConsumptionTests(PackedPackage package)
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Matches(new Regex(@"Program\.cs\(5,41\): warning SOP002"), build.Output);
     }
+
+    [Fact]
+    public async Task A_user_main_calls_the_host_in_one_line()
+    {
+        var directory = package.CreateProject("OwnMain", """
+            using StepOperator;
+
+            public static partial class Steps
+            {
+                [Step]
+                public static string Greet(string name) => $"hello {name}";
+
+                [Pipeline]
+                public static async System.Threading.Tasks.Task Run() => System.Console.WriteLine(await Submit.Greet("world"));
+            }
+
+            public static class Program
+            {
+                public static async System.Threading.Tasks.Task<int> Main(string[] args)
+                {
+                    System.Console.WriteLine("my own main");
+                    return await StepOperatorHost.RunAsync(args);
+                }
+            }
+            """, "<StepOperatorGenerateMain>false</StepOperatorGenerateMain>");
+
+        var run = await DotNetCli.RunAsync(directory, "run", "--", "--home", Path.Combine(package.Root, "home-own-main"));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("my own main", run.Output);
+        Assert.Contains("hello world", run.Output);
+    }
+
+    [Fact]
+    public async Task With_the_switch_off_and_no_main_the_program_has_no_entry_point()
+    {
+        var directory = package.CreateProject("NoMain", """
+            using StepOperator;
+
+            public static partial class Steps
+            {
+                [Pipeline]
+                public static void Run() { }
+            }
+            """, "<StepOperatorGenerateMain>false</StepOperatorGenerateMain>");
+
+        var build = await DotNetCli.RunAsync(directory, "build");
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains("error CS5001", build.Output);
+    }
 }

@@ -34,7 +34,7 @@ public sealed class PackedPackage : IAsyncLifetime
     }
 
     /// <summary>A fresh console project that restores StepOperator from the local feed only.</summary>
-    public string CreateProject(string name, string programSource)
+    public string CreateProject(string name, string programSource, string extraProperties = "")
     {
         var directory = Path.Combine(Root, name);
         Directory.CreateDirectory(directory);
@@ -45,6 +45,7 @@ public sealed class PackedPackage : IAsyncLifetime
                 <TargetFramework>net10.0</TargetFramework>
                 <Nullable>enable</Nullable>
                 <RestorePackagesPath>{Path.Combine(Root, "packages")}</RestorePackagesPath>
+                {extraProperties}
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="StepOperator" Version="{Version}" />

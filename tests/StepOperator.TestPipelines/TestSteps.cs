@@ -14,6 +14,7 @@ public static partial class TestSteps
     public static Numbered Produce(long seed)
     {
         Console.WriteLine($"producing from {seed}");
+        Console.WriteLine($"run id from the environment: {Environment.GetEnvironmentVariable("STEPOPERATOR_RUN_ID")}");
         return new(seed, Environment.ProcessId);
     }
 

@@ -12,7 +12,7 @@ public sealed class LocalArtifactStore : IArtifactStore
 
     public LocalArtifactStore(string root)
     {
-        Root = Path.GetFullPath(root);
+        Root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         Directory.CreateDirectory(Root);
     }
 
