@@ -46,14 +46,19 @@ public static class StepOperatorHost
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } home ? home : ".stepoperator",
         };
 
-        var root = new RootCommand(Describe()) { pipelineArgument, stackOption, homeOption };
+        var preventReuseOption = new Option<bool>("--prevent-build-reuse")
+        {
+            Description = "Build and push the step image even when an image with the same content exists.",
+        };
+
+        var root = new RootCommand(Describe()) { pipelineArgument, stackOption, homeOption, preventReuseOption };
         root.SetAction(async (parse, cancellationToken) =>
         {
             try
             {
                 var pipeline = SelectPipeline(parse.GetValue(pipelineArgument));
                 var home = Path.GetFullPath(parse.GetValue(homeOption)!);
-                var stack = StackCatalog.Create(parse.GetValue(stackOption)!, home);
+                await using var stack = StackCatalog.Create(parse.GetValue(stackOption)!, home, new StackCreationOptions(parse.GetValue(preventReuseOption)));
                 var record = await new PipelineRunner(console).RunAsync(pipeline, stack, Path.Combine(home, "runs"), cancellationToken).ConfigureAwait(false);
                 return record.Status switch
                 {

@@ -146,6 +146,7 @@ internal sealed class PipelineRun
             var exit = await stepOperator.RunAsync(launch, CancellationToken).ConfigureAwait(false);
             record.ProcessId = exit.ProcessId;
             record.ExitCode = exit.ExitCode;
+            record.AppliedLimits = exit.AppliedLimits is null ? null : new Dictionary<string, long>(exit.AppliedLimits);
 
             if (exit.Reason == StepExitReason.Exited && exit.ExitCode == 0)
             {

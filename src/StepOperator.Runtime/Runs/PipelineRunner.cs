@@ -31,11 +31,24 @@ public sealed class PipelineRunner(RunConsole console)
 
         var run = new PipelineRun(stack, recorder, console, cancellationToken);
         Exception? failure = null;
+        try
+        {
+            // Images and connections first: a stack that cannot run steps fails before any step starts.
+            await stack.PrepareAsync(console, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
         var previous = PipelineRun.Current;
         PipelineRun.Current = run;
         try
         {
-            await pipeline.Run(cancellationToken).ConfigureAwait(false);
+            if (failure is null)
+            {
+                await pipeline.Run(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception e)
         {
@@ -96,6 +109,7 @@ public sealed class PipelineRunner(RunConsole console)
     private static string Describe(Exception failure) => failure switch
     {
         StepFailedException step => step.Message,
+        Docker.DockerEngineException or Registries.RegistryException => failure.Message,
         OperationCanceledException => "Cancelled.",
         _ => $"The pipeline method threw {failure.GetType().FullName}: {failure.Message}",
     };

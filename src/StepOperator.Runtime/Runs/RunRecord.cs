@@ -49,6 +49,9 @@ public sealed class StepRecord
 
     public int? ExitCode { get; set; }
 
+    /// <summary>Resource limits as the step operator applied them (for example a container's CPU and memory).</summary>
+    public Dictionary<string, long>? AppliedLimits { get; set; }
+
     public string? Error { get; set; }
 
     public Dictionary<string, ArtifactRef> Inputs { get; init; } = new(StringComparer.Ordinal);

@@ -17,6 +17,9 @@ public interface IStepOperator
     IReadOnlyList<string> UnenforcedSettings(StepSettings settings);
 
     Task<StepExit> RunAsync(StepLaunch launch, CancellationToken cancellationToken);
+
+    /// <summary>Gets ready for a run (connect, build or reuse the image) before any step starts.</summary>
+    Task PrepareAsync(Runs.RunConsole console, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Everything an operator needs to start one step call.</summary>
@@ -56,4 +59,8 @@ public enum StepExitReason
 }
 
 /// <summary>How a step call ended.</summary>
-public sealed record StepExit(int ExitCode, StepExitReason Reason, int? ProcessId = null);
+public sealed record StepExit(int ExitCode, StepExitReason Reason, int? ProcessId = null)
+{
+    /// <summary>Resource limits as the backend applied them (read back from it), when it enforces any.</summary>
+    public IReadOnlyDictionary<string, long>? AppliedLimits { get; init; }
+}

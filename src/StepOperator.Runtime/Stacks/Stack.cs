@@ -6,8 +6,31 @@ namespace StepOperator.Stacks;
 /// A stack: where artifacts live, where <c>[Step]</c> methods run (the orchestrator's side) and where
 /// <c>[ModalStep]</c> methods run (the step operator).
 /// </summary>
-public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOperator Orchestrator, IStepOperator StepOperator)
+public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOperator Orchestrator, IStepOperator StepOperator) : System.IAsyncDisposable
 {
     public IStepOperator OperatorFor(StepDefinition step) =>
         step.Placement == StepPlacement.Modal ? StepOperator : Orchestrator;
+
+    /// <summary>Prepares every operator of the stack (images, connections) before any step starts.</summary>
+    public async System.Threading.Tasks.Task PrepareAsync(Runs.RunConsole console, System.Threading.CancellationToken cancellationToken)
+    {
+        await Orchestrator.PrepareAsync(console, cancellationToken).ConfigureAwait(false);
+        if (!ReferenceEquals(StepOperator, Orchestrator))
+        {
+            await StepOperator.PrepareAsync(console, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async System.Threading.Tasks.ValueTask DisposeAsync()
+    {
+        if (Orchestrator is System.IAsyncDisposable orchestrator)
+        {
+            await orchestrator.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (!ReferenceEquals(StepOperator, Orchestrator) && StepOperator is System.IAsyncDisposable stepOperator)
+        {
+            await stepOperator.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 }

@@ -1,0 +1,342 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using StepOperator.Artifacts;
+using StepOperator.Docker;
+using StepOperator.Images;
+using StepOperator.Rules;
+using StepOperator.Runs;
+
+namespace StepOperator.Stacks.Docker;
+
+/// <summary>What to do with a GPU request on this engine.</summary>
+public enum DockerGpuPolicy
+{
+    /// <summary>Request the GPUs; an engine without a GPU runtime is a clear error.</summary>
+    Require,
+
+    /// <summary>Run without GPUs and report the request as ignored (for engines without GPUs).</summary>
+    Ignore,
+}
+
+/// <summary>How the docker step operator runs steps.</summary>
+/// <param name="Image">How to build or reuse the step image.</param>
+/// <param name="Gpus">What to do with GPU requests.</param>
+public sealed record DockerStepOperatorOptions(ImageBuildRequest Image, DockerGpuPolicy Gpus = DockerGpuPolicy.Require);
+
+/// <summary>
+/// The <c>docker</c> step operator: runs each step call in a container of the program's image, with
+/// CpuCount as a CPU limit, Memory (by the same rules as Modal) as a memory limit, GPUs as a device
+/// request, the run's artifact store mounted, logs streamed live, and the container removed after.
+/// </summary>
+public sealed class DockerStepOperator(DockerStepOperatorOptions options, string name = "docker") : IStepOperator, IAsyncDisposable
+{
+    private readonly SemaphoreSlim _prepareGate = new(1, 1);
+    private DockerEngine? _engine;
+    private ImageResult? _image;
+
+    public string Name { get; } = name;
+
+    /// <summary>The image of this run, once prepared.</summary>
+    public ImageResult? Image => _image;
+
+    public IReadOnlyList<string> UnenforcedSettings(StepSettings settings)
+    {
+        var ignored = new List<string>();
+        if (options.Gpus == DockerGpuPolicy.Ignore && settings.Gpu is not null)
+        {
+            ignored.Add($"Gpu = \"{settings.Gpu}\"" + (settings.GpuCount is { } count ? $", GpuCount = {count}" : string.Empty));
+        }
+
+        if (settings.Region is not null)
+        {
+            ignored.Add($"Region = \"{settings.Region}\"");
+        }
+
+        if (settings.Cloud is not null)
+        {
+            ignored.Add($"Cloud = \"{settings.Cloud}\"");
+        }
+
+        return ignored;
+    }
+
+    /// <summary>Connects to the engine and builds, pulls or reuses the image, once per run.</summary>
+    public async Task PrepareAsync(RunConsole console, CancellationToken cancellationToken)
+    {
+        await _prepareGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_image is not null)
+            {
+                return;
+            }
+
+            _engine ??= await DockerEngine.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            var builder = new ImageBuilder(_engine, line => console.Info($"  [image] {line}"));
+            _image = await builder.EnsureImageAsync(options.Image, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _prepareGate.Release();
+        }
+    }
+
+    public async Task<StepExit> RunAsync(StepLaunch launch, CancellationToken cancellationToken)
+    {
+        if (_engine is null || _image is null)
+        {
+            throw new InvalidOperationException("The docker step operator was not prepared; the runner prepares stacks before steps start.");
+        }
+
+        var client = _engine.Client;
+        var parameters = await ContainerFor(launch, cancellationToken).ConfigureAwait(false);
+        string id;
+        try
+        {
+            id = (await client.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false)).ID;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw _engine.Explain(e, $"create a container for step '{launch.InvocationId}'");
+        }
+
+        try
+        {
+            // The limits as the engine applied them, read back from it.
+            var applied = (await client.Containers.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false)).HostConfig;
+            var limits = new Dictionary<string, long>
+            {
+                ["NanoCpus"] = applied?.NanoCPUs ?? 0,
+                ["MemoryBytes"] = applied?.Memory ?? 0,
+                ["Gpus"] = applied?.DeviceRequests?.Sum(r => r.Count) ?? 0,
+            };
+            launch.Output.Line(
+                $"container {id[..12]}: cpus {(limits["NanoCpus"] > 0 ? (limits["NanoCpus"] / 1e9).ToString(CultureInfo.InvariantCulture) : "unlimited")}, " +
+                $"memory {(limits["MemoryBytes"] > 0 ? limits["MemoryBytes"].ToString(CultureInfo.InvariantCulture) + " bytes" : "unlimited")}",
+                isError: false);
+            try
+            {
+                await client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (DockerApiException e) when (IsMissingGpuRuntime(e.Message))
+            {
+                throw new DockerEngineException(
+                    $"Step '{launch.InvocationId}' asks for {ResourceRules.EffectiveGpuCount(launch.Step.Settings.Gpu, launch.Step.Settings.GpuCount)} GPU(s), " +
+                    $"but the Docker engine at {_engine.Endpoint} has no GPU runtime ({e.Message.Trim()}). Install the NVIDIA Container Toolkit, " +
+                    "run on a stack with GPUs, or set the docker step operator's GPU policy to 'ignore'.", e);
+            }
+
+            var logs = FollowLogsAsync(client, id, launch.Output, cancellationToken);
+            var exit = await WaitAsync(client, id, launch.Step.Settings.EffectiveTimeout, cancellationToken).ConfigureAwait(false);
+            await logs.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
+            return exit with { AppliedLimits = limits };
+        }
+        finally
+        {
+            await RemoveAsync(client, id).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<CreateContainerParameters> ContainerFor(StepLaunch launch, CancellationToken cancellationToken)
+    {
+        var settings = launch.Step.Settings;
+        var host = new HostConfig
+        {
+            Binds = new List<string>(),
+            Init = true,
+        };
+
+        if (settings.CpuCount is { } cpus)
+        {
+            host.NanoCPUs = (long)Math.Round(cpus * 1e9);
+        }
+
+        if (settings.Memory is not null && MemorySize.TryToMegabytes(settings.Memory, out var megabytes, out _))
+        {
+            host.Memory = megabytes * 1_000_000;
+            host.MemorySwap = host.Memory;
+        }
+
+        var gpus = ResourceRules.EffectiveGpuCount(settings.Gpu, settings.GpuCount);
+        if (gpus > 0 && options.Gpus == DockerGpuPolicy.Require)
+        {
+            var info = await _engine!.Client.System.GetSystemInfoAsync(cancellationToken).ConfigureAwait(false);
+            if (info.Runtimes is null || !info.Runtimes.ContainsKey("nvidia"))
+            {
+                throw new DockerEngineException(
+                    $"Step '{launch.InvocationId}' asks for {gpus} GPU(s) ({settings.ModalGpu}), but the Docker engine at {_engine.Endpoint} has no GPU runtime " +
+                    $"(runtimes: {string.Join(", ", info.Runtimes?.Keys ?? Array.Empty<string>())}). Install the NVIDIA Container Toolkit, " +
+                    "run on a stack with GPUs, or set the docker step operator's GPU policy to 'ignore'.");
+            }
+
+            host.DeviceRequests = new List<DeviceRequest>
+            {
+                new() { Driver = "nvidia", Count = gpus, Capabilities = new List<IList<string>> { new List<string> { "gpu" } } },
+            };
+        }
+
+        foreach (var mount in MountsFor(launch))
+        {
+            host.Binds.Add($"{mount}:{mount}");
+        }
+
+        return new CreateContainerParameters
+        {
+            Image = _image!.Reference,
+            Cmd = launch.EntrypointArguments.ToList(),
+            Env = launch.Environment.Select(pair => $"{pair.Key}={pair.Value}").ToList(),
+            User = CurrentUser() ?? string.Empty,
+            Labels = new Dictionary<string, string>
+            {
+                ["io.stepoperator.run-id"] = launch.RunId,
+                ["io.stepoperator.step"] = launch.Step.Name,
+                ["io.stepoperator.invocation"] = launch.InvocationId,
+            },
+            HostConfig = host,
+        };
+    }
+
+    /// <summary>A local artifact store is mounted at the same path, so its file:// location works inside.</summary>
+    private static IEnumerable<string> MountsFor(StepLaunch launch)
+    {
+        var store = launch.EntrypointArguments.SkipWhile(a => a != "--store").Skip(1).FirstOrDefault();
+        if (store is not null && Uri.TryCreate(store, UriKind.Absolute, out var uri) && uri.IsFile)
+        {
+            yield return Path.TrimEndingDirectorySeparator(uri.LocalPath);
+        }
+    }
+
+    private static async Task FollowLogsAsync(DockerClient client, string id, IStepOutputSink sink, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var stream = await client.Containers.GetContainerLogsAsync(id,
+                new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = true }, cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[8192];
+            var pending = new Dictionary<MultiplexedStream.TargetStream, StringBuilder>();
+            while (true)
+            {
+                var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
+                if (read.EOF)
+                {
+                    break;
+                }
+
+                if (!pending.TryGetValue(read.Target, out var line))
+                {
+                    pending[read.Target] = line = new StringBuilder();
+                }
+
+                line.Append(Encoding.UTF8.GetString(buffer, 0, read.Count));
+                Flush(line, read.Target == MultiplexedStream.TargetStream.StandardError, sink, final: false);
+            }
+
+            foreach (var (target, line) in pending)
+            {
+                Flush(line, target == MultiplexedStream.TargetStream.StandardError, sink, final: true);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or DockerContainerNotFoundException)
+        {
+            // The container is gone or the run was cancelled; the exit status tells the rest.
+        }
+    }
+
+    private static void Flush(StringBuilder text, bool isError, IStepOutputSink sink, bool final)
+    {
+        var content = text.ToString();
+        var lines = content.Split('\n');
+        var complete = final ? lines.Length : lines.Length - 1;
+        for (var i = 0; i < complete; i++)
+        {
+            if (i < lines.Length - 1 || lines[i].Length > 0)
+            {
+                sink.Line(lines[i].TrimEnd('\r'), isError);
+            }
+        }
+
+        text.Clear();
+        if (!final)
+        {
+            text.Append(lines[^1]);
+        }
+    }
+
+    private static async Task<StepExit> WaitAsync(DockerClient client, string id, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var reason = StepExitReason.Exited;
+        try
+        {
+            await client.Containers.WaitContainerAsync(id, either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            reason = cancellationToken.IsCancellationRequested ? StepExitReason.Cancelled : StepExitReason.TimedOut;
+            try
+            {
+                await client.Containers.KillContainerAsync(id, new ContainerKillParameters(), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (DockerApiException)
+            {
+                // Already stopped.
+            }
+
+            await client.Containers.WaitContainerAsync(id, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var state = (await client.Containers.InspectContainerAsync(id, CancellationToken.None).ConfigureAwait(false)).State;
+        if (reason == StepExitReason.Exited && state?.OOMKilled == true)
+        {
+            reason = StepExitReason.OutOfMemory;
+        }
+
+        return new StepExit((int)(state?.ExitCode ?? -1), reason);
+    }
+
+    private static async Task RemoveAsync(DockerClient client, string id)
+    {
+        try
+        {
+            await client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+        }
+    }
+
+    private static bool IsMissingGpuRuntime(string message) =>
+        message.Contains("could not select device driver", StringComparison.OrdinalIgnoreCase) ||
+        message.Contains("nvidia", StringComparison.OrdinalIgnoreCase);
+
+    private static string? CurrentUser() =>
+        OperatingSystem.IsWindows() ? null : $"{NativeMethods.getuid()}:{NativeMethods.getgid()}";
+
+    public ValueTask DisposeAsync()
+    {
+        _engine?.Dispose();
+        _prepareGate.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static class NativeMethods
+    {
+#pragma warning disable SA1300, CA5392
+        [DllImport("libc", SetLastError = false)]
+        public static extern uint getuid();
+
+        [DllImport("libc", SetLastError = false)]
+        public static extern uint getgid();
+#pragma warning restore SA1300, CA5392
+    }
+}
