@@ -42,7 +42,7 @@ public class LocalStackTests
         Assert.Contains("[Produce] producing from 7", result.Output);
         Assert.Contains($"[Produce] run id from the environment: {run.RunId}", result.Output);
         Assert.Contains("[Combine] combining 14 and 49", result.Error);
-        Assert.Single(Regex.Matches(result.Output, "Square: Gpu = \"T4\", Memory = \"1GB\" not enforced"));
+        Assert.Single(Regex.Matches(result.Output, "Square: Gpu = \"T4\", CpuCount = 0.5, Memory = \"1GB\" not enforced"));
     }
 
     [Fact]
@@ -144,13 +144,34 @@ public class LocalStackTests
     }
 
     [Fact]
+    public async Task Secrets_in_the_orchestrators_environment_never_reach_a_step_process()
+    {
+        using var program = new TestProgram();
+        program.Environment["MODAL_TOKEN_ID"] = "ak-test-token-id-1234";
+        program.Environment["MODAL_TOKEN_SECRET"] = "as-test-token-secret-5678";
+        program.Environment["STEPOPERATOR_REGISTRY_PASSWORD"] = "registry-password-9012";
+        program.Environment["HARMLESS_SETTING"] = "visible";
+
+        var result = await program.RunAsync("EnvironmentCheck");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var seen = File.ReadAllText(program.ArtifactPath(program.OnlyRun().Steps.Single().Output!.Key));
+        Assert.Contains("\"HARMLESS_SETTING\":\"visible\"", seen);
+        foreach (var secret in program.Environment.Values.Where(v => v != "visible"))
+        {
+            Assert.DoesNotContain(secret, seen);
+            Assert.DoesNotContain(secret, result.Output + result.Error);
+        }
+    }
+
+    [Fact]
     public async Task An_unknown_pipeline_lists_the_valid_ones()
     {
         using var program = new TestProgram();
         var result = await program.RunAsync("Nope");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("Unknown pipeline 'Nope'. Pipelines of this program: Bytes, Failing, Flow, Slow, TimesOut, Unserializable.", result.Error);
+        Assert.Contains("Unknown pipeline 'Nope'. Pipelines of this program: Bytes, EnvironmentCheck, Failing, Flow, Oom, Slow, TimesOut, Unserializable.", result.Error);
     }
 
     [Fact]
@@ -160,7 +181,7 @@ public class LocalStackTests
         var result = await program.RunAsync("Flow", "--stack", "moon");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("Unknown stack 'moon'. Available stacks: local.", result.Error);
+        Assert.Contains("Unknown stack 'moon'. Available stacks: local, docker.", result.Error);
     }
 
     [Fact]
@@ -172,7 +193,7 @@ public class LocalStackTests
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("Pipelines:", result.Output);
         Assert.Contains("  Flow", result.Output);
-        Assert.Contains("  Square (modal step: gpu T4, memory 1GB)", result.Output);
+        Assert.Contains("  Square (modal step: gpu T4, cpu 0.5, memory 1GB)", result.Output);
         Assert.Contains("--stack", result.Output);
         Assert.Contains("step <name>", result.Output);
     }

@@ -20,6 +20,9 @@ internal sealed class TestProgram : IDisposable
         public override string ToString() => $"exit code {ExitCode}\n--- stdout\n{Output}\n--- stderr\n{Error}";
     }
 
+    /// <summary>Variables the program gets (StepOperator's own are otherwise cleared, so tests do not inherit them).</summary>
+    public Dictionary<string, string> Environment { get; } = new();
+
     public Process Start(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -28,6 +31,16 @@ internal sealed class TestProgram : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("STEPOPERATOR_", StringComparison.Ordinal) || k is "DOCKER_HOST").ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(_assembly);
         foreach (var argument in arguments)
         {

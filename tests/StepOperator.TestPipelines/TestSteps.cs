@@ -21,7 +21,7 @@ public static partial class TestSteps
     [Step]
     public static Numbered Double(Numbered input) => new(2 * input.Value, Environment.ProcessId);
 
-    [ModalStep(Gpu = "T4", Memory = "1GB")]
+    [ModalStep(Gpu = "T4", Memory = "1GB", CpuCount = 0.5)]
     public static async Task<Numbered> Square(Numbered input, CancellationToken cancellationToken)
     {
         await Task.Delay(10, cancellationToken);
@@ -76,6 +76,30 @@ public static partial class TestSteps
     [Step(Timeout = 1)]
     public static void Hang() => Thread.Sleep(TimeSpan.FromSeconds(30));
 
+    /// <summary>Touches 512 MB of native memory (outside the GC's own limit) under a 64 MB limit.</summary>
+    [Step(Memory = "64MB")]
+    public static unsafe void Hog()
+    {
+        const int size = 512 * 1024 * 1024;
+        var memory = (byte*)System.Runtime.InteropServices.NativeMemory.Alloc(size);
+        for (var i = 0; i < size; i += 4096)
+        {
+            memory[i] = 1;
+        }
+
+        Console.WriteLine("still alive after touching 512 MB");
+        System.Runtime.InteropServices.NativeMemory.Free(memory);
+    }
+
+    /// <summary>Everything the step process sees in its environment.</summary>
+    [Step]
+    public static Dictionary<string, string> ShowEnvironment() =>
+        Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? string.Empty);
+
+    [Pipeline]
+    public static async Task EnvironmentCheck() => Console.WriteLine($"{(await Submit.ShowEnvironment()).Count} variables");
+
     [Pipeline]
     public static async Task Flow()
     {
@@ -111,4 +135,7 @@ public static partial class TestSteps
 
     [Pipeline]
     public static async Task TimesOut() => await Submit.Hang();
+
+    [Pipeline]
+    public static async Task Oom() => await Submit.Hog();
 }

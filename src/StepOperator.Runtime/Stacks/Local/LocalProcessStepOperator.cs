@@ -68,6 +68,11 @@ public sealed class LocalProcessStepOperator : IStepOperator
             start.ArgumentList.Add(argument);
         }
 
+        foreach (var secret in SecretVariables.Names)
+        {
+            start.Environment.Remove(secret);
+        }
+
         foreach (var (name, value) in launch.Environment)
         {
             start.Environment[name] = value;

@@ -1,0 +1,85 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace StepOperator.Analyzers.Tests;
+
+/// <summary>The diagnostics contract of DESIGN.md: IDs, severities, help pages and release tracking.</summary>
+public class DescriptorTests
+{
+    private static readonly Dictionary<string, DiagnosticSeverity> Contract = new()
+    {
+        ["SOP001"] = DiagnosticSeverity.Error,
+        ["SOP002"] = DiagnosticSeverity.Warning,
+        ["SOP003"] = DiagnosticSeverity.Error,
+        ["SOP004"] = DiagnosticSeverity.Error,
+        ["SOP005"] = DiagnosticSeverity.Error,
+        ["SOP006"] = DiagnosticSeverity.Error,
+        ["SOP007"] = DiagnosticSeverity.Error,
+        ["SOP008"] = DiagnosticSeverity.Error,
+        ["SOP009"] = DiagnosticSeverity.Info,
+        ["SOP101"] = DiagnosticSeverity.Error,
+        ["SOP102"] = DiagnosticSeverity.Error,
+        ["SOP103"] = DiagnosticSeverity.Error,
+        ["SOP104"] = DiagnosticSeverity.Error,
+    };
+
+    private static readonly IReadOnlyList<DiagnosticDescriptor> Descriptors =
+        new DiagnosticAnalyzer[] { new ResourceSettingsAnalyzer(), new StepMethodAnalyzer() }
+            .SelectMany(a => a.SupportedDiagnostics)
+            .ToList();
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "StepOperator.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("No StepOperator.sln above the test binaries.");
+    }
+
+    [Fact]
+    public void Every_contract_id_is_reported_with_its_severity()
+    {
+        Assert.Equal(Contract.Keys.Order(), Descriptors.Select(d => d.Id).Order());
+        Assert.All(Descriptors, d => Assert.Equal(Contract[d.Id], d.DefaultSeverity));
+        Assert.All(Descriptors, d => Assert.True(d.IsEnabledByDefault));
+    }
+
+    [Fact]
+    public void Every_id_links_to_its_page_and_the_page_exists()
+    {
+        var root = RepositoryRoot();
+        foreach (var descriptor in Descriptors)
+        {
+            Assert.EndsWith($"/docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
+            var page = Path.Combine(root, "docs", "diagnostics", descriptor.Id + ".md");
+            Assert.True(File.Exists(page), $"missing {page}");
+            var text = File.ReadAllText(page);
+            Assert.StartsWith($"# {descriptor.Id}", text);
+            Assert.Contains("## How to fix", text);
+            Assert.Contains("## Example", text);
+        }
+    }
+
+    [Fact]
+    public void Release_tracking_lists_every_id_with_its_severity()
+    {
+        var unshipped = File.ReadAllLines(Path.Combine(RepositoryRoot(), "src", "StepOperator.Analyzers", "AnalyzerReleases.Unshipped.md"));
+        foreach (var descriptor in Descriptors)
+        {
+            Assert.Contains(unshipped, line => line.StartsWith(descriptor.Id + " ", StringComparison.Ordinal) &&
+                line.Contains($"| {descriptor.Category} | {descriptor.DefaultSeverity} |", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void The_readme_table_links_every_page()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        Assert.All(Descriptors, d => Assert.Contains($"[{d.Id}](docs/diagnostics/{d.Id}.md)", readme));
+    }
+}
