@@ -4,11 +4,14 @@ using StepOperator.Runs;
 namespace StepOperator.EndToEnd.Tests;
 
 /// <summary>Runs the StepOperator.TestPipelines program as a user would, in a home folder of its own.</summary>
-internal sealed class TestProgram : IDisposable
+public sealed class TestProgram : IDisposable
 {
     public string Home { get; } = Directory.CreateTempSubdirectory("stepoperator-e2e-").FullName;
 
     private readonly string _assembly;
+
+    /// <summary>The program's main assembly (its folder is the program's build output).</summary>
+    public string AssemblyPath => _assembly;
 
     public TestProgram(string project = "StepOperator.TestPipelines", string folder = "tests")
     {
