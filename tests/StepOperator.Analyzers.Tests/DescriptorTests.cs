@@ -28,19 +28,6 @@ public class DescriptorTests
             .SelectMany(a => a.SupportedDiagnostics)
             .ToList();
 
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "StepOperator.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("No StepOperator.sln above the test binaries.");
-    }
-
     [Fact]
     public void Every_contract_id_is_reported_with_its_severity()
     {
@@ -52,7 +39,7 @@ public class DescriptorTests
     [Fact]
     public void Every_id_links_to_its_page_and_the_page_exists()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryPaths.Root;
         foreach (var descriptor in Descriptors)
         {
             Assert.EndsWith($"/docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
@@ -68,7 +55,7 @@ public class DescriptorTests
     [Fact]
     public void Release_tracking_lists_every_id_with_its_severity()
     {
-        var unshipped = File.ReadAllLines(Path.Combine(RepositoryRoot(), "src", "StepOperator.Analyzers", "AnalyzerReleases.Unshipped.md"));
+        var unshipped = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, "src", "StepOperator.Analyzers", "AnalyzerReleases.Unshipped.md"));
         foreach (var descriptor in Descriptors)
         {
             Assert.Contains(unshipped, line => line.StartsWith(descriptor.Id + " ", StringComparison.Ordinal) &&
@@ -79,7 +66,7 @@ public class DescriptorTests
     [Fact]
     public void The_readme_table_links_every_page()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
         Assert.All(Descriptors, d => Assert.Contains($"[{d.Id}](docs/diagnostics/{d.Id}.md)", readme));
     }
 }

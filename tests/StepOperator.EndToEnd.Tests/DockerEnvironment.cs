@@ -41,7 +41,7 @@ public sealed class DockerEnvironment : IAsyncLifetime
 
     public string RegistryPassword { get; } = "pw-" + Guid.NewGuid().ToString("N");
 
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => RepositoryPaths.Root;
 
     public async Task InitializeAsync()
     {
@@ -181,19 +181,6 @@ public sealed class DockerEnvironment : IAsyncLifetime
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator)
             .Concat(new[] { "/usr/sbin", "/sbin" })
             .Any(directory => File.Exists(Path.Combine(directory, tool)));
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "StepOperator.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("No StepOperator.sln above the test binaries.");
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -14,7 +14,7 @@ internal static class Snapshot
     public const string AcceptVariable = "STEPOPERATOR_ACCEPT_SNAPSHOTS";
 
     /// <summary>The Snapshots folder in the source tree (found from the test binaries, since CI builds map source paths).</summary>
-    public static string Directory { get; } = FindSnapshotDirectory();
+    public static string Directory { get; } = RepositoryPaths.Combine("tests", "StepOperator.Generators.Tests", "Snapshots");
 
     public static void Match(string actual, string name)
     {
@@ -56,18 +56,5 @@ internal static class Snapshot
         }
 
         Assert.Fail(message.ToString());
-    }
-
-    private static string FindSnapshotDirectory()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "StepOperator.sln")))
-            {
-                return Path.Combine(directory.FullName, "tests", "StepOperator.Generators.Tests", "Snapshots");
-            }
-        }
-
-        throw new InvalidOperationException($"No StepOperator.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -14,7 +14,7 @@ public sealed class PackedPackage : IAsyncLifetime
 
     public string PackagePath => Path.Combine(Feed, $"StepOperator.{Version}.nupkg");
 
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => RepositoryPaths.Root;
 
     /// <summary>
     /// The machine's NuGet packages folder, which holds StepOperator's dependencies once the
@@ -78,19 +78,6 @@ public sealed class PackedPackage : IAsyncLifetime
         }
 
         return Task.CompletedTask;
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "StepOperator.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No StepOperator.sln above {AppContext.BaseDirectory}.");
     }
 }
 

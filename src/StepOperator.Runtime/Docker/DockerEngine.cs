@@ -52,7 +52,11 @@ public sealed class DockerEngine : IDisposable
     /// <summary>An engine failure, explained: unreachable engine, full disk, missing image, or the engine's own words.</summary>
     public DockerEngineException Explain(Exception error, string operation) => Explain(error.Message, operation, error);
 
-    public DockerEngineException Explain(string message, string operation, Exception? inner = null)
+    public DockerEngineException Explain(string message, string operation, Exception? inner = null) =>
+        Explain(Endpoint, message, operation, inner);
+
+    /// <summary>Explains an engine failure at <paramref name="endpoint"/>: what happened and what to do.</summary>
+    public static DockerEngineException Explain(string endpoint, string message, string operation, Exception? inner = null)
     {
         if (inner is HttpRequestException or SocketException or TimeoutException ||
             inner?.InnerException is SocketException or HttpRequestException ||
@@ -60,7 +64,7 @@ public sealed class DockerEngine : IDisposable
             message.Contains("No such file or directory", StringComparison.OrdinalIgnoreCase) && inner is not DockerApiException)
         {
             return new DockerEngineException(
-                $"Could not {operation}: the Docker engine at {Endpoint} is not reachable ({message}). " +
+                $"Could not {operation}: the Docker engine at {endpoint} is not reachable ({message}). " +
                 "Start it (for example 'sudo systemctl start docker', or run 'dockerd' as root) or set DOCKER_HOST to a running engine.", inner);
         }
 
