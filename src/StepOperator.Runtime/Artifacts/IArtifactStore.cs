@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -11,8 +12,20 @@ namespace StepOperator.Artifacts;
 /// </summary>
 public interface IArtifactStore
 {
-    /// <summary>A location string a step process can open the same store from (for example file:///...).</summary>
+    /// <summary>
+    /// A location string a step process can open the same store from (file:///..., s3://..., azblob://...).
+    /// It never contains a secret: credentials travel in <see cref="StepEnvironment"/>.
+    /// </summary>
     string Location { get; }
+
+    /// <summary>True when steps on another machine (a container elsewhere, a Modal sandbox) can reach the store.</summary>
+    bool IsRemote { get; }
+
+    /// <summary>
+    /// Variables a step process needs to open this store (credentials), given to the step when it
+    /// starts; never put in an image, a log or an artifact.
+    /// </summary>
+    IReadOnlyDictionary<string, string> StepEnvironment { get; }
 
     /// <summary>Opens an artifact for reading; throws <see cref="ArtifactNotFoundException"/> when it is missing.</summary>
     Task<Stream> OpenReadAsync(ArtifactKey key, CancellationToken cancellationToken);

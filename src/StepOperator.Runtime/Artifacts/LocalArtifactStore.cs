@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -17,6 +18,10 @@ public sealed class LocalArtifactStore : IArtifactStore
     }
 
     public string Root { get; }
+
+    public bool IsRemote => false;
+
+    public IReadOnlyDictionary<string, string> StepEnvironment { get; } = new Dictionary<string, string>();
 
     public string Location => new Uri(Root.EndsWith(Path.DirectorySeparatorChar) ? Root : Root + Path.DirectorySeparatorChar).AbsoluteUri;
 

@@ -134,14 +134,15 @@ internal sealed class PipelineRun
             await Recorder.SaveAsync().ConfigureAwait(false);
             Console.Info($"> {record.InvocationId}: started on '{stepOperator.Name}'");
 
+            var environment = new Dictionary<string, string>(store.StepEnvironment)
+            {
+                ["STEPOPERATOR_RUN_ID"] = RunId,
+                ["STEPOPERATOR_STEP"] = step.Name,
+                ["STEPOPERATOR_INVOCATION"] = record.InvocationId,
+            };
             var launch = new StepLaunch(step, RunId, record.InvocationId,
                 StepEntrypointArguments.For(step.Name, RunId, record.InvocationId, store.Location),
-                new Dictionary<string, string>
-                {
-                    ["STEPOPERATOR_RUN_ID"] = RunId,
-                    ["STEPOPERATOR_STEP"] = step.Name,
-                    ["STEPOPERATOR_INVOCATION"] = record.InvocationId,
-                },
+                environment,
                 new PrefixedSink(Console, record.InvocationId));
             var exit = await stepOperator.RunAsync(launch, CancellationToken).ConfigureAwait(false);
             record.ProcessId = exit.ProcessId;

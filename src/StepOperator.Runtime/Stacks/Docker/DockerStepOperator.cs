@@ -153,6 +153,9 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
         {
             Binds = new List<string>(),
             Init = true,
+
+            // Steps reach stores and services on this machine's loopback (s3rver, Azurite) as the orchestrator does.
+            NetworkMode = "host",
         };
 
         if (settings.CpuCount is { } cpus)
