@@ -16,7 +16,13 @@ public sealed class TestProgram : IDisposable
     public TestProgram(string project = "StepOperator.TestPipelines", string folder = "tests")
     {
         _assembly = FindAssembly(project, folder);
+
+        // Registrations go to a file of this test's own, never the user's.
+        Environment["STEPOPERATOR_CONFIG"] = ConfigFile;
     }
+
+    /// <summary>The user-level configuration file the program's registration commands write.</summary>
+    public string ConfigFile => Path.Combine(Home, "config", "config.json");
 
     public sealed record Result(int ExitCode, string Output, string Error)
     {

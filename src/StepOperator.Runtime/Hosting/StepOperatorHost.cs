@@ -5,6 +5,10 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using StepOperator.Configuration;
+using StepOperator.Docker;
+using StepOperator.Hosting;
+using StepOperator.Registries;
 using StepOperator.Runs;
 using StepOperator.Stacks;
 
@@ -21,57 +25,86 @@ public static class StepOperatorHost
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
 
-    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
         var console = new RunConsole(output, error);
-        var root = BuildCommandLine(console, error);
-        return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var root = BuildCommandLine(console, output);
+        try
+        {
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+            }).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StackConfigurationException or UnknownNameException)
+        {
+            await error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return 2;
+        }
     }
 
-    private static RootCommand BuildCommandLine(RunConsole console, TextWriter error)
+    private static RootCommand BuildCommandLine(RunConsole console, TextWriter output)
     {
         var pipelineArgument = new Argument<string?>("pipeline")
         {
             Description = "The pipeline to run (optional when the program has one).",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var stackOption = new Option<string>("--stack")
+        var stackOption = new Option<string?>("--stack")
         {
-            Description = $"The stack to run on (or ${StackVariable}). Stacks: {string.Join(", ", StackCatalog.Names)}.",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(StackVariable) is { Length: > 0 } stack ? stack : StackCatalog.LocalStackName,
+            Description = $"The stack to run on (default: ${StackVariable}, else the active stack, else 'local').",
         };
         var homeOption = new Option<string>("--home")
         {
             Description = $"Where runs and local artifacts are kept (or ${HomeVariable}).",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } home ? home : ".stepoperator",
         };
-
         var preventReuseOption = new Option<bool>("--prevent-build-reuse")
         {
             Description = "Build and push the step image even when an image with the same content exists.",
         };
+        var setOption = new Option<string[]>("--set")
+        {
+            Description = "Override a step setting for this run: --set Train.Memory=64GB (repeatable; empty value removes it).",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
 
-        var root = new RootCommand(Describe()) { pipelineArgument, stackOption, homeOption, preventReuseOption };
+        var root = new RootCommand(Describe()) { pipelineArgument, stackOption, homeOption, preventReuseOption, setOption };
         root.SetAction(async (parse, cancellationToken) =>
         {
-            try
+            var pipeline = SelectPipeline(parse.GetValue(pipelineArgument));
+            var home = Path.GetFullPath(parse.GetValue(homeOption)!);
+            var configuration = StackConfiguration.Load();
+            var stackName = parse.GetValue(stackOption)
+                ?? (Environment.GetEnvironmentVariable(StackVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : configuration.ActiveStack);
+            var definition = StackCommands.Registered(stackName, configuration);
+
+            // Everything is checked before anything is built or started.
+            var steps = StepCatalog.Steps;
+            var (settings, problems) = StepOverrides.From(configuration.StepOverrides, parse.GetValue(setOption) ?? []).Apply(steps);
+            var stackProblems = StackValidator.Validate(definition, configuration, steps, settings);
+            if (problems.Count + stackProblems.Count > 0)
             {
-                var pipeline = SelectPipeline(parse.GetValue(pipelineArgument));
-                var home = Path.GetFullPath(parse.GetValue(homeOption)!);
-                await using var stack = StackCatalog.Create(parse.GetValue(stackOption)!, home, new StackCreationOptions(parse.GetValue(preventReuseOption)));
-                var record = await new PipelineRunner(console).RunAsync(pipeline, stack, Path.Combine(home, "runs"), cancellationToken).ConfigureAwait(false);
-                return record.Status switch
+                console.Problem($"Stack '{definition.Name}' cannot run pipeline '{pipeline.Name}'; nothing was started:");
+                foreach (var problem in problems.Concat(stackProblems))
                 {
-                    RunStatus.Succeeded => 0,
-                    RunStatus.Cancelled => 130,
-                    _ => 1,
-                };
-            }
-            catch (UnknownNameException e)
-            {
-                await error.WriteLineAsync(e.Message).ConfigureAwait(false);
+                    console.Problem($"  - {problem}");
+                }
+
                 return 2;
             }
+
+            await using var stack = StackFactory.Create(definition, configuration, home, new StackCreationOptions(parse.GetValue(preventReuseOption)));
+            var record = await new PipelineRunner(console).RunAsync(pipeline, stack, Path.Combine(home, "runs"), settings, cancellationToken).ConfigureAwait(false);
+            return record.Status switch
+            {
+                RunStatus.Succeeded => 0,
+                RunStatus.Cancelled => 130,
+                _ => 1,
+            };
         });
 
         var stepArgument = new Argument<string>("name") { Description = "The step to run." };
@@ -84,8 +117,15 @@ public static class StepOperatorHost
         };
         step.SetAction((parse, cancellationToken) => StepProcess.RunAsync(
             parse.GetValue(stepArgument)!, parse.GetValue(runIdOption)!, parse.GetValue(invocationOption)!,
-            parse.GetValue(storeOption)!, error, cancellationToken));
+            parse.GetValue(storeOption)!, Console.Error, cancellationToken));
         root.Subcommands.Add(step);
+
+        root.Subcommands.Add(StackCommands.Create(output));
+        foreach (var type in ComponentTypes.All)
+        {
+            root.Subcommands.Add(ComponentCommands.For(type, output));
+        }
+
         return root;
     }
 

@@ -22,8 +22,11 @@ internal sealed class PipelineRun
     private readonly Dictionary<string, int> _callsPerStep = new(StringComparer.Ordinal);
     private readonly HashSet<string> _ignoredSettingsReported = new(StringComparer.Ordinal);
 
-    public PipelineRun(Stack stack, RunRecorder recorder, RunConsole console, CancellationToken cancellationToken)
+    private readonly IReadOnlyDictionary<string, StepSettings>? _settings;
+
+    public PipelineRun(Stack stack, RunRecorder recorder, RunConsole console, IReadOnlyDictionary<string, StepSettings>? settings, CancellationToken cancellationToken)
     {
+        _settings = settings;
         Stack = stack;
         Recorder = recorder;
         Console = console;
@@ -60,6 +63,12 @@ internal sealed class PipelineRun
 
     public (StepRecord Record, Task<ArtifactRef?> Completion) Submit(StepDefinition step, StepArgument[] arguments)
     {
+        // Run-time overrides (already validated) replace the settings written in the attribute.
+        if (_settings is not null && _settings.TryGetValue(step.Name, out var effective))
+        {
+            step = step with { Settings = effective };
+        }
+
         StepRecord record;
         lock (_gate)
         {

@@ -11,7 +11,12 @@ namespace StepOperator.Runs;
 public sealed class PipelineRunner(RunConsole console)
 {
     /// <summary>Runs <paramref name="pipeline"/>; returns the run record (also in run.json).</summary>
-    public async Task<RunRecord> RunAsync(PipelineDefinition pipeline, Stack stack, string runsDirectory, CancellationToken cancellationToken)
+    public async Task<RunRecord> RunAsync(
+        PipelineDefinition pipeline,
+        Stack stack,
+        string runsDirectory,
+        System.Collections.Generic.IReadOnlyDictionary<string, StepSettings>? settings,
+        CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
         var runId = RunId.New(now);
@@ -29,7 +34,7 @@ public sealed class PipelineRunner(RunConsole console)
         console.Info($"Run {runId}: pipeline '{pipeline.Name}' on stack '{stack.Name}'");
         console.Info($"  run directory: {runDirectory}");
 
-        var run = new PipelineRun(stack, recorder, console, cancellationToken);
+        var run = new PipelineRun(stack, recorder, console, settings, cancellationToken);
         Exception? failure = null;
         try
         {

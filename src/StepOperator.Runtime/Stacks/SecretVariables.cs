@@ -12,6 +12,6 @@ public static class SecretVariables
     {
         "MODAL_TOKEN_ID",
         "MODAL_TOKEN_SECRET",
-        StackCatalog.RegistryPasswordVariable,
+        StackFactory.RegistryPasswordVariable,
     };
 }

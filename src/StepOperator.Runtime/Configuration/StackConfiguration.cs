@@ -1,0 +1,215 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.Extensions.Configuration;
+
+namespace StepOperator.Configuration;
+
+/// <summary>
+/// The effective stack configuration, the .NET way: built-in components and stacks, then the
+/// user-level file (registrations, secrets; owner-only), then the project's stepoperator.json, then
+/// STEPOPERATOR_-prefixed environment variables (STEPOPERATOR_StepOperators__modal__TokenSecret=...).
+/// Later sources win.
+/// </summary>
+public sealed class StackConfiguration
+{
+    public const string ProjectFileName = "stepoperator.json";
+    public const string ConfigPathVariable = "STEPOPERATOR_CONFIG";
+    public const string LocalName = "local";
+    public const string DockerName = "docker";
+    public const string DefaultRegistryName = "default";
+
+    private readonly Dictionary<(ComponentType, string), ComponentDefinition> _components = new();
+    private readonly Dictionary<string, StackDefinition> _stacks = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Dictionary<string, string>> _stepOverrides = new(StringComparer.Ordinal);
+
+    private StackConfiguration(string userFile)
+    {
+        UserFilePath = userFile;
+    }
+
+    /// <summary>The user-level file that registration commands write.</summary>
+    public string UserFilePath { get; }
+
+    /// <summary>The stack runs use when none is named (ActiveStack; "local" when unset).</summary>
+    public string ActiveStack { get; private set; } = LocalName;
+
+    public IReadOnlyDictionary<string, StackDefinition> Stacks => _stacks;
+
+    /// <summary>Per-step settings overrides from configuration (Steps:&lt;step&gt;:&lt;Property&gt;).</summary>
+    public IReadOnlyDictionary<string, Dictionary<string, string>> StepOverrides => _stepOverrides;
+
+    /// <summary>The user-level file: $STEPOPERATOR_CONFIG, else $XDG_CONFIG_HOME/stepoperator/config.json, else ~/.config/stepoperator/config.json.</summary>
+    public static string DefaultUserFile()
+    {
+        if (Environment.GetEnvironmentVariable(ConfigPathVariable) is { Length: > 0 } configured)
+        {
+            return Path.GetFullPath(configured);
+        }
+
+        var configHome = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME") is { Length: > 0 } xdg
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config");
+        return Path.Combine(configHome, "stepoperator", "config.json");
+    }
+
+    public static StackConfiguration Load(string? userFile = null, string? projectDirectory = null)
+    {
+        userFile ??= DefaultUserFile();
+        var projectFile = Path.Combine(projectDirectory ?? Directory.GetCurrentDirectory(), ProjectFileName);
+        var builder = new ConfigurationBuilder();
+        if (File.Exists(userFile))
+        {
+            builder.AddJsonFile(userFile, optional: true, reloadOnChange: false);
+        }
+
+        if (File.Exists(projectFile))
+        {
+            builder.AddJsonFile(projectFile, optional: true, reloadOnChange: false);
+        }
+
+        builder.AddEnvironmentVariables("STEPOPERATOR_");
+        var configuration = new StackConfiguration(userFile);
+        configuration.AddBuiltIns();
+        configuration.Read(builder.Build());
+        return configuration;
+    }
+
+    public IReadOnlyList<ComponentDefinition> Components(ComponentType type) =>
+        _components.Values.Where(c => c.Type == type).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+
+    public ComponentDefinition? FindComponent(ComponentType type, string name) =>
+        _components.GetValueOrDefault((type, name.ToLowerInvariant()));
+
+    public StackDefinition? FindStack(string name) => _stacks.GetValueOrDefault(name);
+
+    /// <summary>True for components and stacks that come with StepOperator and cannot be changed.</summary>
+    public static bool IsBuiltIn(ComponentType type, string name) => BuiltInNames(type).Contains(name, StringComparer.OrdinalIgnoreCase);
+
+    public static bool IsBuiltInStack(string name) =>
+        string.Equals(name, LocalName, StringComparison.OrdinalIgnoreCase) || string.Equals(name, DockerName, StringComparison.OrdinalIgnoreCase);
+
+    private static IEnumerable<string> BuiltInNames(ComponentType type) => type switch
+    {
+        ComponentType.Orchestrator or ComponentType.StepOperator => new[] { LocalName, DockerName },
+        ComponentType.ArtifactStore => new[] { LocalName },
+        ComponentType.ImageBuilder => new[] { DockerName },
+        _ => Array.Empty<string>(),
+    };
+
+    private void AddBuiltIns()
+    {
+        var none = new Dictionary<string, string>();
+        Add(new ComponentDefinition(LocalName, ComponentType.Orchestrator, "local", none));
+        Add(new ComponentDefinition(DockerName, ComponentType.Orchestrator, "docker", none));
+        Add(new ComponentDefinition(LocalName, ComponentType.StepOperator, "local", none));
+        Add(new ComponentDefinition(DockerName, ComponentType.StepOperator, "docker", Settings(("Gpus", "STEPOPERATOR_DOCKER_GPUS"))));
+        Add(new ComponentDefinition(LocalName, ComponentType.ArtifactStore, "local", none));
+        Add(new ComponentDefinition(DockerName, ComponentType.ImageBuilder, "docker", Settings(("BaseImage", "STEPOPERATOR_BASE_IMAGE"))));
+
+        // The registry of the environment (STEPOPERATOR_REGISTRY=host[:port][/namespace]), if any.
+        string? registry = null;
+        if (Environment.GetEnvironmentVariable("STEPOPERATOR_REGISTRY") is { Length: > 0 } address)
+        {
+            var slash = address.IndexOf('/');
+            var settings = new Dictionary<string, string>
+            {
+                ["Server"] = slash < 0 ? address : address[..slash],
+                ["Namespace"] = slash < 0 ? "stepoperator" : address[(slash + 1)..].Trim('/'),
+            };
+            var hasUser = Environment.GetEnvironmentVariable("STEPOPERATOR_REGISTRY_USERNAME") is { Length: > 0 };
+            var hasPassword = Environment.GetEnvironmentVariable("STEPOPERATOR_REGISTRY_PASSWORD") is { Length: > 0 };
+            if (hasUser != hasPassword)
+            {
+                throw new StackConfigurationException(
+                    "Registry from STEPOPERATOR_REGISTRY: set both STEPOPERATOR_REGISTRY_USERNAME and STEPOPERATOR_REGISTRY_PASSWORD, or neither for an anonymous registry.");
+            }
+
+            if (hasUser)
+            {
+                settings["Username"] = "env:STEPOPERATOR_REGISTRY_USERNAME";
+                settings["Password"] = "env:STEPOPERATOR_REGISTRY_PASSWORD";
+            }
+
+            Add(new ComponentDefinition(DefaultRegistryName, ComponentType.ContainerRegistry, "default", settings));
+            registry = DefaultRegistryName;
+        }
+
+        _stacks[LocalName] = new StackDefinition(LocalName, LocalName, LocalName, StepOperator: LocalName);
+        _stacks[DockerName] = new StackDefinition(DockerName, DockerName, LocalName, DockerName, registry, DockerName);
+    }
+
+    private static Dictionary<string, string> Settings(params (string Setting, string Variable)[] fromEnvironment)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (setting, variable) in fromEnvironment)
+        {
+            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+            {
+                settings[setting] = value;
+            }
+        }
+
+        return settings;
+    }
+
+    private void Read(IConfiguration configuration)
+    {
+        if (configuration["ActiveStack"] is { Length: > 0 } active)
+        {
+            ActiveStack = active;
+        }
+
+        foreach (var type in ComponentTypes.All)
+        {
+            foreach (var section in configuration.GetSection(type.SectionName()).GetChildren())
+            {
+                var settings = section.GetChildren()
+                    .Where(child => child.Value is not null && !string.Equals(child.Key, "Flavor", StringComparison.OrdinalIgnoreCase))
+                    .ToDictionary(child => child.Key, child => child.Value!, StringComparer.OrdinalIgnoreCase);
+                var existing = FindComponent(type, section.Key);
+                var flavor = section["Flavor"] ?? existing?.Flavor ?? throw new StackConfigurationException(
+                    $"{type.CommandName()} '{section.Key}' in the configuration has no Flavor. Use one of: {string.Join(", ", type.Flavors())}.");
+                if (existing is not null)
+                {
+                    foreach (var (key, value) in existing.Settings.Where(pair => !settings.ContainsKey(pair.Key)))
+                    {
+                        settings[key] = value;
+                    }
+                }
+
+                Add(new ComponentDefinition(section.Key, type, flavor, settings));
+            }
+        }
+
+        foreach (var section in configuration.GetSection("Stacks").GetChildren())
+        {
+            var existing = FindStack(section.Key);
+            _stacks[section.Key] = new StackDefinition(
+                section.Key,
+                section["Orchestrator"] ?? existing?.Orchestrator ?? LocalName,
+                section["ArtifactStore"] ?? existing?.ArtifactStore ?? LocalName,
+                section["StepOperator"] ?? existing?.StepOperator,
+                section["ContainerRegistry"] ?? existing?.ContainerRegistry,
+                section["ImageBuilder"] ?? existing?.ImageBuilder);
+        }
+
+        foreach (var step in configuration.GetSection("Steps").GetChildren())
+        {
+            _stepOverrides[step.Key] = step.GetChildren().Where(c => c.Value is not null)
+                .ToDictionary(c => c.Key, c => c.Value!, StringComparer.OrdinalIgnoreCase);
+        }
+    }
+
+    private void Add(ComponentDefinition component)
+    {
+        if (!component.Type.Flavors().Contains(component.Flavor, StringComparer.Ordinal))
+        {
+            throw new StackConfigurationException(
+                $"{component.Describe()}: unknown flavor. Flavors of {component.Type.CommandName()}: {string.Join(", ", component.Type.Flavors())}.");
+        }
+
+        _components[(component.Type, component.Name.ToLowerInvariant())] = component;
+    }
+}

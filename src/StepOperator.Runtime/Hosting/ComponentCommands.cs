@@ -1,0 +1,206 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.IO;
+using System.Linq;
+using StepOperator.Configuration;
+using StepOperator.Stacks;
+
+namespace StepOperator.Hosting;
+
+/// <summary>
+/// <c>step-operator register|update|list|describe|delete</c> and the same for the other component
+/// types, mirroring ZenML's <c>zenml step-operator register NAME --flavor=modal --token_id=...</c>.
+/// </summary>
+internal static class ComponentCommands
+{
+    public static Command For(ComponentType type, TextWriter output)
+    {
+        var command = new Command(type.CommandName(), $"Register and inspect {type.CommandName()} components (flavors: {string.Join(", ", type.Flavors())}).");
+
+        var registerName = new Argument<string>("name") { Description = "The component's name." };
+        var flavor = new Option<string>("--flavor", "-f") { Description = $"One of: {string.Join(", ", type.Flavors())}.", Required = true };
+        var register = new Command("register", "Registers a component; settings as --setting_name=value (secrets are stored in the user-level file, shown masked).")
+        {
+            registerName, flavor,
+        };
+        register.TreatUnmatchedTokensAsErrors = false;
+        register.SetAction(parse =>
+        {
+            var name = parse.GetValue(registerName)!;
+            var file = UserConfigurationFile.Open(StackConfiguration.DefaultUserFile());
+            var configuration = StackConfiguration.Load(file.Path);
+            if (StackConfiguration.IsBuiltIn(type, name) || configuration.FindComponent(type, name) is not null)
+            {
+                throw new StackConfigurationException(
+                    $"{type.CommandName()} '{name}' already exists. Change it with: {StackValidator.CommandPrefix} {type.CommandName()} update {name} --setting=value, or pick another name.");
+            }
+
+            var component = new ComponentDefinition(name, type, parse.GetValue(flavor)!, ParseSettings(parse.UnmatchedTokens));
+            Check(component);
+            file.SetComponent(component);
+            file.Save();
+            output.WriteLine($"Registered {component}.");
+            output.WriteLine($"Saved to {file.Path} (readable by you only).");
+        });
+        command.Subcommands.Add(register);
+
+        var updateName = new Argument<string>("name") { Description = "The component's name." };
+        var update = new Command("update", "Changes a registered component's settings (--setting_name=value; an empty value removes it).") { updateName };
+        update.TreatUnmatchedTokensAsErrors = false;
+        update.SetAction(parse =>
+        {
+            var name = parse.GetValue(updateName)!;
+            var file = UserConfigurationFile.Open(StackConfiguration.DefaultUserFile());
+            var existing = Registered(type, name, StackConfiguration.Load(file.Path));
+            var settings = new Dictionary<string, string>(existing.Settings, StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, value) in ParseSettings(parse.UnmatchedTokens))
+            {
+                if (value.Length == 0)
+                {
+                    settings.Remove(key);
+                }
+                else
+                {
+                    settings[key] = value;
+                }
+            }
+
+            var component = existing with { Settings = settings };
+            file.SetComponent(component);
+            file.Save();
+            output.WriteLine($"Updated {component}.");
+        });
+        command.Subcommands.Add(update);
+
+        var list = new Command("list", $"Lists the {type.CommandName()} components.");
+        list.SetAction(_ =>
+        {
+            var configuration = StackConfiguration.Load();
+            foreach (var component in configuration.Components(type))
+            {
+                var builtIn = StackConfiguration.IsBuiltIn(type, component.Name) ? " (built-in)" : string.Empty;
+                var usedBy = configuration.Stacks.Values.Where(s => string.Equals(s.ComponentOf(type), component.Name, StringComparison.OrdinalIgnoreCase)).Select(s => s.Name).ToList();
+                output.WriteLine($"{component.Name,-20} {component.Flavor,-8}{builtIn}{(usedBy.Count > 0 ? "  stacks: " + string.Join(", ", usedBy) : string.Empty)}");
+            }
+        });
+        command.Subcommands.Add(list);
+
+        var describeName = new Argument<string>("name") { Description = "The component's name." };
+        var describe = new Command("describe", "Shows a component's flavor and settings (secrets masked).") { describeName };
+        describe.SetAction(parse =>
+        {
+            var component = Registered(type, parse.GetValue(describeName)!, StackConfiguration.Load());
+            output.WriteLine($"{type.CommandName()} '{component.Name}'");
+            output.WriteLine($"  flavor: {component.Flavor}");
+            foreach (var (key, value) in component.ShownSettings)
+            {
+                output.WriteLine($"  {ComponentDefinition.ToOptionName(key)}: {value}");
+            }
+        });
+        command.Subcommands.Add(describe);
+
+        var deleteName = new Argument<string>("name") { Description = "The component's name." };
+        var delete = new Command("delete", "Deletes a registered component that no stack uses.") { deleteName };
+        delete.SetAction(parse =>
+        {
+            var name = parse.GetValue(deleteName)!;
+            var file = UserConfigurationFile.Open(StackConfiguration.DefaultUserFile());
+            var configuration = StackConfiguration.Load(file.Path);
+            Registered(type, name, configuration);
+            if (StackConfiguration.IsBuiltIn(type, name))
+            {
+                throw new StackConfigurationException($"{type.CommandName()} '{name}' is built in and cannot be deleted.");
+            }
+
+            var users = configuration.Stacks.Values.Where(s => string.Equals(s.ComponentOf(type), name, StringComparison.OrdinalIgnoreCase)).Select(s => s.Name).ToList();
+            if (users.Count > 0)
+            {
+                throw new StackConfigurationException(
+                    $"{type.CommandName()} '{name}' is used by stack(s) {string.Join(", ", users)}. Change them first: {StackValidator.CommandPrefix} stack update {users[0]} {type.StackOption()} <other>.");
+            }
+
+            file.RemoveComponent(type, name);
+            file.Save();
+            output.WriteLine($"Deleted {type.CommandName()} '{name}'.");
+        });
+        command.Subcommands.Add(delete);
+        return command;
+    }
+
+    public static ComponentDefinition Registered(ComponentType type, string name, StackConfiguration configuration) =>
+        configuration.FindComponent(type, name) ?? throw new StackConfigurationException(
+            $"No {type.CommandName()} named '{name}'. Registered: {string.Join(", ", configuration.Components(type).Select(c => c.Name))}. " +
+            $"Register it: {StackValidator.CommandPrefix} {type.CommandName()} register {name} --flavor=<{string.Join("|", type.Flavors())}>.");
+
+    /// <summary>Reads --setting_name=value and --setting_name value pairs, as ZenML takes them.</summary>
+    private static Dictionary<string, string> ParseSettings(IReadOnlyList<string> tokens)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (!token.StartsWith("--", StringComparison.Ordinal) || token.Length < 3)
+            {
+                throw new StackConfigurationException($"'{token}' is not a setting; write settings as --name=value.");
+            }
+
+            var equals = token.IndexOf('=');
+            string key;
+            string value;
+            if (equals > 0)
+            {
+                key = token[2..equals];
+                value = token[(equals + 1)..];
+            }
+            else if (i + 1 < tokens.Count && !tokens[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                key = token[2..];
+                value = tokens[++i];
+            }
+            else
+            {
+                throw new StackConfigurationException($"Setting {token} has no value; write {token}=value.");
+            }
+
+            settings[ComponentDefinition.ToSettingName(key)] = value;
+        }
+
+        return settings;
+    }
+
+    /// <summary>The settings each flavor needs, checked at registration so mistakes show up early.</summary>
+    private static void Check(ComponentDefinition component)
+    {
+        if (!component.Type.Flavors().Contains(component.Flavor, StringComparer.Ordinal))
+        {
+            throw new StackConfigurationException(
+                $"{component.Type.CommandName()} flavor '{component.Flavor}' does not exist. Flavors: {string.Join(", ", component.Type.Flavors())}.");
+        }
+
+        string[] required = (component.Type, component.Flavor) switch
+        {
+            (ComponentType.ArtifactStore, "s3") => new[] { "Bucket" },
+            (ComponentType.ArtifactStore, "azure") => new[] { "Container" },
+            (ComponentType.ContainerRegistry, _) => new[] { "Server" },
+            _ => Array.Empty<string>(),
+        };
+        foreach (var setting in required.Where(s => !component.Settings.ContainsKey(s)))
+        {
+            throw new StackConfigurationException(
+                $"{component.Describe()} needs --{ComponentDefinition.ToOptionName(setting)}=...");
+        }
+
+        if (component.Type == ComponentType.StepOperator && component.Flavor == "modal")
+        {
+            var hasId = component.Settings.ContainsKey("TokenId");
+            var hasSecret = component.Settings.ContainsKey("TokenSecret");
+            if (hasId != hasSecret)
+            {
+                throw new StackConfigurationException(
+                    "Modal step operator: token_id and token_secret must be given together. Give both, or neither to use " +
+                    "MODAL_TOKEN_ID/MODAL_TOKEN_SECRET or ~/.modal.toml.");
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Reflection;
+using StepOperator.Artifacts;
+using StepOperator.Configuration;
+using StepOperator.Images;
+using StepOperator.Registries;
+using StepOperator.Stacks.Docker;
+using StepOperator.Stacks.Local;
+
+namespace StepOperator.Stacks;
+
+/// <summary>Run-time choices that shape a stack.</summary>
+/// <param name="PreventBuildReuse">Build and push the image even when its tag exists.</param>
+public sealed record StackCreationOptions(bool PreventBuildReuse = false);
+
+/// <summary>Turns a validated stack definition into the components a run uses.</summary>
+public static class StackFactory
+{
+    public const string RegistryPasswordVariable = "STEPOPERATOR_REGISTRY_PASSWORD";
+
+    public static Stack Create(StackDefinition definition, StackConfiguration configuration, string homeDirectory, StackCreationOptions options)
+    {
+        ComponentDefinition Component(ComponentType type, string name) =>
+            configuration.FindComponent(type, name) ?? throw new StackConfigurationException($"{type.CommandName()} '{name}' is not registered.");
+
+        var store = CreateArtifactStore(Component(ComponentType.ArtifactStore, definition.ArtifactStore), homeDirectory);
+        var registry = definition.ContainerRegistry is { } registryName ? CreateRegistry(Component(ComponentType.ContainerRegistry, registryName)) : null;
+        var image = definition.ImageBuilder is { } builderName ? ImageRequest(Component(ComponentType.ImageBuilder, builderName), registry, options) : null;
+
+        var created = new Dictionary<string, IStepOperator>(StringComparer.OrdinalIgnoreCase);
+        IStepOperator Operator(ComponentDefinition component)
+        {
+            var key = component.Flavor + "/" + component.Name;
+            if (!created.TryGetValue(key, out var made))
+            {
+                created[key] = made = component.Flavor switch
+                {
+                    "local" => new LocalProcessStepOperator(name: component.Name),
+                    "docker" => new DockerStepOperator(
+                        new DockerStepOperatorOptions(image ?? throw new StackConfigurationException($"Stack '{definition.Name}' runs steps in containers but has no image builder."), GpuPolicy(component)),
+                        component.Name),
+                    _ => throw new StackConfigurationException($"{component.Describe()} cannot run steps yet in this version."),
+                };
+            }
+
+            return made;
+        }
+
+        var orchestrator = Operator(Component(ComponentType.Orchestrator, definition.Orchestrator));
+        var stepOperator = definition.StepOperator is { } stepOperatorName ? Operator(Component(ComponentType.StepOperator, stepOperatorName)) : orchestrator;
+        return new Stack(definition.Name, store, orchestrator, stepOperator);
+    }
+
+    private static IArtifactStore CreateArtifactStore(ComponentDefinition component, string homeDirectory) => component.Flavor switch
+    {
+        "local" => new LocalArtifactStore(component.Get("Path") ?? Path.Combine(homeDirectory, "runs")),
+        _ => throw new StackConfigurationException($"{component.Describe()} is not available in this version."),
+    };
+
+    private static ContainerRegistry CreateRegistry(ComponentDefinition component)
+    {
+        var user = component.Get("Username");
+        var password = component.Get("Password");
+        if ((user is null) != (password is null))
+        {
+            throw new StackConfigurationException(
+                $"{component.Describe()}: set both username and password, or neither for an anonymous registry.");
+        }
+
+        return new ContainerRegistry(component.Require("Server"), user, password, component.Get("Namespace") ?? "stepoperator");
+    }
+
+    private static ImageBuildRequest ImageRequest(ComponentDefinition builder, ContainerRegistry? registry, StackCreationOptions options)
+    {
+        var entry = Assembly.GetEntryAssembly()?.Location;
+        if (string.IsNullOrEmpty(entry))
+        {
+            throw new InvalidOperationException("Cannot tell which program is running, so there is no build output to put in an image.");
+        }
+
+        return new ImageBuildRequest(
+            Path.GetDirectoryName(entry)!,
+            Path.GetFileName(entry),
+            builder.Get("BaseImage") ?? ImageBuildRequest.DefaultBaseImage,
+            registry,
+            options.PreventBuildReuse);
+    }
+
+    private static DockerGpuPolicy GpuPolicy(ComponentDefinition component) => component.Get("Gpus")?.ToLowerInvariant() switch
+    {
+        null or "require" => DockerGpuPolicy.Require,
+        "ignore" => DockerGpuPolicy.Ignore,
+        var other => throw new StackConfigurationException($"{component.Describe()}: Gpus = '{other}' is not a GPU policy; use 'require' or 'ignore'."),
+    };
+}
+
+/// <summary>A stack, pipeline or step name that does not exist; the message lists the valid ones.</summary>
+public sealed class UnknownNameException(string message) : Exception(message);

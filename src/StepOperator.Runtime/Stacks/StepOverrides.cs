@@ -1,0 +1,126 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using StepOperator.Configuration;
+using StepOperator.Rules;
+
+namespace StepOperator.Stacks;
+
+/// <summary>
+/// Run-time changes to steps' settings, from configuration (Steps:Train:Memory) or the command line
+/// (--set Train.Memory=64GB; an empty value removes the setting). They are checked by the same
+/// rules, with the same messages, as the analyzer checks the attributes.
+/// </summary>
+public sealed class StepOverrides
+{
+    public static readonly IReadOnlyList<string> Properties = new[]
+    {
+        nameof(StepSettings.Gpu), nameof(StepSettings.GpuCount), nameof(StepSettings.CpuCount), nameof(StepSettings.Memory),
+        nameof(StepSettings.Timeout), nameof(StepSettings.Region), nameof(StepSettings.Cloud),
+        nameof(StepSettings.ModalEnvironment), nameof(StepSettings.StepOperator),
+    };
+
+    private readonly Dictionary<string, Dictionary<string, string>> _byStep = new(StringComparer.Ordinal);
+
+    public bool IsEmpty => _byStep.Count == 0;
+
+    /// <summary>Adds configuration overrides, then command-line ones ("Step.Property=value"), which win.</summary>
+    public static StepOverrides From(IReadOnlyDictionary<string, Dictionary<string, string>> configured, IEnumerable<string> commandLine)
+    {
+        var overrides = new StepOverrides();
+        foreach (var (step, settings) in configured)
+        {
+            foreach (var (property, value) in settings)
+            {
+                overrides.Set(step, property, value);
+            }
+        }
+
+        foreach (var assignment in commandLine)
+        {
+            var equals = assignment.IndexOf('=');
+            var dot = equals < 0 ? -1 : assignment.LastIndexOf('.', equals);
+            if (equals < 0 || dot <= 0)
+            {
+                throw new StackConfigurationException(
+                    $"--set {assignment}: write Step.Property=value, for example --set Train.Memory=64GB (an empty value removes the setting).");
+            }
+
+            overrides.Set(assignment[..dot], assignment[(dot + 1)..equals], assignment[(equals + 1)..]);
+        }
+
+        return overrides;
+    }
+
+    private void Set(string step, string property, string value)
+    {
+        var known = Properties.FirstOrDefault(p => string.Equals(p, property, StringComparison.OrdinalIgnoreCase))
+            ?? throw new StackConfigurationException(
+                $"Override of step '{step}': '{property}' is not a step setting. Settings: {string.Join(", ", Properties)}.");
+        if (!_byStep.TryGetValue(step, out var settings))
+        {
+            _byStep[step] = settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+
+        settings[known] = value;
+    }
+
+    /// <summary>
+    /// Applies the overrides to the program's steps: the effective settings by step name, and every
+    /// problem (unknown steps, values of the wrong kind, broken resource rules) as a message.
+    /// </summary>
+    public (IReadOnlyDictionary<string, StepSettings> Settings, IReadOnlyList<string> Problems) Apply(IReadOnlyList<StepDefinition> steps)
+    {
+        var problems = new List<string>();
+        var effective = steps.ToDictionary(s => s.Name, s => s.Settings, StringComparer.Ordinal);
+        foreach (var (stepName, settings) in _byStep)
+        {
+            if (!effective.TryGetValue(stepName, out var current))
+            {
+                problems.Add($"Override of step '{stepName}': this program has no such step. Steps: {string.Join(", ", steps.Select(s => s.Name))}.");
+                continue;
+            }
+
+            foreach (var (property, value) in settings)
+            {
+                try
+                {
+                    current = With(current, property, value);
+                }
+                catch (FormatException)
+                {
+                    problems.Add($"Override of step '{stepName}': {property} = \"{value}\" is not a {(property == nameof(StepSettings.CpuCount) ? "number" : "whole number")}.");
+                }
+            }
+
+            foreach (var violation in ResourceRules.Validate(current.ToResources()).Where(v => !ResourceRules.IsAdvisory(v)))
+            {
+                problems.Add($"Override of step '{stepName}': {violation.Message} ({violation.RuleId})");
+            }
+
+            effective[stepName] = current;
+        }
+
+        return (effective, problems);
+    }
+
+    private static StepSettings With(StepSettings settings, string property, string value)
+    {
+        var text = value.Length == 0 ? null : value;
+        int? Integer() => text is null ? null : int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
+        double? Number() => text is null ? null : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        return property switch
+        {
+            nameof(StepSettings.Gpu) => settings with { Gpu = text },
+            nameof(StepSettings.GpuCount) => settings with { GpuCount = Integer() },
+            nameof(StepSettings.CpuCount) => settings with { CpuCount = Number() },
+            nameof(StepSettings.Memory) => settings with { Memory = text },
+            nameof(StepSettings.Timeout) => settings with { Timeout = Integer() },
+            nameof(StepSettings.Region) => settings with { Region = text },
+            nameof(StepSettings.Cloud) => settings with { Cloud = text },
+            nameof(StepSettings.ModalEnvironment) => settings with { ModalEnvironment = text },
+            _ => settings with { StepOperator = text },
+        };
+    }
+}
