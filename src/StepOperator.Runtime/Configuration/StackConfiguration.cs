@@ -102,7 +102,7 @@ public sealed class StackConfiguration
     {
         var none = new Dictionary<string, string>();
         Add(new ComponentDefinition(LocalName, ComponentType.Orchestrator, "local", none));
-        Add(new ComponentDefinition(DockerName, ComponentType.Orchestrator, "docker", none));
+        Add(new ComponentDefinition(DockerName, ComponentType.Orchestrator, "docker", Settings(("Gpus", "STEPOPERATOR_DOCKER_GPUS"))));
         Add(new ComponentDefinition(LocalName, ComponentType.StepOperator, "local", none));
         Add(new ComponentDefinition(DockerName, ComponentType.StepOperator, "docker", Settings(("Gpus", "STEPOPERATOR_DOCKER_GPUS"))));
         Add(new ComponentDefinition(LocalName, ComponentType.ArtifactStore, "local", none));

@@ -32,7 +32,7 @@ public static class StackFactory
         var created = new Dictionary<string, IStepOperator>(StringComparer.OrdinalIgnoreCase);
         IStepOperator Operator(ComponentDefinition component)
         {
-            var key = component.Flavor + "/" + component.Name;
+            var key = component.Type + "/" + component.Name;
             if (!created.TryGetValue(key, out var made))
             {
                 created[key] = made = component.Flavor switch
