@@ -65,7 +65,8 @@ internal static class DiagnosticDescriptors
         "SOP006" => CpuCountNotPositive,
         "SOP007" => TimeoutOutOfRange,
         "SOP008" => UnknownCloud,
-        _ => PlanRestricted,
+        "SOP009" => PlanRestricted,
+        _ => throw new System.ArgumentOutOfRangeException(nameof(ruleId), ruleId, "A resource rule without a descriptor."),
     };
 
     private static DiagnosticDescriptor Create(string id, string title, string category, DiagnosticSeverity severity, params string[] tags) =>

@@ -48,13 +48,20 @@ public sealed class StepMethodAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeMethod(SymbolAnalysisContext context, KnownTypes known, ConcurrentBag<(string, Location)> stepNames)
     {
         var method = (IMethodSymbol)context.Symbol;
-        foreach (var attribute in method.GetAttributes())
+        var marked = method.GetAttributes().Where(a => known.RoleOf(a.AttributeClass) is not null).ToList();
+        if (marked.Count > 1)
         {
-            var role = known.RoleOf(attribute.AttributeClass);
-            if (role is null)
-            {
-                continue;
-            }
+            // [Step] with [ModalStep] (or [Pipeline]): one method cannot be two things; judged once.
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.UnsupportedMethodShape,
+                method.Locations.FirstOrDefault(),
+                $"'{method.Name}' is marked {string.Join(" and ", marked.Select(a => "[" + a.AttributeClass!.Name.Replace("Attribute", string.Empty) + "]"))}; keep one of them."));
+            marked = marked.Take(1).ToList();
+        }
+
+        foreach (var attribute in marked)
+        {
+            var role = known.RoleOf(attribute.AttributeClass)!;
 
             foreach (var problem in StepShape.Check(method, role))
             {

@@ -252,6 +252,17 @@ public class StepMethodAnalyzerTests
             Verify.Diagnostic("SOP104").WithLocation(1).WithLocation(0));
 
     [Fact]
+    public Task SOP101_both_step_and_modal_step_is_reported_once_and_not_as_a_duplicate_name() =>
+        Verify.AnalyzerAsync("""
+            public static partial class Steps
+            {
+                [Step, ModalStep]
+                public static int {|#0:Train|}(int x) => x;
+            }
+            """,
+            Verify.Diagnostic("SOP101").WithLocation(0).WithArguments("'Train' is marked [Step] and [ModalStep]; keep one of them."));
+
+    [Fact]
     public Task SOP104_distinct_names_for_overloads_are_fine() =>
         Verify.AnalyzerAsync("""
             public static partial class Steps

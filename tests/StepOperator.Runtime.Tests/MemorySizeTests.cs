@@ -95,6 +95,13 @@ public class MemorySizeTests
     public void Near_misses_get_both_readings_likeliest_first(string text, string first, string second) =>
         Assert.Equal(new[] { first, second }, MemorySize.SuggestCorrections(text));
 
+    [Fact]
+    public void Suggestions_never_exceed_what_modal_can_take()
+    {
+        Assert.Empty(MemorySize.SuggestCorrections("99999999999 pib"));
+        Assert.Equal(new[] { "5000GB", "5000GiB" }, MemorySize.SuggestCorrections("5000 gb"));
+    }
+
     [Theory]
     [InlineData("lots")]
     [InlineData("32")]

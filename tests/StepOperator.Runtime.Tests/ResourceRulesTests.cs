@@ -61,6 +61,8 @@ public class ResourceRulesTests
     [InlineData(0.0)]
     [InlineData(-2.0)]
     [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(0.0004)]
     public void Cpu_must_be_positive(double cpu) =>
         Assert.Equal(new[] { "SOP006" }, Ids(new StepResources(CpuCount: cpu)));
 
@@ -90,6 +92,22 @@ public class ResourceRulesTests
         var violations = ResourceRules.Validate(new StepResources(Cloud: "GCP"));
         Assert.Equal(new[] { "SOP008", "SOP009" }, violations.Select(v => v.RuleId));
         Assert.Equal("gcp", violations[0].Suggestion);
+    }
+
+    [Fact]
+    public void An_empty_cloud_is_not_set() => Assert.Empty(Ids(new StepResources(Cloud: "")));
+
+    [Fact]
+    public void The_smallest_cpu_request_is_a_thousandth_of_a_core() =>
+        Assert.Empty(Ids(new StepResources(CpuCount: 0.001)));
+
+    [Fact]
+    public void A_count_inside_the_gpu_type_gets_no_one_click_suggestion()
+    {
+        var violation = Assert.Single(ResourceRules.Validate(new StepResources(Gpu: "A100:2")));
+        Assert.Equal("SOP004", violation.RuleId);
+        Assert.Null(violation.Suggestion);
+        Assert.Contains("GpuCount = 2", violation.Message);
     }
 
     [Fact]

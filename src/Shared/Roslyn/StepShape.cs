@@ -60,7 +60,7 @@ internal static class StepShape
 
         if (!method.IsStatic && !HasUsableReceiver(method.ContainingType))
         {
-            problems.Add(new(UnsupportedShape, $"{role} '{name}' is an instance method of '{method.ContainingType?.Name}', which generated code cannot create. Make the method static, or give a non-abstract class a public parameterless constructor.", where));
+            problems.Add(new(UnsupportedShape, $"{role} '{name}' is an instance method of '{method.ContainingType?.Name}', which generated code cannot create. Make the method static, or give a non-abstract class a public or internal parameterless constructor.", where));
         }
 
         if (role == StepRole && FirstNonPartialType(method.ContainingType) is { } notPartial)

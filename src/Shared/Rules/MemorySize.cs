@@ -115,7 +115,7 @@ internal static class MemorySize
                      ? new[] { binarySuggestion, decimalSuggestion }
                      : new[] { decimalSuggestion, binarySuggestion })
         {
-            if (candidate is not null && IsWellFormed(candidate) && !string.Equals(candidate, text, StringComparison.Ordinal) && !result.Contains(candidate))
+            if (candidate is not null && TryToMegabytes(candidate, out _, out _) && !string.Equals(candidate, text, StringComparison.Ordinal) && !result.Contains(candidate))
             {
                 result.Add(candidate);
             }

@@ -16,6 +16,9 @@ internal static class ResourceRules
     public const int MaxTimeoutSeconds = 86_400;
     public const int DefaultTimeoutSeconds = MaxTimeoutSeconds;
 
+    /// <summary>The smallest CPU request Modal can express (one thousandth of a core).</summary>
+    public const double MinCpuCount = 0.001;
+
     /// <summary>Cloud providers Modal schedules on (lower case, as Modal spells them).</summary>
     public static IReadOnlyList<string> Clouds { get; } = new[] { "aws", "gcp", "oci", "auto" };
 
@@ -44,11 +47,13 @@ internal static class ResourceRules
             var entry = GpuCatalog.Find(gpu!);
             if (entry is null)
             {
-                var suggestion = GpuCatalog.SuggestNearest(gpu!);
-                var countHint = gpu!.Contains(":") ? " Write the count in GpuCount, not in the type." : string.Empty;
+                // "A100:2" carries a count: a one-click rename to "A100" would silently drop it, so no suggestion.
+                var hasCount = gpu!.Contains(":");
+                var suggestion = hasCount ? null : GpuCatalog.SuggestNearest(gpu);
+                var countHint = hasCount ? " Write the type in Gpu and the count in GpuCount (Gpu = \"A100\", GpuCount = 2)." : string.Empty;
                 var hint = suggestion is not null
                     ? $" Did you mean \"{suggestion}\"?"
-                    : $" Use one of: {GpuCatalog.NamesForMessage()}.";
+                    : hasCount ? string.Empty : $" Use one of: {GpuCatalog.NamesForMessage()}.";
                 violations.Add(new ResourceViolation(Ids.UnknownGpu, nameof(StepResources.Gpu),
                     $"GPU type \"{gpu}\" is not in Modal's catalog.{hint}{countHint}", suggestion));
             }
@@ -78,10 +83,11 @@ internal static class ResourceRules
             }
         }
 
-        if (resources.CpuCount is { } cpu && !(cpu > 0))
+        // Modal takes thousandths of a core: below 0.001 nothing is left, and infinity is no number of cores.
+        if (resources.CpuCount is { } cpu && !(cpu >= MinCpuCount && !double.IsInfinity(cpu)))
         {
             violations.Add(new ResourceViolation(Ids.CpuCountNotPositive, nameof(StepResources.CpuCount),
-                $"CpuCount = {cpu.ToString(CultureInfo.InvariantCulture)} must be greater than 0 (for example 0.5, 1 or 2)."));
+                $"CpuCount = {cpu.ToString(CultureInfo.InvariantCulture)} must be greater than 0 (at least {MinCpuCount.ToString(CultureInfo.InvariantCulture)}, for example 0.5, 1 or 2)."));
         }
 
         if (resources.Memory is not null && !MemorySize.TryToMegabytes(resources.Memory, out _, out var memoryError))
@@ -97,7 +103,7 @@ internal static class ResourceRules
                 $"Timeout = {timeout} seconds is outside Modal's range {MinTimeoutSeconds}..{MaxTimeoutSeconds} (24 hours). Use a value in that range, or omit it for the default of {DefaultTimeoutSeconds}."));
         }
 
-        if (resources.Cloud is { } cloud && !IsKnownCloud(cloud))
+        if (resources.Cloud is { Length: > 0 } cloud && !IsKnownCloud(cloud))
         {
             var lower = cloud.Trim().ToLowerInvariant();
             var suggestion = IsKnownCloud(lower) ? lower : null;
@@ -119,7 +125,7 @@ internal static class ResourceRules
         return violations;
     }
 
-    /// <summary>True for the informational rule (SOP009), which never stops a run.</summary>
+    /// <summary>True for rules that never stop a run: SOP009 (plan note) and SOP002 (GPU type ignored, CPU-only).</summary>
     public static bool IsAdvisory(ResourceViolation violation) =>
         violation.RuleId is Ids.PlanRestricted or Ids.GpuTypeIgnored;
 
