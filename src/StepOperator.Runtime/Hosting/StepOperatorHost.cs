@@ -59,6 +59,7 @@ public static class StepOperatorHost
         var homeOption = new Option<string>("--home")
         {
             Description = $"Where runs and local artifacts are kept (or ${HomeVariable}).",
+            Recursive = true,
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } home ? home : ".stepoperator",
         };
         var preventReuseOption = new Option<bool>("--prevent-build-reuse")
