@@ -20,7 +20,6 @@ public class MemorySizeTests
     [InlineData("2TiB", 2_199_024)]
     [InlineData("1PB", 1_000_000_000)]
     [InlineData("1PiB", 1_125_899_907)]
-    [InlineData("0MB", 0)]
     public void Converts_to_decimal_megabytes_rounding_up(string text, long expected)
     {
         Assert.True(MemorySize.TryToMegabytes(text, out var megabytes, out var error), error);
@@ -73,6 +72,16 @@ public class MemorySizeTests
         Assert.True(MemorySize.TryToMegabytes("4294967295MB", out var max, out _));
         Assert.Equal(uint.MaxValue, max);
         Assert.False(MemorySize.TryToMegabytes("4294967296MB", out _, out _));
+    }
+
+    [Theory]
+    [InlineData("0MB")]
+    [InlineData("0GiB")]
+    public void Zero_is_refused(string text)
+    {
+        Assert.True(MemorySize.IsWellFormed(text));
+        Assert.False(MemorySize.TryToMegabytes(text, out _, out var error));
+        Assert.Contains("is zero", error);
     }
 
     [Fact]

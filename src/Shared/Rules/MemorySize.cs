@@ -68,6 +68,12 @@ internal static class MemorySize
             whole += 1;
         }
 
+        if (whole.IsZero)
+        {
+            error = $"Memory \"{text}\" is zero; a container needs some memory. Use a size such as \"512MB\" or \"32GB\", or omit Memory for Modal's default.";
+            return false;
+        }
+
         if (whole > MaxMegabytes)
         {
             error = $"Memory \"{text}\" is {whole} MB, more than the {MaxMegabytes} MB Modal can take. Use a smaller size, such as \"32GB\".";
