@@ -170,6 +170,7 @@ internal sealed class PipelineRun
                 StepExitReason.TimedOut => (StepStatus.TimedOut, $"timed out after {step.Settings.EffectiveTimeout}s (Timeout)"),
                 StepExitReason.Cancelled => (StepStatus.Cancelled, "cancelled"),
                 StepExitReason.OutOfMemory => (StepStatus.Failed, $"killed for running out of memory (Memory = \"{step.Settings.Memory}\")"),
+                _ when exit.Detail is not null => (StepStatus.Failed, exit.Detail),
                 _ => (StepStatus.Failed, await DescribeFailureAsync(record, exit).ConfigureAwait(false)),
             };
             await FinishAsync(record, status, reason).ConfigureAwait(false);

@@ -63,4 +63,7 @@ public sealed record StepExit(int ExitCode, StepExitReason Reason, int? ProcessI
 {
     /// <summary>Resource limits as the backend applied them (read back from it), when it enforces any.</summary>
     public IReadOnlyDictionary<string, long>? AppliedLimits { get; init; }
+
+    /// <summary>What the backend said about the end, when the exit code alone does not tell it (e.g. a sandbox that failed to start).</summary>
+    public string? Detail { get; init; }
 }

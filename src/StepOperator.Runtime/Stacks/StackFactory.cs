@@ -7,6 +7,7 @@ using StepOperator.Configuration;
 using StepOperator.Images;
 using StepOperator.Registries;
 using StepOperator.Stacks.Docker;
+using StepOperator.Stacks.Modal;
 using StepOperator.Stacks.Local;
 
 namespace StepOperator.Stacks;
@@ -41,7 +42,15 @@ public static class StackFactory
                     "docker" => new DockerStepOperator(
                         new DockerStepOperatorOptions(image ?? throw new StackConfigurationException($"Stack '{definition.Name}' runs steps in containers but has no image builder."), GpuPolicy(component)),
                         component.Name),
-                    _ => throw new StackConfigurationException($"{component.Describe()} cannot run steps yet in this version."),
+                    "modal" => new ModalStepOperator(
+                        new ModalStepOperatorOptions(
+                            image ?? throw new StackConfigurationException($"Stack '{definition.Name}' uses a Modal step operator but has no image builder."),
+                            component.Get("TokenId"),
+                            component.Get("TokenSecret"),
+                            component.Get("ServerUrl"),
+                            component.Get("AppName")),
+                        component.Name),
+                    _ => throw new StackConfigurationException($"{component.Describe()} cannot run steps."),
                 };
             }
 
@@ -56,7 +65,25 @@ public static class StackFactory
     private static IArtifactStore CreateArtifactStore(ComponentDefinition component, string homeDirectory) => component.Flavor switch
     {
         "local" => new LocalArtifactStore(component.Get("Path") ?? Path.Combine(homeDirectory, "runs")),
-        _ => throw new StackConfigurationException($"{component.Describe()} is not available in this version."),
+        "s3" => new S3ArtifactStore(new S3ArtifactStoreSettings
+        {
+            Bucket = component.Require("Bucket"),
+            Prefix = component.Get("Prefix") ?? string.Empty,
+            ServiceUrl = component.Get("Endpoint") is { } endpoint ? new Uri(endpoint) : null,
+            Region = component.Get("Region") ?? "us-east-1",
+            ForcePathStyle = bool.TryParse(component.Get("PathStyle"), out var pathStyle) ? pathStyle : component.Get("Endpoint") is not null,
+            AccessKeyId = component.Get("AccessKeyId") ?? Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") ?? component.Require("AccessKeyId"),
+            SecretAccessKey = component.Get("SecretAccessKey") ?? Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") ?? component.Require("SecretAccessKey"),
+        }),
+        "azure" => new AzureBlobArtifactStore(new AzureBlobArtifactStoreSettings
+        {
+            Container = component.Require("Container"),
+            Prefix = component.Get("Prefix") ?? string.Empty,
+            AccountEndpoint = component.Get("Endpoint") is { } endpoint ? new Uri(endpoint) : null,
+            AccountName = component.Get("AccountName") ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_ACCOUNT") ?? component.Require("AccountName"),
+            AccountKey = component.Get("AccountKey") ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_KEY") ?? component.Require("AccountKey"),
+        }),
+        _ => throw new StackConfigurationException($"{component.Describe()} is not an artifact store flavor."),
     };
 
     private static ContainerRegistry CreateRegistry(ComponentDefinition component)

@@ -1,0 +1,208 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Azure;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+
+namespace StepOperator.Artifacts;
+
+/// <summary>
+/// Artifacts as block blobs in an Azure Storage container (or Azurite), named <c>[prefix/]key</c>,
+/// signed with the account's shared key. Reads stream the blob; writes stage blocks from bounded
+/// buffers and commit the block list at the end, so a failed write leaves no visible blob (its
+/// uncommitted blocks are discarded by the service after a week). The container is created on
+/// the first write when it does not exist.
+/// </summary>
+public sealed class AzureBlobArtifactStore : IArtifactStore
+{
+    /// <summary>The URI scheme of Azure Blob locations.</summary>
+    public const string Scheme = "azblob";
+
+    public const string AccountVariable = "AZURE_STORAGE_ACCOUNT";
+
+    public const string KeyVariable = "AZURE_STORAGE_KEY";
+
+    private const int MaximumBlocks = 50_000;
+
+    private readonly BlobContainerClient _container;
+    private readonly SemaphoreSlim _containerCheck = new(1, 1);
+    private bool _containerReady;
+
+    /// <summary>Creates the client; nothing is sent until the first read or write.</summary>
+    public AzureBlobArtifactStore(AzureBlobArtifactStoreSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (string.IsNullOrWhiteSpace(settings.Container))
+        {
+            throw new ArgumentException("An Azure Blob artifact store needs a container.", nameof(settings));
+        }
+
+        if (settings.BlockSize <= 0)
+        {
+            throw new ArgumentException($"Block size {settings.BlockSize} must be positive.", nameof(settings));
+        }
+
+        Settings = settings with { Prefix = StoreLocation.NormalizePrefix(settings.Prefix, nameof(settings)) };
+        var service = new BlobServiceClient(Settings.EffectiveEndpoint, new StorageSharedKeyCredential(Settings.AccountName, Settings.AccountKey));
+        _container = service.GetBlobContainerClient(Settings.Container);
+
+        StepEnvironment = new Dictionary<string, string>
+        {
+            [AccountVariable] = Settings.AccountName,
+            [KeyVariable] = Settings.AccountKey,
+        };
+        Location = StoreLocation.Format(Scheme, Settings.Container, Settings.Prefix,
+            ("endpoint", Settings.EffectiveEndpoint.ToString().TrimEnd('/')));
+    }
+
+    /// <summary>The settings, with the prefix normalized (no leading or trailing '/').</summary>
+    public AzureBlobArtifactStoreSettings Settings { get; }
+
+    /// <summary><c>azblob://container[/prefix]?endpoint=...</c>; never the key.</summary>
+    public string Location { get; }
+
+    public bool IsRemote => true;
+
+    /// <summary>AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY.</summary>
+    public IReadOnlyDictionary<string, string> StepEnvironment { get; }
+
+    /// <summary>The blob name of an artifact: the key under the prefix.</summary>
+    public string BlobNameOf(ArtifactKey key) => Settings.Prefix.Length == 0 ? key.Value : Settings.Prefix + "/" + key.Value;
+
+    public async Task<Stream> OpenReadAsync(ArtifactKey key, CancellationToken cancellationToken)
+    {
+        Response<BlobDownloadStreamingResult> response;
+        try
+        {
+            response = await _container.GetBlobClient(BlobNameOf(key)).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new ArtifactNotFoundException(key, Location);
+        }
+
+        var result = response.Value;
+        return new RemoteReadStream(result.Content, result.Details.ContentLength, result);
+    }
+
+    public async Task WriteAsync(ArtifactKey key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+
+        var upload = new BlockUploadStream(_container.GetBlockBlobClient(BlobNameOf(key)), Settings.BlockSize, cancellationToken);
+        try
+        {
+            await write(upload, cancellationToken).ConfigureAwait(false);
+            await upload.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await upload.AbortAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            await upload.DisposeAsync().ConfigureAwait(false);
+            upload.ReleaseBuffers();
+        }
+    }
+
+    public async Task<bool> ExistsAsync(ArtifactKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await _container.GetBlobClient(BlobNameOf(key)).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false; // The container does not exist yet.
+        }
+    }
+
+    public override string ToString() => Location;
+
+    /// <summary>Creates the container once per store.</summary>
+    private async Task EnsureContainerAsync(CancellationToken cancellationToken)
+    {
+        if (_containerReady)
+        {
+            return;
+        }
+
+        await _containerCheck.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_containerReady)
+            {
+                try
+                {
+                    await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (RequestFailedException e) when (e.Status == 403)
+                {
+                    // A key scoped to blobs may not create containers: a write to a container that
+                    // really is missing fails with the service's own error.
+                }
+
+                _containerReady = true;
+            }
+        }
+        finally
+        {
+            _containerCheck.Release();
+        }
+    }
+
+    /// <summary>One write: a single Put Blob when the content fits in one block, staged blocks and a commit otherwise.</summary>
+    private sealed class BlockUploadStream(BlockBlobClient blob, int blockSize, CancellationToken cancellationToken)
+        : PartUploadStream(blockSize, MaximumBlocks, cancellationToken)
+    {
+        // Block ids are unique to this write, so a concurrent write to the same blob cannot
+        // commit (or overwrite) this write's uncommitted blocks.
+        private readonly Guid _writeId = Guid.NewGuid();
+
+        protected override string Target => $"Azure blob {blob.Uri}";
+
+        protected override async Task UploadWholeAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        {
+            using var body = AsStream(content);
+            await blob.UploadAsync(body, new BlobUploadOptions(), cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override async Task UploadPartAsync(int partNumber, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        {
+            using var body = AsStream(content);
+            await blob.StageBlockAsync(BlockId(partNumber), body, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override Task CommitPartsAsync(int partCount, CancellationToken cancellationToken)
+        {
+            var ids = new string[partCount];
+            for (var i = 0; i < partCount; i++)
+            {
+                ids[i] = BlockId(i + 1);
+            }
+
+            return blob.CommitBlockListAsync(ids, cancellationToken: cancellationToken);
+        }
+
+        protected override Task DiscardPartsAsync() =>
+            Task.CompletedTask; // Blob storage has no call to drop uncommitted blocks; uncommitted, they are invisible.
+
+        /// <summary>Base64 of the write id and the block number: every id of a blob must have the same length.</summary>
+        private string BlockId(int number)
+        {
+            Span<byte> id = stackalloc byte[20];
+            _writeId.TryWriteBytes(id);
+            BinaryPrimitives.WriteInt32BigEndian(id[16..], number);
+            return Convert.ToBase64String(id);
+        }
+    }
+}

@@ -1,0 +1,276 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace StepOperator.Artifacts;
+
+/// <summary>
+/// Artifacts as objects in an S3 bucket (AWS or any S3-compatible service), keyed
+/// <c>[prefix/]key</c>. Reads stream the object; writes stream through a multipart upload with
+/// bounded part buffers, and a failed write aborts the upload so nothing partial becomes visible.
+/// The bucket is created on the first write when it does not exist.
+/// </summary>
+public sealed class S3ArtifactStore : IArtifactStore, IDisposable
+{
+    /// <summary>The URI scheme of S3 locations.</summary>
+    public const string Scheme = "s3";
+
+    public const string AccessKeyIdVariable = "AWS_ACCESS_KEY_ID";
+
+    public const string SecretAccessKeyVariable = "AWS_SECRET_ACCESS_KEY";
+
+    /// <summary>Given to steps only when the store has temporary credentials.</summary>
+    public const string SessionTokenVariable = "AWS_SESSION_TOKEN";
+
+    private const int MinimumPartSize = 5 * 1024 * 1024;
+    private const int MaximumParts = 10_000;
+
+    private readonly AmazonS3Client _client;
+    private readonly SemaphoreSlim _bucketCheck = new(1, 1);
+    private bool _bucketReady;
+
+    /// <summary>Creates the client; nothing is sent until the first read or write.</summary>
+    public S3ArtifactStore(S3ArtifactStoreSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (string.IsNullOrWhiteSpace(settings.Bucket))
+        {
+            throw new ArgumentException("An S3 artifact store needs a bucket.", nameof(settings));
+        }
+
+        if (settings.PartSize < MinimumPartSize)
+        {
+            throw new ArgumentException($"S3 part size {settings.PartSize} is below S3's minimum of {MinimumPartSize} bytes (5 MiB).", nameof(settings));
+        }
+
+        Settings = settings with { Prefix = StoreLocation.NormalizePrefix(settings.Prefix, nameof(settings)) };
+
+        var config = new AmazonS3Config
+        {
+            ForcePathStyle = Settings.ForcePathStyle,
+
+            // Checksums only where the API requires them: S3-compatible services (s3rver among
+            // them) do not all understand the newer flexible-checksum headers and trailers.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+
+            // The settings alone say where the store is, not AWS_ENDPOINT_URL* of whoever opens it.
+            IgnoreConfiguredEndpointUrls = true,
+        };
+        if (Settings.ServiceUrl is { } serviceUrl)
+        {
+            config.ServiceURL = serviceUrl.ToString();
+            config.AuthenticationRegion = Settings.Region;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(Settings.Region);
+        }
+
+        AWSCredentials credentials = Settings.SessionToken is { } token
+            ? new SessionAWSCredentials(Settings.AccessKeyId, Settings.SecretAccessKey, token)
+            : new BasicAWSCredentials(Settings.AccessKeyId, Settings.SecretAccessKey);
+        _client = new AmazonS3Client(credentials, config);
+
+        var environment = new Dictionary<string, string>
+        {
+            [AccessKeyIdVariable] = Settings.AccessKeyId,
+            [SecretAccessKeyVariable] = Settings.SecretAccessKey,
+        };
+        if (Settings.SessionToken is { } sessionToken)
+        {
+            environment[SessionTokenVariable] = sessionToken;
+        }
+
+        StepEnvironment = environment;
+        Location = StoreLocation.Format(Scheme, Settings.Bucket, Settings.Prefix,
+            ("endpoint", Settings.ServiceUrl?.ToString().TrimEnd('/')),
+            ("region", Settings.Region),
+            ("pathStyle", Settings.ForcePathStyle ? "true" : null));
+    }
+
+    /// <summary>The settings, with the prefix normalized (no leading or trailing '/').</summary>
+    public S3ArtifactStoreSettings Settings { get; }
+
+    /// <summary><c>s3://bucket[/prefix]?endpoint=...&amp;region=...&amp;pathStyle=true</c>; never a credential.</summary>
+    public string Location { get; }
+
+    public bool IsRemote => true;
+
+    /// <summary>AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary credentials).</summary>
+    public IReadOnlyDictionary<string, string> StepEnvironment { get; }
+
+    /// <summary>The object key of an artifact: the key under the prefix.</summary>
+    public string ObjectKeyOf(ArtifactKey key) => Settings.Prefix.Length == 0 ? key.Value : Settings.Prefix + "/" + key.Value;
+
+    public async Task<Stream> OpenReadAsync(ArtifactKey key, CancellationToken cancellationToken)
+    {
+        GetObjectResponse response;
+        try
+        {
+            response = await _client.GetObjectAsync(Settings.Bucket, ObjectKeyOf(key), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (IsNotFound(e))
+        {
+            throw new ArtifactNotFoundException(key, Location);
+        }
+
+        return new RemoteReadStream(response.ResponseStream, response.ContentLength, response);
+    }
+
+    public async Task WriteAsync(ArtifactKey key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+
+        var upload = new S3UploadStream(_client, Settings.Bucket, ObjectKeyOf(key), Settings.PartSize, MaximumParts, cancellationToken);
+        try
+        {
+            await write(upload, cancellationToken).ConfigureAwait(false);
+            await upload.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await upload.AbortAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            await upload.DisposeAsync().ConfigureAwait(false);
+            upload.ReleaseBuffers();
+        }
+    }
+
+    public async Task<bool> ExistsAsync(ArtifactKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.GetObjectMetadataAsync(Settings.Bucket, ObjectKeyOf(key), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (AmazonS3Exception e) when (IsNotFound(e))
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _bucketCheck.Dispose();
+    }
+
+    public override string ToString() => Location;
+
+    private static bool IsNotFound(AmazonS3Exception e) =>
+        e.StatusCode == HttpStatusCode.NotFound || e.ErrorCode is "NoSuchKey" or "NoSuchBucket" or "NotFound";
+
+    /// <summary>Creates the bucket once per store; a bucket that exists (or that we may not create) is left as it is.</summary>
+    private async Task EnsureBucketAsync(CancellationToken cancellationToken)
+    {
+        if (_bucketReady)
+        {
+            return;
+        }
+
+        await _bucketCheck.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_bucketReady)
+            {
+                return;
+            }
+
+            var request = new PutBucketRequest { BucketName = Settings.Bucket };
+            if (Settings.ServiceUrl is null && Settings.Region != "us-east-1")
+            {
+                request.BucketRegionName = Settings.Region; // AWS wants a location constraint outside us-east-1.
+            }
+
+            try
+            {
+                await _client.PutBucketAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists" || e.StatusCode == HttpStatusCode.Forbidden)
+            {
+                // Exists already, or the credentials may only touch objects: a write to a bucket
+                // that really is missing fails with S3's own error.
+            }
+
+            _bucketReady = true;
+        }
+        finally
+        {
+            _bucketCheck.Release();
+        }
+    }
+
+    /// <summary>One write: a single PutObject when the content fits in one part, a multipart upload otherwise.</summary>
+    private sealed class S3UploadStream(AmazonS3Client client, string bucket, string objectKey, int partSize, int maxParts, CancellationToken cancellationToken)
+        : PartUploadStream(partSize, maxParts, cancellationToken)
+    {
+        private readonly List<PartETag> _parts = [];
+        private string? _uploadId;
+
+        protected override string Target => $"S3 object s3://{bucket}/{objectKey}";
+
+        protected override async Task UploadWholeAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        {
+            using var body = AsStream(content);
+            await client.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = bucket,
+                Key = objectKey,
+                InputStream = body,
+                AutoCloseStream = false,
+
+                // aws-chunked bodies are not understood by every S3-compatible service; the
+                // content is in memory anyway, so it is signed whole instead.
+                UseChunkEncoding = false,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override async Task UploadPartAsync(int partNumber, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        {
+            _uploadId ??= (await client.InitiateMultipartUploadAsync(
+                new InitiateMultipartUploadRequest { BucketName = bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false)).UploadId;
+
+            using var body = AsStream(content);
+            var response = await client.UploadPartAsync(new UploadPartRequest
+            {
+                BucketName = bucket,
+                Key = objectKey,
+                UploadId = _uploadId,
+                PartNumber = partNumber,
+                PartSize = content.Length,
+                InputStream = body,
+                UseChunkEncoding = false,
+            }, cancellationToken).ConfigureAwait(false);
+            _parts.Add(new PartETag(partNumber, response.ETag));
+        }
+
+        protected override Task CommitPartsAsync(int partCount, CancellationToken cancellationToken) =>
+            client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                BucketName = bucket,
+                Key = objectKey,
+                UploadId = _uploadId,
+                PartETags = _parts,
+            }, cancellationToken);
+
+        protected override async Task DiscardPartsAsync()
+        {
+            if (_uploadId is not null)
+            {
+                await client.AbortMultipartUploadAsync(bucket, objectKey, _uploadId, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using StepOperator.Stacks.Modal;
+
+namespace StepOperator.Runtime.Tests;
+
+public sealed class ModalCredentialsTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("stepoperator-modal-").FullName;
+    private readonly Dictionary<string, string> _variables = new();
+
+    public ModalCredentialsTests() => _variables["MODAL_CONFIG_PATH"] = Path.Combine(_directory, "modal.toml");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private ModalCredentials Resolve(string? id = null, string? secret = null) =>
+        ModalCredentials.Resolve(id, secret, variables: name => _variables.GetValueOrDefault(name));
+
+    private void WriteToml(string text) => File.WriteAllText(_variables["MODAL_CONFIG_PATH"], text);
+
+    [Fact]
+    public void Explicit_tokens_win_over_the_environment_and_the_profile()
+    {
+        _variables["MODAL_TOKEN_ID"] = "ak-env";
+        _variables["MODAL_TOKEN_SECRET"] = "as-env";
+        var credentials = Resolve("ak-explicit", "as-explicit");
+        Assert.Equal(("ak-explicit", "as-explicit"), (credentials.TokenId, credentials.TokenSecret));
+        Assert.Equal("the step operator's token_id/token_secret", credentials.Source);
+        Assert.DoesNotContain("as-explicit", credentials.ToString());
+    }
+
+    [Theory]
+    [InlineData("ak-only", null)]
+    [InlineData(null, "as-only")]
+    public void Only_one_of_id_and_secret_is_the_seeds_error(string? id, string? secret)
+    {
+        var error = Assert.Throws<ModalConfigurationException>(() => Resolve(id, secret));
+        Assert.Contains("token_id and token_secret must be given together", error.Message);
+    }
+
+    [Fact]
+    public void The_environment_comes_next_with_server_and_environment_name()
+    {
+        _variables["MODAL_TOKEN_ID"] = "ak-env";
+        _variables["MODAL_TOKEN_SECRET"] = "as-env";
+        _variables["MODAL_SERVER_URL"] = "http://127.0.0.1:9999";
+        _variables["MODAL_ENVIRONMENT"] = "dev";
+        var credentials = Resolve();
+        Assert.Equal(("ak-env", "http://127.0.0.1:9999", "dev", "MODAL_TOKEN_ID/MODAL_TOKEN_SECRET"),
+            (credentials.TokenId, credentials.ServerUrl, credentials.Environment, credentials.Source));
+    }
+
+    [Fact]
+    public void Then_the_active_profile_of_modal_toml()
+    {
+        WriteToml("""
+            [old]
+            token_id = "ak-old"
+            token_secret = "as-old"
+
+            [work]
+            token_id = "ak-work"
+            token_secret = "as-work"
+            server_url = "http://127.0.0.1:7777"
+            environment = "staging"
+            active = true
+            """);
+        var credentials = Resolve();
+        Assert.Equal(("ak-work", "as-work", "http://127.0.0.1:7777", "staging"), (credentials.TokenId, credentials.TokenSecret, credentials.ServerUrl, credentials.Environment));
+        Assert.Contains("profile 'work'", credentials.Source);
+
+        _variables["MODAL_PROFILE"] = "old";
+        Assert.Equal("ak-old", Resolve().TokenId);
+        Assert.Equal(ModalCredentials.DefaultServerUrl, Resolve().ServerUrl);
+
+        _variables["MODAL_PROFILE"] = "missing";
+        Assert.Contains("has no such profile (profiles: old, work)", Assert.Throws<ModalConfigurationException>(() => Resolve()).Message);
+    }
+
+    [Fact]
+    public void No_token_anywhere_names_all_three_sources()
+    {
+        var error = Assert.Throws<ModalConfigurationException>(() => Resolve());
+        Assert.Contains("step-operator update <name> --token_id=... --token_secret=...", error.Message);
+        Assert.Contains("MODAL_TOKEN_ID and MODAL_TOKEN_SECRET", error.Message);
+        Assert.Contains(_variables["MODAL_CONFIG_PATH"], error.Message);
+    }
+
+    [Fact]
+    public void A_jwt_expiry_is_read_from_its_exp_claim()
+    {
+        static string Part(string json) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = $"{Part("{\"alg\":\"HS256\"}")}.{Part("{\"exp\":1900000000}")}.c2ln";
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_900_000_000), ModalApi.ExpiryOf(token));
+        Assert.Null(ModalApi.ExpiryOf("not-a-jwt"));
+    }
+}
