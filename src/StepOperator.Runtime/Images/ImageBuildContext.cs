@@ -34,7 +34,8 @@ public sealed class ImageBuildContext
         EntryAssembly = entryAssembly;
         BaseImage = baseImage;
         Files = files;
-        Dockerfile = CreateDockerfile(baseImage, entryAssembly, files.Any(f => !f.IsApplication));
+        Dockerfile = CreateDockerfile(baseImage, files.Any(f => !f.IsApplication));
+        EntrypointScript = CreateEntrypointScript(entryAssembly);
         ContentHash = ComputeHash();
     }
 
@@ -48,6 +49,15 @@ public sealed class ImageBuildContext
     public IReadOnlyList<ContextFile> Files { get; }
 
     public string Dockerfile { get; }
+
+    /// <summary>
+    /// The image's entrypoint: "step ..." runs the program's generated step entrypoint; any other
+    /// command runs as given, so platforms that pass a whole command (Modal) work too.
+    /// </summary>
+    public string EntrypointScript { get; }
+
+    /// <summary>Where the entrypoint script lives in the image.</summary>
+    public const string EntrypointPath = "/usr/local/bin/stepoperator-entrypoint";
 
     /// <summary>SHA-256 of the Dockerfile and of every file's path, mode and content.</summary>
     public string ContentHash { get; }
@@ -88,6 +98,8 @@ public sealed class ImageBuildContext
         await using var writer = new TarWriter(destination, TarEntryFormat.Ustar, leaveOpen: true);
         var dockerfile = Encoding.UTF8.GetBytes(Dockerfile);
         await writer.WriteEntryAsync(Entry("Dockerfile", new MemoryStream(dockerfile), executable: false), cancellationToken).ConfigureAwait(false);
+        var script = Encoding.UTF8.GetBytes(EntrypointScript);
+        await writer.WriteEntryAsync(Entry("stepoperator-entrypoint", new MemoryStream(script), executable: true), cancellationToken).ConfigureAwait(false);
         foreach (var file in Files)
         {
             await using var content = File.OpenRead(file.FullPath);
@@ -107,10 +119,17 @@ public sealed class ImageBuildContext
         Gid = 0,
     };
 
-    private static string CreateDockerfile(string baseImage, string entryAssembly, bool hasDependencies)
+    private static string CreateEntrypointScript(string entryAssembly) =>
+        "#!/bin/sh\n" +
+        "# StepOperator step image: 'step <name> ...' runs the program's step entrypoint; anything else runs as given.\n" +
+        "if [ \"$1\" = \"step\" ]; then exec dotnet /app/" + entryAssembly + " \"$@\"; fi\n" +
+        "exec \"$@\"\n";
+
+    private static string CreateDockerfile(string baseImage, bool hasDependencies)
     {
         var text = new StringBuilder();
         text.Append("FROM ").Append(baseImage).Append('\n');
+        text.Append("COPY stepoperator-entrypoint ").Append(EntrypointPath).Append('\n');
         text.Append("WORKDIR /app\n");
         if (hasDependencies)
         {
@@ -118,7 +137,7 @@ public sealed class ImageBuildContext
         }
 
         text.Append("COPY app/ /app/\n");
-        text.Append("ENTRYPOINT [\"dotnet\", \"/app/").Append(entryAssembly).Append("\"]\n");
+        text.Append("ENTRYPOINT [\"").Append(EntrypointPath).Append("\"]\n");
         return text.ToString();
     }
 
@@ -128,6 +147,7 @@ public sealed class ImageBuildContext
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
         Add("stepoperator-image-v1");
         Add(Dockerfile);
+        Add(EntrypointScript);
         foreach (var file in Files)
         {
             Add($"{(file.IsApplication ? "app" : "deps")}/{file.RelativePath} {(file.Executable ? "755" : "644")} {file.Sha256}");

@@ -156,7 +156,8 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
             CloudProviderStr = settings.Cloud ?? string.Empty,
         };
 
-        // The image's entrypoint is "dotnet /app/<program>.dll": Modal runs the arguments as the whole command.
+        // The whole command: it works whether the platform appends it to the image's entrypoint (which
+        // runs any command as given) or runs it instead of the entrypoint.
         sandbox.EntrypointArgs.AddRange(new[] { "dotnet", "/app/" + EntryAssemblyOf(launch) });
         sandbox.EntrypointArgs.AddRange(launch.EntrypointArguments);
         if (settings.Region is { } region)
