@@ -53,7 +53,7 @@ public static class ArtifactSerializer
                     break;
             }
         }
-        catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException && e is not ObjectDisposedException)
+        catch (Exception e) when (e is NotSupportedException or JsonException)
         {
             throw new ArtifactSerializationException(
                 $"{owner}: a value of type '{TypeName(value?.GetType() ?? typeof(T))}' cannot be stored as an artifact: {e.Message} " +
