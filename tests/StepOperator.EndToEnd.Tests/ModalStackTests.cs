@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using StepOperator.Runs;
+
+namespace StepOperator.EndToEnd.Tests;
+
+/// <summary>
+/// The sample on a Modal stack pointed at the Modal emulator: [Step]s run locally, Train runs in an
+/// emulator sandbox (a container of the pushed image), artifacts pass through S3 (s3rver).
+/// </summary>
+[Collection(DockerCollection.Name)]
+public class ModalStackTests(DockerEnvironment docker)
+{
+    private static IEnumerable<string> MetricLines(string output) =>
+        Regex.Matches(output, @"^(train|test) +accuracy .*$", RegexOptions.Multiline).Select(m => m.Value);
+
+    private static JsonElement Json(StepOperator.ModalEmulator.Recording.RecordedRequest request) => JsonDocument.Parse(request.Json).RootElement;
+
+    [DockerFact]
+    public async Task The_sample_trains_in_an_emulator_sandbox_with_the_requested_resources_and_local_metrics()
+    {
+        await using var emulator = await StepOperator.ModalEmulator.ModalEmulator.StartAsync();
+        await using var s3 = await LocalServers.StartS3rverAsync(RepositoryPaths.Root);
+
+        using var local = new TestProgram("TrainingPipeline", "samples");
+        var localRun = await local.RunAsync();
+        Assert.True(localRun.ExitCode == 0, localRun.ToString());
+
+        using var program = new TestProgram("TrainingPipeline", "samples");
+        docker.Configure(program);
+        async Task Command(params string[] arguments)
+        {
+            var result = await program.RunAsync(arguments);
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+
+        await Command("artifact-store", "register", "s3", "--flavor=s3", "--bucket=modal-runs", $"--endpoint={s3.Address}",
+            $"--access_key_id={LocalServers.S3AccessKeyId}", $"--secret_access_key={LocalServers.S3SecretAccessKey}");
+        await Command("container-registry", "register", "registry", "--flavor=default", $"--server={docker.Registry}",
+            $"--username={docker.RegistryUser}", $"--password={docker.RegistryPassword}");
+        await Command("step-operator", "register", "modal", "--flavor=modal", $"--token_id={emulator.TokenId}",
+            $"--token_secret={emulator.TokenSecret}", $"--server_url={emulator.Url.ToString().TrimEnd('/')}");
+        await Command("stack", "register", "modal-stack", "-o", "local", "-s", "modal", "-a", "s3", "-c", "registry", "-i", "docker");
+
+        var run = await program.RunAsync("--stack", "modal-stack");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(MetricLines(localRun.Output), MetricLines(run.Output));
+        Assert.Equal(2, MetricLines(run.Output).Count());
+        Assert.Contains("[Train] epoch 300/300", run.Output);
+        Assert.Contains("[Train] sandbox sb-", run.Output);
+
+        // Train ran in a sandbox with exactly the attribute's resources.
+        var create = Json(Assert.Single(emulator.RequestsFor("SandboxCreate")));
+        var resources = create.GetProperty("definition").GetProperty("resources");
+        Assert.Equal(2000, resources.GetProperty("milliCpu").GetInt32());
+        Assert.Equal(32000, resources.GetProperty("memoryMb").GetInt32());
+        Assert.Equal("A100", resources.GetProperty("gpuConfig").GetProperty("gpuType").GetString());
+        Assert.Equal(1, resources.GetProperty("gpuConfig").GetProperty("count").GetInt32());
+        Assert.Equal(86400, create.GetProperty("definition").GetProperty("timeoutSecs").GetInt32());
+        Assert.Contains(create.GetProperty("tags").EnumerateArray(), t => t.GetProperty("tagValue").GetString() == "Train");
+
+        // The step's environment went to the sandbox as an ephemeral secret; no Modal token anywhere in it.
+        var secrets = emulator.RequestsFor("SecretGetOrCreate").Select(r => r.Json).ToList();
+        Assert.Contains(secrets, s => s.Contains("STEPOPERATOR_RUN_ID", StringComparison.Ordinal));
+        Assert.Contains(secrets, s => s.Contains("REGISTRY_USERNAME", StringComparison.Ordinal));
+        Assert.DoesNotContain(secrets, s => s.Contains(emulator.TokenSecret, StringComparison.Ordinal));
+        var image = Json(Assert.Single(emulator.RequestsFor("ImageGetOrCreate")));
+        Assert.StartsWith($"FROM {docker.Registry}/", image.GetProperty("image").GetProperty("dockerfileCommands")[0].GetString());
+        Assert.DoesNotContain(emulator.TokenSecret, run.Output + run.Error);
+
+        var record = program.OnlyRun();
+        Assert.Equal("modal", record.Steps.Single(s => s.Step == "Train").StepOperator);
+        Assert.All(record.Steps.Where(s => s.Step != "Train"), s => Assert.Equal("local", s.StepOperator));
+        Assert.Equal(0, emulator.RunningSandboxCount);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Collections.Generic;
+using Grpc.Core;
+using StepOperator.ModalEmulator.Common;
+using StepOperator.Stacks.Modal.Protocol;
+
+namespace StepOperator.ModalEmulator.Objects;
+
+/// <summary>Apps by environment and name (AppGetOrCreate), plus nameless ephemeral ones.</summary>
+internal sealed class AppRegistry
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<(string Environment, string Name), string> _byName = new();
+    private readonly HashSet<string> _ids = new();
+
+    public string GetOrCreate(AppGetOrCreateRequest request)
+    {
+        var environment = EnvironmentNames.Normalize(request.EnvironmentName);
+        var creation = request.ObjectCreationType;
+        if (string.IsNullOrEmpty(request.AppName) && creation is not (ObjectCreationType.Ephemeral or ObjectCreationType.AnonymousOwnedByApp))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "app_name is required."));
+        }
+
+        lock (_gate)
+        {
+            if (creation is ObjectCreationType.Ephemeral or ObjectCreationType.AnonymousOwnedByApp)
+            {
+                return Add(Ids.New(Ids.App));
+            }
+
+            var key = (environment, request.AppName);
+            var exists = _byName.TryGetValue(key, out var existing);
+            switch (creation)
+            {
+                case ObjectCreationType.Unspecified when !exists:
+                    throw new RpcException(new Status(StatusCode.NotFound, $"App '{request.AppName}' not found in environment '{environment}'."));
+                case ObjectCreationType.CreateFailIfExists when exists:
+                    throw new RpcException(new Status(StatusCode.AlreadyExists, $"App '{request.AppName}' already exists in environment '{environment}'."));
+                case ObjectCreationType.CreateOverwriteIfExists:
+                    return _byName[key] = Add(Ids.New(Ids.App));
+                default:
+                    return exists ? existing! : _byName[key] = Add(Ids.New(Ids.App));
+            }
+        }
+    }
+
+    public bool Exists(string appId)
+    {
+        lock (_gate)
+        {
+            return _ids.Contains(appId);
+        }
+    }
+
+    private string Add(string id)
+    {
+        _ids.Add(id);
+        return id;
+    }
+}
