@@ -138,4 +138,27 @@ public static partial class TestSteps
 
     [Pipeline]
     public static async Task Oom() => await Submit.Hog();
+
+    [ModalStep(Timeout = 2)]
+    public static void HangRemote() => Thread.Sleep(TimeSpan.FromSeconds(60));
+
+    /// <summary>As <see cref="Hog"/>, on the stack's step operator.</summary>
+    [ModalStep(Memory = "64MB")]
+    public static void HogRemote() => Hog();
+
+    [ModalStep]
+    public static async Task SleepRemote(int seconds, CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"sleeping remotely in process {Environment.ProcessId}");
+        await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken);
+    }
+
+    [Pipeline]
+    public static async Task RemoteTimesOut() => await Submit.HangRemote();
+
+    [Pipeline]
+    public static async Task RemoteOom() => await Submit.HogRemote();
+
+    [Pipeline]
+    public static async Task RemoteSlow() => await Submit.SleepRemote(120);
 }
