@@ -285,7 +285,7 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Contains("has no GPU runtime", result.Error);
     }
 
-    private static async Task AppendTarContentAsync(Stream tar, StringBuilder into)
+    internal static async Task AppendTarContentAsync(Stream tar, StringBuilder into)
     {
         using var reader = new TarReader(tar, leaveOpen: true);
         while (await reader.GetNextEntryAsync(copyData: true) is { } entry)

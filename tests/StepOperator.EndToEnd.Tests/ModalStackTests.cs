@@ -69,7 +69,23 @@ public class ModalStackTests(DockerEnvironment docker)
         Assert.StartsWith($"FROM {docker.Registry}/", image.GetProperty("image").GetProperty("dockerfileCommands")[0].GetString());
         Assert.DoesNotContain(emulator.TokenSecret, run.Output + run.Error);
 
+        // The image holds neither the step's environment nor any token: they travel only in secrets.
+        var reference = image.GetProperty("image").GetProperty("dockerfileCommands")[0].GetString()!["FROM ".Length..];
+        var content = new System.Text.StringBuilder();
+        await using (var saved = await docker.Engine.Client.Images.SaveImageAsync(reference, CancellationToken.None))
+        {
+            await DockerStackTests.AppendTarContentAsync(saved, content);
+        }
+
+        var inspected = await docker.Engine.Client.Images.InspectImageAsync(reference);
+        content.AppendJoin('\n', inspected.Config?.Env ?? []);
+        var imageText = content.ToString();
         var record = program.OnlyRun();
+        Assert.DoesNotContain(emulator.TokenSecret, imageText);
+        Assert.DoesNotContain(emulator.TokenId, imageText);
+        Assert.DoesNotContain(record.RunId, imageText);
+        Assert.Contains(secrets, s => s.Contains(record.RunId, StringComparison.Ordinal)); // the step env, in the sandbox's secret
+
         Assert.Equal("modal", record.Steps.Single(s => s.Step == "Train").StepOperator);
         Assert.All(record.Steps.Where(s => s.Step != "Train"), s => Assert.Equal("local", s.StepOperator));
         Assert.Equal(0, emulator.RunningSandboxCount);
