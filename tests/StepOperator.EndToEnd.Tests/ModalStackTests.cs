@@ -19,30 +19,14 @@ public class ModalStackTests(DockerEnvironment docker)
     [DockerFact]
     public async Task The_sample_trains_in_an_emulator_sandbox_with_the_requested_resources_and_local_metrics()
     {
-        await using var emulator = await StepOperator.ModalEmulator.ModalEmulator.StartAsync();
-        await using var s3 = await LocalServers.StartS3rverAsync(RepositoryPaths.Root);
-
         using var local = new TestProgram("TrainingPipeline", "samples");
         var localRun = await local.RunAsync();
         Assert.True(localRun.ExitCode == 0, localRun.ToString());
 
-        using var program = new TestProgram("TrainingPipeline", "samples");
-        docker.Configure(program);
-        async Task Command(params string[] arguments)
-        {
-            var result = await program.RunAsync(arguments);
-            Assert.True(result.ExitCode == 0, result.ToString());
-        }
-
-        await Command("artifact-store", "register", "s3", "--flavor=s3", "--bucket=modal-runs", $"--endpoint={s3.Address}",
-            $"--access_key_id={LocalServers.S3AccessKeyId}", $"--secret_access_key={LocalServers.S3SecretAccessKey}");
-        await Command("container-registry", "register", "registry", "--flavor=default", $"--server={docker.Registry}",
-            $"--username={docker.RegistryUser}", $"--password={docker.RegistryPassword}");
-        await Command("step-operator", "register", "modal", "--flavor=modal", $"--token_id={emulator.TokenId}",
-            $"--token_secret={emulator.TokenSecret}", $"--server_url={emulator.Url.ToString().TrimEnd('/')}");
-        await Command("stack", "register", "modal-stack", "-o", "local", "-s", "modal", "-a", "s3", "-c", "registry", "-i", "docker");
-
-        var run = await program.RunAsync("--stack", "modal-stack");
+        await using var modal = await ModalTestStack.StartAsync(docker, "TrainingPipeline", "samples");
+        var emulator = modal.Emulator;
+        var program = modal.Program;
+        var run = await program.RunAsync("--stack", ModalTestStack.StackName);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(MetricLines(localRun.Output), MetricLines(run.Output));
