@@ -31,6 +31,29 @@ public class ModalClientTests(DockerEnvironment docker)
     }
 
     [DockerFact]
+    public async Task The_auth_token_is_fetched_once_and_refreshed_before_it_expires()
+    {
+        await using var lasting = await ModalEmulator.ModalEmulator.StartAsync();
+        using (var api = new ModalApi(CredentialsFor(lasting)))
+        {
+            await api.AppGetOrCreateAsync(App("a"), CancellationToken.None);
+            await api.AppGetOrCreateAsync(App("b"), CancellationToken.None);
+        }
+
+        Assert.Single(lasting.RequestsFor("AuthTokenGet"));
+
+        // A token that expires within the refresh margin is fetched again before the next call.
+        await using var shortLived = await ModalEmulator.ModalEmulator.StartAsync(new ModalEmulatorOptions { AuthTokenLifetime = TimeSpan.FromSeconds(30) });
+        using (var api = new ModalApi(CredentialsFor(shortLived)))
+        {
+            await api.AppGetOrCreateAsync(App("a"), CancellationToken.None);
+            await api.AppGetOrCreateAsync(App("b"), CancellationToken.None);
+        }
+
+        Assert.Equal(2, shortLived.RequestsFor("AuthTokenGet").Count);
+    }
+
+    [DockerFact]
     public async Task Transient_unavailable_is_retried_to_success_with_one_idempotency_key()
     {
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
