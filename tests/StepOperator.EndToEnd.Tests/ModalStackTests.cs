@@ -52,6 +52,7 @@ public class ModalStackTests(DockerEnvironment docker)
         var image = Json(Assert.Single(emulator.RequestsFor("ImageGetOrCreate")));
         Assert.StartsWith($"FROM {docker.Registry}/", image.GetProperty("image").GetProperty("dockerfileCommands")[0].GetString());
         Assert.DoesNotContain(emulator.TokenSecret, run.Output + run.Error);
+        Assert.DoesNotContain(emulator.TokenId, run.Output + run.Error);
 
         // The image holds neither the step's environment nor any token: they travel only in secrets.
         var reference = image.GetProperty("image").GetProperty("dockerfileCommands")[0].GetString()!["FROM ".Length..];

@@ -25,6 +25,7 @@ public sealed class ModalCredentialsTests : IDisposable
         Assert.Equal(("ak-explicit", "as-explicit"), (credentials.TokenId, credentials.TokenSecret));
         Assert.Equal("the step operator's token_id/token_secret", credentials.Source);
         Assert.DoesNotContain("as-explicit", credentials.ToString());
+        Assert.DoesNotContain("ak-explicit", credentials.ToString());
     }
 
     [Theory]

@@ -16,7 +16,7 @@ public sealed record ModalCredentials(string TokenId, string TokenSecret, string
 {
     public const string DefaultServerUrl = "https://api.modal.com:443";
 
-    public override string ToString() => $"Modal token {TokenId[..Math.Min(6, TokenId.Length)]}… from {Source}, server {ServerUrl}";
+    public override string ToString() => $"Modal token from {Source}, server {ServerUrl}";
 
     /// <summary>Resolves the credentials; every failure says which sources were tried and how to fix it.</summary>
     public static ModalCredentials Resolve(
