@@ -32,7 +32,8 @@ internal sealed class AuthTokenIssuer(TimeSpan lifetime, TimeProvider time)
     {
         var now = time.GetUtcNow();
         var issuedAt = now.ToUnixTimeSeconds();
-        var expires = (now + validFor).ToUnixTimeSeconds();
+        // exp is in whole seconds: round up, so a token never lives shorter than asked (a 1 s token cut to 0.1 s).
+        var expires = (long)Math.Ceiling((now + validFor).ToUnixTimeMilliseconds() / 1000.0);
         var header = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(Header));
 
         // The JS SDK decodes the payload with atob(), which rejects the base64url characters '-' and
