@@ -97,21 +97,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
 
         var upload = new BlockUploadStream(_container.GetBlockBlobClient(BlobNameOf(key)), Settings.BlockSize, cancellationToken);
-        try
-        {
-            await write(upload, cancellationToken).ConfigureAwait(false);
-            await upload.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await upload.AbortAsync().ConfigureAwait(false);
-            throw;
-        }
-        finally
-        {
-            await upload.DisposeAsync().ConfigureAwait(false);
-            upload.ReleaseBuffers();
-        }
+        await upload.UploadAsync(write, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> ExistsAsync(ArtifactKey key, CancellationToken cancellationToken)

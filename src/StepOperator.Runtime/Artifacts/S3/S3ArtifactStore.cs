@@ -131,21 +131,7 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
         await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
 
         var upload = new S3UploadStream(_client, Settings.Bucket, ObjectKeyOf(key), Settings.PartSize, MaximumParts, cancellationToken);
-        try
-        {
-            await write(upload, cancellationToken).ConfigureAwait(false);
-            await upload.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await upload.AbortAsync().ConfigureAwait(false);
-            throw;
-        }
-        finally
-        {
-            await upload.DisposeAsync().ConfigureAwait(false);
-            upload.ReleaseBuffers();
-        }
+        await upload.UploadAsync(write, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> ExistsAsync(ArtifactKey key, CancellationToken cancellationToken)
