@@ -115,8 +115,8 @@ internal sealed class PipelineRun
                     throw new StepFailedException(step.Name, $"Step '{record.InvocationId}' did not run because step '{upstream.InvocationId}' failed.");
                 }
 
-                record.Inputs[argument.Parameter] = reference
-                    ?? throw new StepFailedException(step.Name, $"Step '{record.InvocationId}' input '{argument.Parameter}': step '{upstream.InvocationId}' produced no output.");
+                SetInput(record, argument.Parameter, reference
+                    ?? throw new StepFailedException(step.Name, $"Step '{record.InvocationId}' input '{argument.Parameter}': step '{upstream.InvocationId}' produced no output."));
             }
 
             CancellationToken.ThrowIfCancellationRequested();
@@ -124,7 +124,7 @@ internal sealed class PipelineRun
             {
                 var key = folder.Child("inputs").Child(ArtifactSerializer.FileNameFor(argument.Parameter, argument.Type));
                 await argument.WriteValue!(store, key, $"Step '{step.Name}' input '{argument.Parameter}'", CancellationToken).ConfigureAwait(false);
-                record.Inputs[argument.Parameter] = new ArtifactRef(key.Value, ArtifactSerializer.TypeName(argument.Type), ArtifactSerializer.FormatOf(argument.Type));
+                SetInput(record, argument.Parameter, new ArtifactRef(key.Value, ArtifactSerializer.TypeName(argument.Type), ArtifactSerializer.FormatOf(argument.Type)));
             }
 
             if (step.OutputType is { } outputType)
@@ -133,7 +133,13 @@ internal sealed class PipelineRun
                 record.Output = new ArtifactRef(key.Value, ArtifactSerializer.TypeName(outputType), ArtifactSerializer.FormatOf(outputType));
             }
 
-            var invocation = new InvocationRecord(RunId, step.Name, record.InvocationId, new Dictionary<string, ArtifactRef>(record.Inputs), record.Output);
+            Dictionary<string, ArtifactRef> inputs;
+            lock (Recorder.Record)
+            {
+                inputs = new Dictionary<string, ArtifactRef>(record.Inputs);
+            }
+
+            var invocation = new InvocationRecord(RunId, step.Name, record.InvocationId, inputs, record.Output);
             await store.WriteAsync(RunLayout.Invocation(RunId, record.InvocationId),
                 (stream, ct) => JsonSerializer.SerializeAsync(stream, invocation, ArtifactSerializer.Options, ct), CancellationToken).ConfigureAwait(false);
 
@@ -211,6 +217,15 @@ internal sealed class PipelineRun
         }
 
         return $"exited with code {exit.ExitCode}";
+    }
+
+    /// <summary>Records an input; under the record's lock, since run.json may be written at the same time.</summary>
+    private void SetInput(StepRecord record, string parameter, ArtifactRef reference)
+    {
+        lock (Recorder.Record)
+        {
+            record.Inputs[parameter] = reference;
+        }
     }
 
     private async Task FinishAsync(StepRecord record, StepStatus status, string? error)
