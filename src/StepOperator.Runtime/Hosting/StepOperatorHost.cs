@@ -3,12 +3,9 @@ using System.CommandLine;
 using System.IO;
 using System.Linq;
 using System.Text;
-using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Configuration;
-using StepOperator.Docker;
 using StepOperator.Hosting;
-using StepOperator.Registries;
 using StepOperator.Runs;
 using StepOperator.Stacks;
 

@@ -9,7 +9,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Docker.DotNet;
 using Docker.DotNet.Models;
-using StepOperator.Artifacts;
 using StepOperator.Docker;
 using StepOperator.Images;
 using StepOperator.Rules;
@@ -225,7 +224,8 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
             using var stream = await client.Containers.GetContainerLogsAsync(id,
                 new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = true }, cancellationToken).ConfigureAwait(false);
             var buffer = new byte[8192];
-            var pending = new Dictionary<MultiplexedStream.TargetStream, StringBuilder>();
+            var output = new StepOutputLines(sink, isError: false);
+            var errors = new StepOutputLines(sink, isError: true);
             while (true)
             {
                 var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
@@ -234,43 +234,15 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
                     break;
                 }
 
-                if (!pending.TryGetValue(read.Target, out var line))
-                {
-                    pending[read.Target] = line = new StringBuilder();
-                }
-
-                line.Append(Encoding.UTF8.GetString(buffer, 0, read.Count));
-                Flush(line, read.Target == MultiplexedStream.TargetStream.StandardError, sink, final: false);
+                (read.Target == MultiplexedStream.TargetStream.StandardError ? errors : output).Append(Encoding.UTF8.GetString(buffer, 0, read.Count));
             }
 
-            foreach (var (target, line) in pending)
-            {
-                Flush(line, target == MultiplexedStream.TargetStream.StandardError, sink, final: true);
-            }
+            output.Flush();
+            errors.Flush();
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or DockerContainerNotFoundException)
         {
             // The container is gone or the run was cancelled; the exit status tells the rest.
-        }
-    }
-
-    private static void Flush(StringBuilder text, bool isError, IStepOutputSink sink, bool final)
-    {
-        var content = text.ToString();
-        var lines = content.Split('\n');
-        var complete = final ? lines.Length : lines.Length - 1;
-        for (var i = 0; i < complete; i++)
-        {
-            if (i < lines.Length - 1 || lines[i].Length > 0)
-            {
-                sink.Line(lines[i].TrimEnd('\r'), isError);
-            }
-        }
-
-        text.Clear();
-        if (!final)
-        {
-            text.Append(lines[^1]);
         }
     }
 

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Grpc.Core;
@@ -274,8 +273,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     private static async Task FollowLogsAsync(ModalApi api, string sandboxId, FileDescriptor descriptor, IStepOutputSink sink, CancellationToken cancellationToken)
     {
         var lastEntry = "0-0";
-        var partial = new StringBuilder();
-        var isError = descriptor == FileDescriptor.Stderr;
+        var lines = new StepOutputLines(sink, isError: descriptor == FileDescriptor.Stderr);
         var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -294,27 +292,12 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
 
                     foreach (var item in batch.Items)
                     {
-                        partial.Append(item.Data);
-                        var text = partial.ToString();
-                        var end = text.LastIndexOf('\n');
-                        if (end >= 0)
-                        {
-                            foreach (var line in text[..end].Split('\n'))
-                            {
-                                sink.Line(line.TrimEnd('\r'), isError);
-                            }
-
-                            partial.Clear().Append(text[(end + 1)..]);
-                        }
+                        lines.Append(item.Data);
                     }
 
                     if (batch.Eof)
                     {
-                        if (partial.Length > 0)
-                        {
-                            sink.Line(partial.ToString(), isError);
-                        }
-
+                        lines.Flush();
                         return;
                     }
                 }
