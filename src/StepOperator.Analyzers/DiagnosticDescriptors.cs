@@ -41,6 +41,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor PlanRestricted = Create(
         "SOP009", "Region and Cloud need a Modal Team or Enterprise plan", Resources, DiagnosticSeverity.Info);
 
+    public static readonly DiagnosticDescriptor RetryPolicyOutOfRange = Create(
+        "SOP010", "Retry policy is outside Modal's bounds", Resources, DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor UnsupportedMethodShape = Create(
         "SOP101", "Step method shape is not supported", Steps, DiagnosticSeverity.Error);
 
@@ -54,7 +57,7 @@ internal static class DiagnosticDescriptors
         "SOP104", "Two steps have the same name", Steps, DiagnosticSeverity.Error,
         WellKnownDiagnosticTags.CompilationEnd);
 
-    /// <summary>The descriptor of a shared resource rule's ID (SOP001–SOP009).</summary>
+    /// <summary>The descriptor of a shared resource rule's ID (SOP001–SOP010).</summary>
     public static DiagnosticDescriptor ForRule(string ruleId) => ruleId switch
     {
         "SOP001" => GpuCountWithoutType,
@@ -66,6 +69,7 @@ internal static class DiagnosticDescriptors
         "SOP007" => TimeoutOutOfRange,
         "SOP008" => UnknownCloud,
         "SOP009" => PlanRestricted,
+        "SOP010" => RetryPolicyOutOfRange,
         _ => throw new System.ArgumentOutOfRangeException(nameof(ruleId), ruleId, "A resource rule without a descriptor."),
     };
 

@@ -8,7 +8,7 @@ using StepOperator.Rules;
 namespace StepOperator.Analyzers;
 
 /// <summary>
-/// Reports every invalid resource setting of <c>[ModalStep]</c> and <c>[Step]</c> (SOP001–SOP009)
+/// Reports every invalid resource setting of <c>[ModalStep]</c> and <c>[Step]</c> (SOP001–SOP010)
 /// at the argument that breaks the rule, with the shared rules' own messages.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -23,7 +23,8 @@ public sealed class ResourceSettingsAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.CpuCountNotPositive,
         DiagnosticDescriptors.TimeoutOutOfRange,
         DiagnosticDescriptors.UnknownCloud,
-        DiagnosticDescriptors.PlanRestricted);
+        DiagnosticDescriptors.PlanRestricted,
+        DiagnosticDescriptors.RetryPolicyOutOfRange);
 
     public override void Initialize(AnalysisContext context)
     {

@@ -34,7 +34,12 @@ internal sealed record SettingsModel(
     string? Region,
     string? Cloud,
     string? ModalEnvironment,
-    string? StepOperator);
+    string? StepOperator,
+    bool? EnableCache,
+    int? MaxRetries,
+    double? RetryDelay,
+    double? RetryBackoff,
+    bool? RetryOnException);
 
 /// <summary>A parameter: its name, its type as code (nullable annotations kept) and as a typeof operand.</summary>
 internal sealed record ParameterModel(string Name, string Type, string TypeOfType, bool IsCancellationToken);

@@ -160,6 +160,13 @@ internal static class RegistrationEmitter
         return hash;
     }
 
+    private static string? Boolean(bool? value) => value switch
+    {
+        true => "true",
+        false => "false",
+        null => null,
+    };
+
     private static string Settings(SettingsModel settings)
     {
         var parts = new System.Collections.Generic.List<string>();
@@ -180,6 +187,11 @@ internal static class RegistrationEmitter
         Add("Cloud", settings.Cloud is null ? null : Literal(settings.Cloud));
         Add("ModalEnvironment", settings.ModalEnvironment is null ? null : Literal(settings.ModalEnvironment));
         Add("StepOperator", settings.StepOperator is null ? null : Literal(settings.StepOperator));
+        Add("EnableCache", Boolean(settings.EnableCache));
+        Add("MaxRetries", settings.MaxRetries?.ToString(CultureInfo.InvariantCulture));
+        Add("RetryDelay", settings.RetryDelay is { } delay ? delay.ToString("R", CultureInfo.InvariantCulture) + "d" : null);
+        Add("RetryBackoff", settings.RetryBackoff is { } backoff ? backoff.ToString("R", CultureInfo.InvariantCulture) + "d" : null);
+        Add("RetryOnException", Boolean(settings.RetryOnException));
         return parts.Count == 0
             ? "new global::StepOperator.StepSettings()"
             : "new global::StepOperator.StepSettings { " + string.Join(", ", parts) + " }";

@@ -128,7 +128,12 @@ public sealed class StepGenerator : IIncrementalGenerator
             resources.Gpu, resources.GpuCount, resources.CpuCount, resources.Memory, resources.Timeout,
             resources.Region, resources.Cloud,
             AttributeValues.String(values, KnownAttributes.Properties.ModalEnvironment),
-            AttributeValues.String(values, KnownAttributes.Properties.StepOperator));
+            AttributeValues.String(values, KnownAttributes.Properties.StepOperator),
+            AttributeValues.Boolean(values, KnownAttributes.Properties.EnableCache),
+            resources.MaxRetries,
+            resources.RetryDelay,
+            resources.RetryBackoff,
+            AttributeValues.Boolean(values, KnownAttributes.Properties.RetryOnException));
 
         var parameters = method.Parameters
             .Select(p => new ParameterModel(

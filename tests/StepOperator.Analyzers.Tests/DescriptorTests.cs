@@ -17,6 +17,7 @@ public class DescriptorTests
         ["SOP007"] = DiagnosticSeverity.Error,
         ["SOP008"] = DiagnosticSeverity.Error,
         ["SOP009"] = DiagnosticSeverity.Info,
+        ["SOP010"] = DiagnosticSeverity.Error,
         ["SOP101"] = DiagnosticSeverity.Error,
         ["SOP102"] = DiagnosticSeverity.Error,
         ["SOP103"] = DiagnosticSeverity.Error,

@@ -104,6 +104,23 @@ public class ResourceSettingsAnalyzerTests
     public Task SOP007_timeout_out_of_range(string value) =>
         Verify.AnalyzerAsync(Steps($"    [ModalStep(Timeout = {{|SOP007:{value}|}})]"));
 
+    [Theory]
+    [InlineData("MaxRetries = {|SOP010:-1|}")]
+    [InlineData("MaxRetries = {|SOP010:11|}")]
+    [InlineData("RetryDelay = {|SOP010:-0.5|}")]
+    [InlineData("RetryDelay = {|SOP010:61|}")]
+    [InlineData("RetryDelay = {|SOP010:double.NaN|}")]
+    [InlineData("RetryBackoff = {|SOP010:0.5|}")]
+    [InlineData("RetryBackoff = {|SOP010:10.5|}")]
+    public Task SOP010_retry_policy_out_of_range(string argument) =>
+        Verify.AnalyzerAsync(Steps($"    [ModalStep({argument})]"));
+
+    [Theory]
+    [InlineData("MaxRetries = 0, RetryDelay = 0, RetryBackoff = 1")]
+    [InlineData("MaxRetries = 10, RetryDelay = 60, RetryBackoff = 10, RetryOnException = true, EnableCache = false")]
+    public Task Retry_policy_at_its_bounds_is_valid(string arguments) =>
+        Verify.AnalyzerAsync(Steps($"    [Step({arguments})]"));
+
     [Fact]
     public Task SOP008_unknown_cloud_also_carries_the_plan_note() =>
         Verify.AnalyzerAsync(Steps("    [ModalStep(Cloud = {|#0:\"azure\"|})]"),

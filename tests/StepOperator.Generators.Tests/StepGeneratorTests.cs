@@ -42,6 +42,18 @@ public class StepGeneratorTests
             """
         },
         {
+            "RetryAndCachePolicy",
+            """
+            namespace Demo;
+
+            public static partial class Steps
+            {
+                [ModalStep(Gpu = "T4", MaxRetries = 3, RetryDelay = 0.5, RetryBackoff = 2, RetryOnException = true, EnableCache = false)]
+                public static int Flaky(int value) => value;
+            }
+            """
+        },
+        {
             "TaskStep",
             """
             namespace Demo;

@@ -49,7 +49,13 @@ internal static class AttributeValues
         Memory: String(values, KnownAttributes.Properties.Memory),
         Timeout: Int32(values, KnownAttributes.Properties.Timeout),
         Region: String(values, KnownAttributes.Properties.Region),
-        Cloud: String(values, KnownAttributes.Properties.Cloud));
+        Cloud: String(values, KnownAttributes.Properties.Cloud),
+        MaxRetries: Int32(values, KnownAttributes.Properties.MaxRetries),
+        RetryDelay: Double(values, KnownAttributes.Properties.RetryDelay),
+        RetryBackoff: Double(values, KnownAttributes.Properties.RetryBackoff));
+
+    public static bool? Boolean(Dictionary<string, object?> values, string name) =>
+        values.TryGetValue(name, out var value) && value is bool flag ? flag : null;
 
     private static T? ConvertOrNull<T>(object value)
         where T : struct

@@ -20,5 +20,10 @@ internal static class KnownAttributes
         public const string Cloud = nameof(Cloud);
         public const string ModalEnvironment = nameof(ModalEnvironment);
         public const string StepOperator = nameof(StepOperator);
+        public const string EnableCache = nameof(EnableCache);
+        public const string MaxRetries = nameof(MaxRetries);
+        public const string RetryDelay = nameof(RetryDelay);
+        public const string RetryBackoff = nameof(RetryBackoff);
+        public const string RetryOnException = nameof(RetryOnException);
     }
 }

@@ -33,7 +33,14 @@ internal static class ResourceRules
         public const string TimeoutOutOfRange = "SOP007";
         public const string UnknownCloud = "SOP008";
         public const string PlanRestricted = "SOP009";
+        public const string RetryPolicyOutOfRange = "SOP010";
     }
+
+    /// <summary>Retry bounds, as Modal's own retry policy has them: 0..10 retries, 0..60 s first delay, backoff 1..10.</summary>
+    public const int MaxRetryCount = 10;
+    public const double MaxRetryDelaySeconds = 60;
+    public const double MinRetryBackoff = 1;
+    public const double MaxRetryBackoff = 10;
 
     /// <summary>Every rule the settings break, in property order; empty when they are valid.</summary>
     public static IReadOnlyList<ResourceViolation> Validate(StepResources resources)
@@ -110,6 +117,24 @@ internal static class ResourceRules
             var hint = suggestion is not null ? $" Did you mean \"{suggestion}\"?" : string.Empty;
             violations.Add(new ResourceViolation(Ids.UnknownCloud, nameof(StepResources.Cloud),
                 $"Cloud \"{cloud}\" is not one Modal schedules on; use one of {string.Join(", ", Clouds)}.{hint}", suggestion));
+        }
+
+        if (resources.MaxRetries is { } retries && (retries < 0 || retries > MaxRetryCount))
+        {
+            violations.Add(new ResourceViolation(Ids.RetryPolicyOutOfRange, nameof(StepResources.MaxRetries),
+                $"MaxRetries = {retries} is outside 0..{MaxRetryCount}. Use 0 (no retries) up to {MaxRetryCount} retries."));
+        }
+
+        if (resources.RetryDelay is { } delay && !(delay >= 0 && delay <= MaxRetryDelaySeconds))
+        {
+            violations.Add(new ResourceViolation(Ids.RetryPolicyOutOfRange, nameof(StepResources.RetryDelay),
+                $"RetryDelay = {delay.ToString(CultureInfo.InvariantCulture)} seconds is outside 0..{MaxRetryDelaySeconds.ToString(CultureInfo.InvariantCulture)}. Use a delay in that range, for example 1 or 0.5."));
+        }
+
+        if (resources.RetryBackoff is { } backoff && !(backoff >= MinRetryBackoff && backoff <= MaxRetryBackoff))
+        {
+            violations.Add(new ResourceViolation(Ids.RetryPolicyOutOfRange, nameof(StepResources.RetryBackoff),
+                $"RetryBackoff = {backoff.ToString(CultureInfo.InvariantCulture)} is outside {MinRetryBackoff.ToString(CultureInfo.InvariantCulture)}..{MaxRetryBackoff.ToString(CultureInfo.InvariantCulture)}: each delay is the previous one times RetryBackoff. Use 1 for a fixed delay or 2 to double it."));
         }
 
         if (!string.IsNullOrEmpty(resources.Region))

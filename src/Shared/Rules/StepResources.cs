@@ -12,4 +12,7 @@ internal sealed record StepResources(
     string? Memory = null,
     int? Timeout = null,
     string? Region = null,
-    string? Cloud = null);
+    string? Cloud = null,
+    int? MaxRetries = null,
+    double? RetryDelay = null,
+    double? RetryBackoff = null);

@@ -46,4 +46,25 @@ public abstract class StepAttributeBase : Attribute
 
     /// <summary>Time limit in seconds, 1..86400 (24 hours, the default).</summary>
     public int Timeout { get; set; } = 86_400;
+
+    /// <summary>
+    /// Whether the step may reuse the output of an earlier call with the same code, settings and
+    /// inputs instead of running (true by default; <c>dotnet run -- --no-cache</c> turns caching off for a run).
+    /// </summary>
+    public bool EnableCache { get; set; } = true;
+
+    /// <summary>
+    /// How many times a failed attempt is tried again, 0..10 (0, the default, tries once). Failures of
+    /// the backend are retried; the step's own exceptions only with <see cref="RetryOnException"/>.
+    /// </summary>
+    public int MaxRetries { get; set; }
+
+    /// <summary>Seconds before the first retry, 0..60 (1 by default).</summary>
+    public double RetryDelay { get; set; } = 1;
+
+    /// <summary>The factor each later delay is multiplied by, 1..10 (2 by default; 1 keeps the delay fixed).</summary>
+    public double RetryBackoff { get; set; } = 2;
+
+    /// <summary>Whether an exception thrown by the step itself is retried too (false by default).</summary>
+    public bool RetryOnException { get; set; }
 }

@@ -19,7 +19,13 @@ public sealed class StepOverrides
         nameof(StepSettings.Gpu), nameof(StepSettings.GpuCount), nameof(StepSettings.CpuCount), nameof(StepSettings.Memory),
         nameof(StepSettings.Timeout), nameof(StepSettings.Region), nameof(StepSettings.Cloud),
         nameof(StepSettings.ModalEnvironment), nameof(StepSettings.StepOperator),
+        nameof(StepSettings.EnableCache), nameof(StepSettings.MaxRetries), nameof(StepSettings.RetryDelay),
+        nameof(StepSettings.RetryBackoff), nameof(StepSettings.RetryOnException),
     };
+
+    private static readonly string[] NumberProperties = { nameof(StepSettings.CpuCount), nameof(StepSettings.RetryDelay), nameof(StepSettings.RetryBackoff) };
+
+    private static readonly string[] FlagProperties = { nameof(StepSettings.EnableCache), nameof(StepSettings.RetryOnException) };
 
     private readonly Dictionary<string, Dictionary<string, string>> _byStep = new(StringComparer.Ordinal);
 
@@ -90,7 +96,8 @@ public sealed class StepOverrides
                 }
                 catch (FormatException)
                 {
-                    problems.Add($"Override of step '{stepName}': {property} = \"{value}\" is not a {(property == nameof(StepSettings.CpuCount) ? "number" : "whole number")}.");
+                    var kind = NumberProperties.Contains(property) ? "number" : FlagProperties.Contains(property) ? "true or false" : "whole number";
+                    problems.Add($"Override of step '{stepName}': {property} = \"{value}\" is not {(kind == "true or false" ? kind : "a " + kind)}.");
                 }
             }
 
@@ -110,6 +117,7 @@ public sealed class StepOverrides
         var text = value.Length == 0 ? null : value;
         int? Integer() => text is null ? null : int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
         double? Number() => text is null ? null : double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        bool? Flag() => text is null ? null : bool.Parse(text);
         return property switch
         {
             nameof(StepSettings.Gpu) => settings with { Gpu = text },
@@ -120,6 +128,11 @@ public sealed class StepOverrides
             nameof(StepSettings.Region) => settings with { Region = text },
             nameof(StepSettings.Cloud) => settings with { Cloud = text },
             nameof(StepSettings.ModalEnvironment) => settings with { ModalEnvironment = text },
+            nameof(StepSettings.EnableCache) => settings with { EnableCache = Flag() },
+            nameof(StepSettings.MaxRetries) => settings with { MaxRetries = Integer() },
+            nameof(StepSettings.RetryDelay) => settings with { RetryDelay = Number() },
+            nameof(StepSettings.RetryBackoff) => settings with { RetryBackoff = Number() },
+            nameof(StepSettings.RetryOnException) => settings with { RetryOnException = Flag() },
             _ => settings with { StepOperator = text },
         };
     }

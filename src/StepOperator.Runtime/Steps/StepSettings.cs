@@ -26,11 +26,38 @@ public sealed record StepSettings
 
     public string? StepOperator { get; init; }
 
+    /// <summary>Whether the step may reuse an earlier output (null = not written: yes).</summary>
+    public bool? EnableCache { get; init; }
+
+    public int? MaxRetries { get; init; }
+
+    /// <summary>Seconds before the first retry.</summary>
+    public double? RetryDelay { get; init; }
+
+    public double? RetryBackoff { get; init; }
+
+    public bool? RetryOnException { get; init; }
+
+    /// <summary>The retry policy with defaults filled in.</summary>
+    public RetryPolicy Retry => new(MaxRetries ?? 0, RetryDelay ?? 1, RetryBackoff ?? 2, RetryOnException ?? false);
+
     /// <summary>The GPU string Modal is sent: "A100", "A100:2", or null for none.</summary>
     public string? ModalGpu => ResourceRules.ModalGpuString(Gpu, GpuCount);
 
     /// <summary>The time limit in seconds (86400 when not written).</summary>
     public int EffectiveTimeout => Timeout ?? ResourceRules.DefaultTimeoutSeconds;
 
-    internal StepResources ToResources() => new(Gpu, GpuCount, CpuCount, Memory, Timeout, Region, Cloud);
+    internal StepResources ToResources() => new(Gpu, GpuCount, CpuCount, Memory, Timeout, Region, Cloud, MaxRetries, RetryDelay, RetryBackoff);
+}
+
+/// <summary>How a step's failed attempts are tried again.</summary>
+/// <param name="MaxRetries">Extra attempts after the first.</param>
+/// <param name="Delay">Seconds before the first retry.</param>
+/// <param name="Backoff">The factor each later delay is multiplied by.</param>
+/// <param name="OnException">Whether the step's own exceptions are retried (backend failures always are).</param>
+public sealed record RetryPolicy(int MaxRetries, double Delay, double Backoff, bool OnException)
+{
+    /// <summary>The wait before retry number <paramref name="retry"/> (1 for the first retry).</summary>
+    public System.TimeSpan DelayBefore(int retry) =>
+        System.TimeSpan.FromSeconds(Delay * System.Math.Pow(Backoff, retry - 1));
 }
