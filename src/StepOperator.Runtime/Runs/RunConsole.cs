@@ -3,26 +3,84 @@ using System.IO;
 
 namespace StepOperator.Runs;
 
-/// <summary>The run's console output: progress lines and step output with a step prefix, one line at a time.</summary>
-public sealed class RunConsole(TextWriter output, TextWriter error)
+/// <summary>
+/// The run's console: progress messages, step output and step events, handed to a view (plain lines by
+/// default; a live table on a terminal). Thread-safe: steps report from many threads.
+/// </summary>
+public sealed class RunConsole
 {
     private readonly object _gate = new();
 
+    public RunConsole(TextWriter output, TextWriter error)
+        : this(new PlainRunView(output, error))
+    {
+    }
+
+    public RunConsole(IRunView view) => View = view;
+
     public static RunConsole Standard { get; } = new(Console.Out, Console.Error);
 
-    public void Info(string message) => Write(output, message);
+    public IRunView View { get; }
 
-    public void Problem(string message) => Write(error, message);
+    public void Info(string message) => Locked(() => View.Message(message, isProblem: false));
 
-    public void StepLine(string invocationId, string line, bool isError) =>
-        Write(isError ? error : output, $"[{invocationId}] {line}");
+    public void Problem(string message) => Locked(() => View.Message(message, isProblem: true));
 
-    private void Write(TextWriter writer, string line)
+    public void StepLine(string invocationId, string line, bool isError) => Locked(() => View.StepLine(invocationId, line, isError));
+
+    public void StepChanged(StepRecord step, StepEvent change, string? detail = null) => Locked(() => View.StepChanged(step, change, detail));
+
+    public void RunStarted(RunRecord run, string runDirectory) => Locked(() => View.RunStarted(run, runDirectory));
+
+    public void RunFinished(RunRecord run, string recordPath) => Locked(() => View.RunFinished(run, recordPath));
+
+    private void Locked(Action action)
     {
         lock (_gate)
         {
-            writer.WriteLine(line);
-            writer.Flush();
+            action();
         }
     }
+}
+
+/// <summary>What happened to a step call, as a view shows it.</summary>
+public enum StepEvent
+{
+    /// <summary>Its inputs are ready; it waits for a free slot (the stack's parallelism limit).</summary>
+    Queued,
+
+    /// <summary>An attempt started on its step operator.</summary>
+    Started,
+
+    /// <summary>An attempt failed and another follows after a delay (detail: the failure and the delay).</summary>
+    Retrying,
+
+    Succeeded,
+
+    /// <summary>An earlier output was reused; the step did not run.</summary>
+    Cached,
+
+    /// <summary>The call failed, timed out or was stopped (the record says which and why).</summary>
+    Failed,
+
+    /// <summary>Not run, because a step it depends on did not succeed (detail: that step).</summary>
+    Skipped,
+}
+
+/// <summary>
+/// Shows a run as it happens. Calls come one at a time (the <see cref="RunConsole"/> serializes them)
+/// but from any thread.
+/// </summary>
+public interface IRunView
+{
+    void RunStarted(RunRecord run, string runDirectory);
+
+    void Message(string text, bool isProblem);
+
+    void StepLine(string invocationId, string line, bool isError);
+
+    void StepChanged(StepRecord step, StepEvent change, string? detail);
+
+    /// <summary>The run has ended and run.json is final: show the summary.</summary>
+    void RunFinished(RunRecord run, string recordPath);
 }

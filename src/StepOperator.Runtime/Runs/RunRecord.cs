@@ -24,6 +24,68 @@ public enum StepStatus
     TimedOut,
     Cancelled,
     Skipped,
+
+    /// <summary>Not run: an earlier output with the same code, settings and inputs was reused.</summary>
+    Cached,
+}
+
+/// <summary>Why a step call did not succeed, in the words a report uses.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<FailureKind>))]
+public enum FailureKind
+{
+    /// <summary>The step threw an exception (its type and message are in the error).</summary>
+    Exception,
+
+    /// <summary>The step's process exited with a non-zero code and no exception report.</summary>
+    ExitCode,
+
+    /// <summary>Killed for using more memory than its limit.</summary>
+    OutOfMemory,
+
+    /// <summary>Ran past its Timeout.</summary>
+    Timeout,
+
+    /// <summary>Stopped from outside: the run was cancelled, or another step failed first.</summary>
+    Terminated,
+
+    /// <summary>The backend failed (a sandbox that could not start, was preempted, a lost connection).</summary>
+    Backend,
+
+    /// <summary>Not started, because a step it depends on did not succeed.</summary>
+    DependencyFailed,
+
+    /// <summary>The orchestrator could not prepare or record the call (artifact store, serialization).</summary>
+    Orchestration,
+}
+
+/// <summary>Whether a step call reused an earlier output, and if not, why.</summary>
+/// <param name="Hit">True when the earlier output was reused and the step did not run.</param>
+/// <param name="Reason">Why: "cached from run X", "code changed", "input 'data' changed", "settings changed", "disabled (--no-cache)", ...</param>
+/// <param name="Key">The cache key of the call (code, settings and inputs), when one was computed.</param>
+public sealed record CacheDecision(bool Hit, string Reason, string? Key = null)
+{
+    /// <summary>The run whose output was reused, on a hit.</summary>
+    public string? SourceRun { get; init; }
+}
+
+/// <summary>One attempt of a step call (a call that is retried has several).</summary>
+public sealed class AttemptRecord
+{
+    public required int Number { get; init; }
+
+    public DateTimeOffset StartedAt { get; init; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    public int? ExitCode { get; set; }
+
+    /// <summary>Null when the attempt succeeded.</summary>
+    public FailureKind? Failure { get; set; }
+
+    public string? Error { get; set; }
+
+    /// <summary>True when another attempt followed this one.</summary>
+    public bool Retried { get; set; }
 }
 
 /// <summary>One call of a step in a run, as recorded in run.json.</summary>
@@ -57,6 +119,18 @@ public sealed class StepRecord
     public Dictionary<string, ArtifactRef> Inputs { get; init; } = new(StringComparer.Ordinal);
 
     public ArtifactRef? Output { get; set; }
+
+    /// <summary>Whether the call reused an earlier output, and why not when it ran.</summary>
+    public CacheDecision? Cache { get; set; }
+
+    /// <summary>Every attempt, in order (empty for calls that were cached, skipped or never started).</summary>
+    public List<AttemptRecord> Attempts { get; init; } = new();
+
+    /// <summary>Why the call did not succeed; null when it succeeded or was cached.</summary>
+    public FailureKind? Failure { get; set; }
+
+    /// <summary>The last lines the step printed (at most 20), kept when it fails.</summary>
+    public List<string>? LastLines { get; set; }
 }
 
 /// <summary>A pipeline run, as recorded in &lt;run directory&gt;/run.json.</summary>
@@ -77,6 +151,18 @@ public sealed class RunRecord
     public DateTimeOffset? FinishedAt { get; set; }
 
     public string? Error { get; set; }
+
+    /// <summary>The step call that failed first (the cause when several did not succeed).</summary>
+    public string? FailedFirst { get; set; }
+
+    /// <summary>False when the run was started with --no-cache.</summary>
+    public bool CacheEnabled { get; init; } = true;
+
+    /// <summary>At most this many step calls ran at once; null for no limit.</summary>
+    public int? MaxParallelSteps { get; init; }
+
+    /// <summary>The run report written beside run.json (report.md), once the run has ended.</summary>
+    public string? Report { get; set; }
 
     public List<StepRecord> Steps { get; init; } = new();
 

@@ -1,0 +1,79 @@
+using System.IO;
+using System.Linq;
+
+namespace StepOperator.Runs;
+
+/// <summary>A run as plain lines, one per event: for logs, pipes and <c>--no-color</c>.</summary>
+public sealed class PlainRunView(TextWriter output, TextWriter error) : IRunView
+{
+    public void RunStarted(RunRecord run, string runDirectory)
+    {
+        Write(output, $"Run {run.RunId}: pipeline '{run.Pipeline}' on stack '{run.Stack}'");
+        Write(output, $"  run directory: {runDirectory}");
+    }
+
+    public void Message(string text, bool isProblem) => Write(isProblem ? error : output, text);
+
+    public void StepLine(string invocationId, string line, bool isError) =>
+        Write(isError ? error : output, $"[{invocationId}] {line}");
+
+    public void StepChanged(StepRecord step, StepEvent change, string? detail)
+    {
+        var id = step.InvocationId;
+        switch (change)
+        {
+            case StepEvent.Queued:
+                Write(output, $". {id}: waiting for a free slot ({detail})");
+                break;
+            case StepEvent.Started:
+                var attempt = step.Attempts.Count > 1 ? $" (attempt {step.Attempts.Count})" : string.Empty;
+                Write(output, $"> {id}: started on '{step.StepOperator}'{attempt}");
+                break;
+            case StepEvent.Retrying:
+                Write(error, $"~ {id}: {detail}");
+                break;
+            case StepEvent.Succeeded:
+                Write(output, $"< {id}: succeeded in {step.DurationSeconds:0.0}s");
+                break;
+            case StepEvent.Cached:
+                Write(output, $"= {id}: {step.Cache?.Reason ?? "cached"}");
+                break;
+            case StepEvent.Skipped:
+                Write(error, $"- {id}: not run, because '{detail}' did not succeed");
+                break;
+            default:
+                Write(error, $"x {id}: {step.Error}");
+                break;
+        }
+    }
+
+    public void RunFinished(RunRecord run, string recordPath)
+    {
+        var finished = run.Steps.Count(s => s.Status is StepStatus.Succeeded or StepStatus.Cached);
+        var cached = run.Steps.Count(s => s.Status == StepStatus.Cached);
+        var seconds = ((run.FinishedAt ?? run.StartedAt) - run.StartedAt).TotalSeconds;
+        var summary = $"Run {run.RunId} {run.Status.ToString().ToLowerInvariant()} in {seconds:0.0}s: {finished}/{run.Steps.Count} steps succeeded" +
+            (cached > 0 ? $" ({cached} cached)" : string.Empty);
+        if (run.Status == RunStatus.Succeeded)
+        {
+            Write(output, summary);
+        }
+        else
+        {
+            Write(error, summary);
+            Write(error, $"  {run.Error}");
+        }
+
+        Write(output, $"  record: {recordPath}");
+        if (run.Report is { } report)
+        {
+            Write(output, $"  report: {report}");
+        }
+    }
+
+    private static void Write(TextWriter writer, string line)
+    {
+        writer.WriteLine(line);
+        writer.Flush();
+    }
+}
