@@ -29,7 +29,7 @@ public class StackCommandTests
         var run = await Ok(program, "Flow");
         Assert.Contains("pipeline 'Flow' on stack 'dev'", run.Output);
         Assert.Contains("result 63", run.Output);
-        var runDirectory = Assert.Single(Directory.GetDirectories(Path.Combine(program.Home, "runs")));
+        var runDirectory = Assert.Single(Directory.GetDirectories(Path.Combine(program.Home, "runs")), d => File.Exists(Path.Combine(d, "run.json")));
         var record = RunRecord.Load(Path.Combine(runDirectory, "run.json"));
         Assert.Equal("dev", record.Stack);
         Assert.StartsWith(new Uri(Path.Combine(program.Home, "scratch")).AbsoluteUri, record.ArtifactStore);
@@ -157,7 +157,7 @@ public class StackCommandTests
         Assert.False(Directory.Exists(Path.Combine(program.Home, "runs")));
 
         var badProperty = await program.RunAsync("Flow", "--set", "Square.Colour=blue");
-        Assert.Contains("Override of step 'Square': 'Colour' is not a step setting. Settings: Gpu, GpuCount, CpuCount, Memory, Timeout, Region, Cloud, ModalEnvironment, StepOperator.", badProperty.Error);
+        Assert.Contains("Override of step 'Square': 'Colour' is not a step setting. Settings: Gpu, GpuCount, CpuCount, Memory, Timeout, Region, Cloud, ModalEnvironment, StepOperator, EnableCache, MaxRetries, RetryDelay, RetryBackoff, RetryOnException.", badProperty.Error);
     }
 
     [Fact]

@@ -81,12 +81,15 @@ public sealed class TestProgram : IDisposable
     }
 
     /// <summary>The single run recorded in this home folder.</summary>
-    public RunRecord OnlyRun()
-    {
-        var runs = Directory.GetDirectories(Path.Combine(Home, "runs"));
-        var run = Assert.Single(runs);
-        return RunRecord.Load(Path.Combine(run, "run.json"));
-    }
+    public RunRecord OnlyRun() => Assert.Single(Runs());
+
+    /// <summary>Every run recorded in this home folder, oldest first (the runs folder also holds the cache).</summary>
+    public IReadOnlyList<RunRecord> Runs() =>
+        Directory.GetDirectories(Path.Combine(Home, "runs"))
+            .Where(directory => File.Exists(Path.Combine(directory, "run.json")))
+            .Select(directory => RunRecord.Load(Path.Combine(directory, "run.json")))
+            .OrderBy(run => run.StartedAt)
+            .ToList();
 
     public string ArtifactPath(string key) => Path.Combine(Home, "runs", key);
 

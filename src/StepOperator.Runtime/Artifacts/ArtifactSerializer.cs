@@ -32,7 +32,14 @@ public static class ArtifactSerializer
         name + (FormatOf(type) == ArtifactFormat.Binary ? ".bin" : ".json");
 
     /// <summary>Stores a value; a value that cannot be serialized fails with its type and the reason.</summary>
-    public static async Task WriteAsync<T>(IArtifactStore store, ArtifactKey key, T value, string owner, CancellationToken cancellationToken)
+    public static Task WriteAsync<T>(IArtifactStore store, ArtifactKey key, T value, string owner, CancellationToken cancellationToken) =>
+        store.WriteAsync(key, (target, ct) => SerializeAsync(target, value, owner, ct), cancellationToken);
+
+    /// <summary>
+    /// Writes a value's artifact bytes to <paramref name="target"/> (a Stream value is copied and disposed);
+    /// a value that cannot be serialized fails with its type and the reason.
+    /// </summary>
+    public static async Task SerializeAsync<T>(Stream target, T value, string owner, CancellationToken cancellationToken)
     {
         try
         {
@@ -41,15 +48,15 @@ public static class ArtifactSerializer
                 case Stream source:
                     await using (source.ConfigureAwait(false))
                     {
-                        await store.WriteAsync(key, (target, ct) => source.CopyToAsync(target, ct), cancellationToken).ConfigureAwait(false);
+                        await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
                     }
 
                     break;
                 case byte[] bytes when typeof(T) == typeof(byte[]):
-                    await store.WriteAsync(key, (target, ct) => target.WriteAsync(bytes, ct).AsTask(), cancellationToken).ConfigureAwait(false);
+                    await target.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
-                    await store.WriteAsync(key, (target, ct) => JsonSerializer.SerializeAsync(target, value, Options, ct), cancellationToken).ConfigureAwait(false);
+                    await JsonSerializer.SerializeAsync(target, value, Options, cancellationToken).ConfigureAwait(false);
                     break;
             }
         }

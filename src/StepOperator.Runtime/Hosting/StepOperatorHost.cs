@@ -24,8 +24,7 @@ public static class StepOperatorHost
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        var console = new RunConsole(output, error);
-        var root = BuildCommandLine(console, output);
+        var root = BuildCommandLine(output, error);
         try
         {
             return await root.Parse(args).InvokeAsync(new InvocationConfiguration
@@ -42,7 +41,7 @@ public static class StepOperatorHost
         }
     }
 
-    private static RootCommand BuildCommandLine(RunConsole console, TextWriter output)
+    private static RootCommand BuildCommandLine(TextWriter output, TextWriter error)
     {
         var pipelineArgument = new Argument<string?>("pipeline")
         {
@@ -70,17 +69,80 @@ public static class StepOperatorHost
             AllowMultipleArgumentsPerToken = false,
         };
 
-        var root = new RootCommand(Describe()) { pipelineArgument, stackOption, homeOption, preventReuseOption, setOption };
+        var noCacheOption = new Option<bool>("--no-cache")
+        {
+            Description = "Run every step, even those whose code, settings and inputs are unchanged (their outputs still refresh the cache).",
+        };
+        var maxParallelOption = new Option<int?>("--max-parallel-steps")
+        {
+            Description = "At most this many step calls at once (default: the orchestrator's max_parallel_steps, else no limit; 0 for no limit).",
+        };
+        var noColorOption = new Option<bool>("--no-color")
+        {
+            Description = "Plain output, one line per event, instead of the live progress view (also when NO_COLOR is set or output is not a terminal).",
+        };
+
+        var root = new RootCommand(Describe()) { pipelineArgument, stackOption, homeOption, preventReuseOption, setOption, noCacheOption, maxParallelOption, noColorOption };
         root.SetAction(async (parse, cancellationToken) =>
         {
-            var pipeline = SelectPipeline(parse.GetValue(pipelineArgument));
+            var console = new RunConsole(output, error); // live view: RunViews.Create(output, error, parse.GetValue(noColorOption)) once it lands
+            if (Prepare(parse, console) is not { } prepared)
+            {
+                return 2;
+            }
+
+            if (parse.GetValue(maxParallelOption) is { } limit && limit < 0)
+            {
+                console.Problem($"--max-parallel-steps {limit}: use a whole number of 0 or more (0 for no limit).");
+                return 2;
+            }
+
+            await using var stack = StackFactory.Create(prepared.Definition, prepared.Configuration, prepared.Home, new StackCreationOptions(parse.GetValue(preventReuseOption)));
+            var maxParallel = parse.GetValue(maxParallelOption) is { } requested ? (requested == 0 ? null : requested) : stack.MaxParallelSteps;
+            var options = new RunOptions(prepared.Settings, UseCache: !parse.GetValue(noCacheOption), MaxParallelSteps: maxParallel);
+            var record = await new PipelineRunner(console).RunAsync(prepared.Pipeline, stack, Path.Combine(prepared.Home, "runs"), options, cancellationToken).ConfigureAwait(false);
+            return record.Status switch
+            {
+                RunStatus.Succeeded => 0,
+                RunStatus.Cancelled => 130,
+                _ => 1,
+            };
+        });
+
+        var planPipelineArgument = new Argument<string?>("pipeline")
+        {
+            Description = "The pipeline to plan (optional when the program has one).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var plan = new Command("plan", "Shows what a run would do, without running anything: each step's placement, resources, image, expected cache hits and estimated cost.")
+        {
+            planPipelineArgument, stackOption, setOption, noCacheOption,
+        };
+        plan.SetAction(async (parse, cancellationToken) =>
+        {
+            var console = new RunConsole(output, error);
+            if (Prepare(parse, console, planPipelineArgument) is not { } prepared)
+            {
+                return 2;
+            }
+
+            await using var stack = StackFactory.Create(prepared.Definition, prepared.Configuration, prepared.Home, new StackCreationOptions());
+            var options = new RunOptions(prepared.Settings, UseCache: !parse.GetValue(noCacheOption));
+            var planned = await Planning.PipelinePlanner.PlanAsync(prepared.Pipeline, stack, options, cancellationToken).ConfigureAwait(false);
+            Planning.PipelinePlanner.Write(planned, output);
+            return 0;
+        });
+        root.Subcommands.Add(plan);
+
+        // Everything is checked before anything is built or started.
+        Prepared? Prepare(ParseResult parse, RunConsole console, Argument<string?>? pipelineSource = null)
+        {
+            var pipeline = SelectPipeline(parse.GetValue(pipelineSource ?? pipelineArgument));
             var home = Path.GetFullPath(parse.GetValue(homeOption)!);
             var configuration = StackConfiguration.Load();
             var stackName = parse.GetValue(stackOption)
                 ?? (Environment.GetEnvironmentVariable(StackVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : configuration.ActiveStack);
             var definition = StackCommands.Registered(stackName, configuration);
-
-            // Everything is checked before anything is built or started.
             var steps = StepCatalog.Steps;
             var (settings, problems) = StepOverrides.From(configuration.StepOverrides, parse.GetValue(setOption) ?? []).Apply(steps);
             var stackProblems = StackValidator.Validate(definition, configuration, steps, settings);
@@ -92,18 +154,11 @@ public static class StepOperatorHost
                     console.Problem($"  - {problem}");
                 }
 
-                return 2;
+                return null;
             }
 
-            await using var stack = StackFactory.Create(definition, configuration, home, new StackCreationOptions(parse.GetValue(preventReuseOption)));
-            var record = await new PipelineRunner(console).RunAsync(pipeline, stack, Path.Combine(home, "runs"), settings, cancellationToken).ConfigureAwait(false);
-            return record.Status switch
-            {
-                RunStatus.Succeeded => 0,
-                RunStatus.Cancelled => 130,
-                _ => 1,
-            };
-        });
+            return new Prepared(pipeline, home, configuration, definition, settings);
+        }
 
         var stepArgument = new Argument<string>("name") { Description = "The step to run." };
         var runIdOption = new Option<string>("--run-id") { Description = "The run the call belongs to.", Required = true };
@@ -168,6 +223,13 @@ public static class StepOperatorHost
 
         return text.ToString().TrimEnd();
     }
+
+    private sealed record Prepared(
+        PipelineDefinition Pipeline,
+        string Home,
+        StackConfiguration Configuration,
+        StackDefinition Definition,
+        System.Collections.Generic.IReadOnlyDictionary<string, StepSettings> Settings);
 
     private static string ListOrNone(System.Collections.Generic.IEnumerable<string> names)
     {

@@ -28,6 +28,9 @@ public sealed record ImageBuildRequest(
     public const string DefaultBaseImage = "mcr.microsoft.com/dotnet/runtime:10.0";
 }
 
+/// <summary>The image a run would use, and what it would do to have it ("build", "reuse (built before)", ...).</summary>
+public sealed record ImagePlan(string? Reference, string Action);
+
 /// <summary>The image a run uses, and what it took to get it.</summary>
 /// <param name="Reference">The full tag, such as 127.0.0.1:5000/stepoperator/trainingpipeline:3f9a….</param>
 /// <param name="Repository">The repository part (under the registry).</param>
@@ -55,17 +58,10 @@ public sealed class ImageBuilder(DockerEngine engine, Action<string> log)
             await registryClient.CheckCredentialsAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var context = await ImageBuildContext.FromDirectoryAsync(request.ProgramDirectory, request.EntryAssembly, request.BaseImage, cancellationToken).ConfigureAwait(false);
-        var baseImageId = await LocalImageIdAsync(request.BaseImage, cancellationToken).ConfigureAwait(false);
-        var tag = TagFor(context, baseImageId);
-        var repository = RepositoryFor(request.EntryAssembly, request.Registry);
-        var reference = $"{repository}:{tag}";
-        var repositoryPath = request.Registry is null ? repository : repository[(request.Registry.Server.Length + 1)..];
-
+        var (context, baseImageId, repository, tag, reference, repositoryPath, existsLocally, inRegistry) =
+            await InspectAsync(request, registryClient, cancellationToken).ConfigureAwait(false);
         var built = false;
         var pulled = false;
-        var existsLocally = await LocalImageIdAsync(reference, cancellationToken).ConfigureAwait(false) is not null;
-        var inRegistry = registryClient is not null && await registryClient.HasTagAsync(repositoryPath, tag, cancellationToken).ConfigureAwait(false);
 
         if (request.PreventBuildReuse || (!existsLocally && !inRegistry))
         {
@@ -109,6 +105,34 @@ public sealed class ImageBuilder(DockerEngine engine, Action<string> log)
         }
 
         return new ImageResult(reference, repository, tag, built, pulled, pushed);
+    }
+
+    /// <summary>What <see cref="EnsureImageAsync"/> would do, without doing it: the image's reference and whether it would be built, pulled or reused.</summary>
+    public async Task<ImagePlan> PlanAsync(ImageBuildRequest request, CancellationToken cancellationToken)
+    {
+        using var registryClient = request.Registry is null ? null : new RegistryClient(request.Registry);
+        var state = await InspectAsync(request, registryClient, cancellationToken).ConfigureAwait(false);
+        var action = request.PreventBuildReuse ? "build (reuse prevented)"
+            : state.ExistsLocally && (registryClient is null || state.InRegistry) ? "reuse (built before)"
+            : state.ExistsLocally ? "reuse (built before), then push"
+            : state.InRegistry ? "pull (in the registry)"
+            : state.BaseImageId is null ? $"build (base image '{request.BaseImage}' is missing: the run would fail)"
+            : "build" + (registryClient is null ? string.Empty : " and push");
+        return new ImagePlan(state.Reference, action);
+    }
+
+    private async Task<(ImageBuildContext Context, string? BaseImageId, string Repository, string Tag, string Reference, string RepositoryPath, bool ExistsLocally, bool InRegistry)> InspectAsync(
+        ImageBuildRequest request, RegistryClient? registryClient, CancellationToken cancellationToken)
+    {
+        var context = await ImageBuildContext.FromDirectoryAsync(request.ProgramDirectory, request.EntryAssembly, request.BaseImage, cancellationToken).ConfigureAwait(false);
+        var baseImageId = await LocalImageIdAsync(request.BaseImage, cancellationToken).ConfigureAwait(false);
+        var tag = TagFor(context, baseImageId);
+        var repository = RepositoryFor(request.EntryAssembly, request.Registry);
+        var reference = $"{repository}:{tag}";
+        var repositoryPath = request.Registry is null ? repository : repository[(request.Registry.Server.Length + 1)..];
+        var existsLocally = await LocalImageIdAsync(reference, cancellationToken).ConfigureAwait(false) is not null;
+        var inRegistry = registryClient is not null && await registryClient.HasTagAsync(repositoryPath, tag, cancellationToken).ConfigureAwait(false);
+        return (context, baseImageId, repository, tag, reference, repositoryPath, existsLocally, inRegistry);
     }
 
     /// <summary>The tag: the first 32 hex digits of the content hash, mixed with the base image's id.</summary>

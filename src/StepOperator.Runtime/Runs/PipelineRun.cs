@@ -5,32 +5,52 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
+using StepOperator.Caching;
 using StepOperator.Stacks;
 
 namespace StepOperator.Runs;
 
+/// <summary>How a run treats its steps.</summary>
+/// <param name="Settings">Effective settings by step name (run-time overrides applied), or null for the attributes'.</param>
+/// <param name="UseCache">False for --no-cache: every step runs (its output still refreshes the cache).</param>
+/// <param name="MaxParallelSteps">At most this many step calls run at once; null for no limit.</param>
+/// <param name="PlanOnly">Decide everything (cache, placement) but start nothing: <c>dotnet run -- plan</c>.</param>
+public sealed record RunOptions(
+    IReadOnlyDictionary<string, StepSettings>? Settings = null,
+    bool UseCache = true,
+    int? MaxParallelSteps = null,
+    bool PlanOnly = false);
+
 /// <summary>
 /// The orchestrator's side of one pipeline run: generated stubs submit step calls here; each call
-/// waits for its inputs, is launched on the stack, and is recorded in run.json.
+/// waits for its inputs, is looked up in the cache, runs on the stack (retried by its policy, within
+/// the stack's parallelism) and is recorded in run.json. The first step that fails stops the others.
 /// </summary>
-internal sealed class PipelineRun
+internal sealed class PipelineRun : IDisposable
 {
+    private const int KeptLines = 20;
     private static readonly AsyncLocal<PipelineRun?> CurrentRun = new();
 
     private readonly object _gate = new();
     private readonly List<Task> _steps = new();
     private readonly Dictionary<string, int> _callsPerStep = new(StringComparer.Ordinal);
     private readonly HashSet<string> _ignoredSettingsReported = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _outputFingerprints = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop;
+    private readonly CancellationToken _userToken;
+    private readonly SemaphoreSlim? _slots;
+    private readonly StepCache _cache;
 
-    private readonly IReadOnlyDictionary<string, StepSettings>? _settings;
-
-    public PipelineRun(Stack stack, RunRecorder recorder, RunConsole console, IReadOnlyDictionary<string, StepSettings>? settings, CancellationToken cancellationToken)
+    public PipelineRun(Stack stack, RunRecorder recorder, RunConsole console, RunOptions options, CancellationToken cancellationToken)
     {
-        _settings = settings;
         Stack = stack;
         Recorder = recorder;
         Console = console;
-        CancellationToken = cancellationToken;
+        Options = options;
+        _userToken = cancellationToken;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _slots = options.MaxParallelSteps is { } limit ? new SemaphoreSlim(limit, limit) : null;
+        _cache = new StepCache(stack.ArtifactStore);
     }
 
     public static PipelineRun? Current
@@ -45,7 +65,10 @@ internal sealed class PipelineRun
 
     public RunConsole Console { get; }
 
-    public CancellationToken CancellationToken { get; }
+    public RunOptions Options { get; }
+
+    /// <summary>Cancelled when the user cancels the run or when a step fails (the others are then stopped).</summary>
+    public CancellationToken CancellationToken => _stop.Token;
 
     public string RunId => Recorder.Record.RunId;
 
@@ -64,7 +87,7 @@ internal sealed class PipelineRun
     public (StepRecord Record, Task<ArtifactRef?> Completion) Submit(StepDefinition step, StepArgument[] arguments)
     {
         // Run-time overrides (already validated) replace the settings written in the attribute.
-        if (_settings is not null && _settings.TryGetValue(step.Name, out var effective))
+        if (Options.Settings is not null && Options.Settings.TryGetValue(step.Name, out var effective))
         {
             step = step with { Settings = effective };
         }
@@ -91,116 +114,258 @@ internal sealed class PipelineRun
         return (record, completion);
     }
 
+    public void Dispose()
+    {
+        _stop.Dispose();
+        _slots?.Dispose();
+    }
+
     private async Task<ArtifactRef?> ExecuteAsync(StepDefinition step, StepRecord record, StepArgument[] arguments)
     {
         await Task.Yield();
-        var store = Stack.ArtifactStore;
-        var folder = RunLayout.InvocationFolder(RunId, record.InvocationId);
         var stepOperator = Stack.OperatorFor(step);
         record.StepOperator = stepOperator.Name;
         try
         {
-            foreach (var argument in arguments.Where(a => a.Output is not null))
+            var inputs = await GatherInputsAsync(step, record, arguments).ConfigureAwait(false);
+            var (ingredients, cached) = await DecideCacheAsync(step, record, inputs).ConfigureAwait(false);
+            if (cached is not null || Options.PlanOnly)
             {
-                var upstream = argument.Output!;
-                ArtifactRef? reference;
-                try
-                {
-                    reference = await upstream.Completion.ConfigureAwait(false);
-                }
-                catch (Exception) when (!CancellationToken.IsCancellationRequested)
-                {
-                    await FinishAsync(record, StepStatus.Skipped, $"not run: step '{upstream.InvocationId}' it depends on did not succeed").ConfigureAwait(false);
-                    Console.Problem($"- {record.InvocationId}: not run, because '{upstream.InvocationId}' did not succeed");
-                    throw new StepFailedException(step.Name, $"Step '{record.InvocationId}' did not run because step '{upstream.InvocationId}' failed.");
-                }
-
-                SetInput(record, argument.Parameter, reference
-                    ?? throw new StepFailedException(step.Name, $"Step '{record.InvocationId}' input '{argument.Parameter}': step '{upstream.InvocationId}' produced no output."));
+                return cached?.Output ?? PlannedOutput(step, record);
             }
 
-            CancellationToken.ThrowIfCancellationRequested();
-            foreach (var argument in arguments.Where(a => a.WriteValue is not null))
-            {
-                var key = folder.Child("inputs").Child(ArtifactSerializer.FileNameFor(argument.Parameter, argument.Type));
-                await argument.WriteValue!(store, key, $"Step '{step.Name}' input '{argument.Parameter}'", CancellationToken).ConfigureAwait(false);
-                SetInput(record, argument.Parameter, new ArtifactRef(key.Value, ArtifactSerializer.TypeName(argument.Type), ArtifactSerializer.FormatOf(argument.Type)));
-            }
-
-            if (step.OutputType is { } outputType)
-            {
-                var key = folder.Child(ArtifactSerializer.FileNameFor("output", outputType));
-                record.Output = new ArtifactRef(key.Value, ArtifactSerializer.TypeName(outputType), ArtifactSerializer.FormatOf(outputType));
-            }
-
-            Dictionary<string, ArtifactRef> inputs;
-            lock (Recorder.Record)
-            {
-                inputs = new Dictionary<string, ArtifactRef>(record.Inputs);
-            }
-
-            var invocation = new InvocationRecord(RunId, step.Name, record.InvocationId, inputs, record.Output);
-            await store.WriteAsync(RunLayout.Invocation(RunId, record.InvocationId),
-                (stream, ct) => JsonSerializer.SerializeAsync(stream, invocation, ArtifactSerializer.Options, ct), CancellationToken).ConfigureAwait(false);
-
+            await inputs.WriteValuesAsync(Stack.ArtifactStore, CancellationToken).ConfigureAwait(false);
+            await WriteInvocationAsync(step, record).ConfigureAwait(false);
             ReportIgnoredSettings(step, stepOperator);
-            record.Status = StepStatus.Running;
-            record.StartedAt = DateTimeOffset.UtcNow;
-            await Recorder.SaveAsync().ConfigureAwait(false);
-            Console.Info($"> {record.InvocationId}: started on '{stepOperator.Name}'");
-
-            var environment = new Dictionary<string, string>(store.StepEnvironment)
-            {
-                ["STEPOPERATOR_RUN_ID"] = RunId,
-                ["STEPOPERATOR_STEP"] = step.Name,
-                ["STEPOPERATOR_INVOCATION"] = record.InvocationId,
-            };
-            var launch = new StepLaunch(step, RunId, record.InvocationId,
-                StepEntrypointArguments.For(step.Name, RunId, record.InvocationId, store.Location),
-                environment,
-                new PrefixedSink(Console, record.InvocationId));
-            var exit = await stepOperator.RunAsync(launch, CancellationToken).ConfigureAwait(false);
-            record.ProcessId = exit.ProcessId;
-            record.ExitCode = exit.ExitCode;
-            record.AppliedLimits = exit.AppliedLimits is null ? null : new Dictionary<string, long>(exit.AppliedLimits);
-
-            if (exit.Reason == StepExitReason.Exited && exit.ExitCode == 0)
-            {
-                await FinishAsync(record, StepStatus.Succeeded, null).ConfigureAwait(false);
-                Console.Info($"< {record.InvocationId}: succeeded in {record.DurationSeconds:0.0}s");
-                return record.Output;
-            }
-
-            var (status, reason) = exit.Reason switch
-            {
-                StepExitReason.TimedOut => (StepStatus.TimedOut, $"timed out after {step.Settings.EffectiveTimeout}s (Timeout)"),
-                StepExitReason.Cancelled => (StepStatus.Cancelled, "cancelled"),
-                StepExitReason.OutOfMemory => (StepStatus.Failed, $"killed for running out of memory (Memory = \"{step.Settings.Memory}\")"),
-                _ when exit.Detail is not null => (StepStatus.Failed, exit.Detail),
-                _ => (StepStatus.Failed, await DescribeFailureAsync(record, exit).ConfigureAwait(false)),
-            };
-            await FinishAsync(record, status, reason).ConfigureAwait(false);
-            Console.Problem($"x {record.InvocationId}: {reason}");
-            throw new StepFailedException(step.Name, $"Step '{record.InvocationId}' failed: {reason}");
+            await RunAttemptsAsync(step, record, stepOperator).ConfigureAwait(false);
+            await RememberAsync(step, record, ingredients).ConfigureAwait(false);
+            return record.Output;
         }
         catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
         {
             if (record.FinishedAt is null)
             {
-                await FinishAsync(record, StepStatus.Cancelled, "cancelled").ConfigureAwait(false);
+                await FinishAsync(record, StepStatus.Cancelled, FailureKind.Terminated, StoppedBecause(record.Attempts.Count > 0 ? "stopped" : "not started")).ConfigureAwait(false);
+                Console.StepChanged(record, StepEvent.Failed);
             }
 
             throw;
         }
         catch (Exception e) when (e is not StepFailedException && e is not OperationCanceledException)
         {
-            await FinishAsync(record, StepStatus.Failed, e.Message).ConfigureAwait(false);
-            Console.Problem($"x {record.InvocationId}: {e.Message}");
+            await FinishAsync(record, StepStatus.Failed, FailureKind.Orchestration, e.Message).ConfigureAwait(false);
+            MarkFailedFirst(record);
+            Console.StepChanged(record, StepEvent.Failed);
             throw new StepFailedException(step.Name, e.Message);
         }
     }
 
-    private async Task<string> DescribeFailureAsync(StepRecord record, StepExit exit)
+    /// <summary>Waits for the upstream outputs and fingerprints every input (values are hashed, not yet stored, unless they are streams).</summary>
+    private async Task<GatheredInputs> GatherInputsAsync(StepDefinition step, StepRecord record, StepArgument[] arguments)
+    {
+        var gathered = new GatheredInputs(step, record, this);
+        foreach (var argument in arguments.Where(a => a.Output is not null))
+        {
+            var upstream = argument.Output!;
+            ArtifactRef? reference;
+            try
+            {
+                reference = await upstream.Completion.ConfigureAwait(false);
+            }
+            catch (Exception) when (!_userToken.IsCancellationRequested)
+            {
+                await FinishAsync(record, StepStatus.Skipped, FailureKind.DependencyFailed, $"not run: step '{upstream.InvocationId}' it depends on did not succeed").ConfigureAwait(false);
+                Console.StepChanged(record, StepEvent.Skipped, upstream.InvocationId);
+                throw new StepFailedException(step.Name, $"Step '{record.InvocationId}' did not run because step '{upstream.InvocationId}' failed.");
+            }
+
+            SetInput(record, argument.Parameter, reference
+                ?? throw new StepFailedException(step.Name, $"Step '{record.InvocationId}' input '{argument.Parameter}': step '{upstream.InvocationId}' produced no output."));
+            lock (_gate)
+            {
+                gathered.Fingerprints[argument.Parameter] = _outputFingerprints[upstream.InvocationId];
+            }
+        }
+
+        CancellationToken.ThrowIfCancellationRequested();
+        foreach (var argument in arguments.Where(a => a.Serialize is not null))
+        {
+            await gathered.FingerprintValueAsync(argument, Stack.ArtifactStore, CancellationToken).ConfigureAwait(false);
+        }
+
+        return gathered;
+    }
+
+    private async Task<(CacheIngredients Ingredients, CacheEntry? Hit)> DecideCacheAsync(StepDefinition step, StepRecord record, GatheredInputs inputs)
+    {
+        var code = step.Entrypoint is { } entrypoint ? CodeIdentity.Of(entrypoint.Method) : "method " + step.Method;
+        var ingredients = new CacheIngredients(step.Name, code, CacheIngredients.SettingsFingerprint(step.Settings), inputs.Fingerprints);
+        var key = ingredients.Key();
+        var cacheable = step.Settings.EnableCache != false;
+
+        // Downstream steps see this call's key when its output will be stored under it; otherwise a
+        // per-run fingerprint, so they run again too.
+        SetFingerprint(record, cacheable ? key : $"run {RunId} {record.InvocationId}");
+
+        if (!Options.UseCache || !cacheable)
+        {
+            record.Cache = new CacheDecision(false, cacheable ? "disabled (--no-cache)" : "disabled (EnableCache = false)", key);
+            return (ingredients, null);
+        }
+
+        var entry = await _cache.FindAsync(key, CancellationToken).ConfigureAwait(false);
+        if (entry is null)
+        {
+            var reason = await _cache.ExplainMissAsync(Recorder.Record.Pipeline, record.InvocationId, ingredients, CancellationToken).ConfigureAwait(false);
+            record.Cache = new CacheDecision(false, reason, key);
+            return (ingredients, null);
+        }
+
+        record.Cache = new CacheDecision(true, $"cached: output of run {entry.RunId} reused", key) { SourceRun = entry.RunId };
+        if (!Options.PlanOnly)
+        {
+            record.Output = entry.Output;
+            record.StartedAt = record.FinishedAt = DateTimeOffset.UtcNow;
+            record.Status = StepStatus.Cached;
+            await Recorder.SaveAsync().ConfigureAwait(false);
+            Console.StepChanged(record, StepEvent.Cached);
+        }
+
+        return (ingredients, entry);
+    }
+
+    /// <summary>In a plan, where the output would be: enough for later steps to be planned.</summary>
+    private ArtifactRef? PlannedOutput(StepDefinition step, StepRecord record) =>
+        step.OutputType is { } outputType
+            ? new ArtifactRef(RunLayout.InvocationFolder(RunId, record.InvocationId).Child(ArtifactSerializer.FileNameFor("output", outputType)).Value,
+                ArtifactSerializer.TypeName(outputType), ArtifactSerializer.FormatOf(outputType))
+            : null;
+
+    private async Task WriteInvocationAsync(StepDefinition step, StepRecord record)
+    {
+        if (step.OutputType is { } outputType)
+        {
+            var key = RunLayout.InvocationFolder(RunId, record.InvocationId).Child(ArtifactSerializer.FileNameFor("output", outputType));
+            record.Output = new ArtifactRef(key.Value, ArtifactSerializer.TypeName(outputType), ArtifactSerializer.FormatOf(outputType));
+        }
+
+        Dictionary<string, ArtifactRef> inputs;
+        lock (Recorder.Record)
+        {
+            inputs = new Dictionary<string, ArtifactRef>(record.Inputs);
+        }
+
+        var invocation = new InvocationRecord(RunId, step.Name, record.InvocationId, inputs, record.Output);
+        await Stack.ArtifactStore.WriteAsync(RunLayout.Invocation(RunId, record.InvocationId),
+            (stream, ct) => JsonSerializer.SerializeAsync(stream, invocation, ArtifactSerializer.Options, ct), CancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunAttemptsAsync(StepDefinition step, StepRecord record, IStepOperator stepOperator)
+    {
+        var policy = step.Settings.Retry;
+        var sink = new RecordingSink(Console, record.InvocationId);
+        for (var number = 1; ; number++)
+        {
+            await TakeSlotAsync(record).ConfigureAwait(false);
+            AttemptRecord attempt;
+            StepExit exit;
+            try
+            {
+                attempt = new AttemptRecord { Number = number, StartedAt = DateTimeOffset.UtcNow };
+                lock (Recorder.Record)
+                {
+                    record.Attempts.Add(attempt);
+                    record.Status = StepStatus.Running;
+                    record.StartedAt ??= attempt.StartedAt;
+                }
+
+                await Recorder.SaveAsync().ConfigureAwait(false);
+                Console.StepChanged(record, StepEvent.Started);
+                exit = await LaunchAsync(step, record, stepOperator, number, sink).ConfigureAwait(false);
+            }
+            finally
+            {
+                _slots?.Release();
+            }
+
+            attempt.FinishedAt = DateTimeOffset.UtcNow;
+            attempt.ExitCode = exit.ExitCode;
+            record.ProcessId = exit.ProcessId;
+            record.ExitCode = exit.ExitCode;
+            record.AppliedLimits = exit.AppliedLimits is null ? null : new Dictionary<string, long>(exit.AppliedLimits);
+            if (exit.Reason == StepExitReason.Exited && exit.ExitCode == 0)
+            {
+                await FinishAsync(record, StepStatus.Succeeded, null, null).ConfigureAwait(false);
+                Console.StepChanged(record, StepEvent.Succeeded);
+                return;
+            }
+
+            var (status, kind, reason) = await ClassifyAsync(step, record, exit).ConfigureAwait(false);
+            attempt.Failure = kind;
+            attempt.Error = reason;
+            var retryable = kind == FailureKind.Backend || (policy.OnException && kind is FailureKind.Exception or FailureKind.ExitCode);
+            if (retryable && number <= policy.MaxRetries && !CancellationToken.IsCancellationRequested)
+            {
+                attempt.Retried = true;
+                var delay = policy.DelayBefore(number);
+                await Recorder.SaveAsync().ConfigureAwait(false);
+                Console.StepChanged(record, StepEvent.Retrying,
+                    $"attempt {number} failed ({reason}); attempt {number + 1} of {policy.MaxRetries + 1} in {delay.TotalSeconds:0.##}s");
+                await Task.Delay(delay, CancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            record.LastLines = sink.LastLines();
+            await FinishAsync(record, status, kind, reason).ConfigureAwait(false);
+            if (kind != FailureKind.Terminated)
+            {
+                MarkFailedFirst(record);
+            }
+
+            Console.StepChanged(record, StepEvent.Failed);
+            throw new StepFailedException(step.Name, $"Step '{record.InvocationId}' failed: {reason}");
+        }
+    }
+
+    private async Task<StepExit> LaunchAsync(StepDefinition step, StepRecord record, IStepOperator stepOperator, int attempt, IStepOutputSink sink)
+    {
+        var store = Stack.ArtifactStore;
+        var environment = new Dictionary<string, string>(store.StepEnvironment)
+        {
+            ["STEPOPERATOR_RUN_ID"] = RunId,
+            ["STEPOPERATOR_STEP"] = step.Name,
+            ["STEPOPERATOR_INVOCATION"] = record.InvocationId,
+            ["STEPOPERATOR_ATTEMPT"] = attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var launch = new StepLaunch(step, RunId, record.InvocationId,
+            StepEntrypointArguments.For(step.Name, RunId, record.InvocationId, store.Location),
+            environment,
+            sink);
+        try
+        {
+            return await stepOperator.RunAsync(launch, CancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            return new StepExit(130, StepExitReason.Cancelled);
+        }
+        catch (Exception e) when (TransientFailures.IsTransient(e))
+        {
+            return new StepExit(-1, StepExitReason.BackendFailure) { Detail = $"lost the backend: {e.Message}" };
+        }
+    }
+
+    private async Task<(StepStatus Status, FailureKind Kind, string Reason)> ClassifyAsync(StepDefinition step, StepRecord record, StepExit exit) => exit.Reason switch
+    {
+        StepExitReason.TimedOut => (StepStatus.TimedOut, FailureKind.Timeout, $"timed out after {step.Settings.EffectiveTimeout}s (Timeout)"),
+        StepExitReason.Cancelled => (StepStatus.Cancelled, FailureKind.Terminated, StoppedBecause("stopped")),
+        StepExitReason.OutOfMemory => (StepStatus.Failed, FailureKind.OutOfMemory, $"killed for running out of memory (Memory = \"{step.Settings.Memory}\")"),
+        StepExitReason.BackendFailure => (StepStatus.Failed, FailureKind.Backend, exit.Detail ?? "the backend failed"),
+        _ when exit.Detail is not null => (StepStatus.Failed, FailureKind.ExitCode, exit.Detail),
+        _ => await DescribeExitAsync(record, exit).ConfigureAwait(false),
+    };
+
+    private async Task<(StepStatus, FailureKind, string)> DescribeExitAsync(StepRecord record, StepExit exit)
     {
         var errorKey = RunLayout.Error(RunId, record.InvocationId);
         if (await Stack.ArtifactStore.ExistsAsync(errorKey, CancellationToken.None).ConfigureAwait(false))
@@ -208,7 +373,7 @@ internal sealed class PipelineRun
             try
             {
                 var error = await ArtifactSerializer.ReadAsync<StepErrorRecord>(Stack.ArtifactStore, errorKey, "error report", CancellationToken.None).ConfigureAwait(false);
-                return $"{error.ExceptionType}: {error.Message} (exit code {exit.ExitCode})";
+                return (StepStatus.Failed, FailureKind.Exception, $"{error.ExceptionType}: {error.Message} (exit code {exit.ExitCode})");
             }
             catch (ArtifactSerializationException)
             {
@@ -216,7 +381,72 @@ internal sealed class PipelineRun
             }
         }
 
-        return $"exited with code {exit.ExitCode}";
+        return (StepStatus.Failed, FailureKind.ExitCode, $"exited with code {exit.ExitCode}");
+    }
+
+    /// <summary>Stores the output under the call's cache key (when the step allows it) and remembers its ingredients.</summary>
+    private async Task RememberAsync(StepDefinition step, StepRecord record, CacheIngredients ingredients)
+    {
+        var key = record.Cache?.Key ?? ingredients.Key();
+        if (step.Settings.EnableCache == false)
+        {
+            await _cache.RememberAsync(Recorder.Record.Pipeline, record.InvocationId, ingredients, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        var entry = new CacheEntry(key, RunId, record.InvocationId, record.Output, ingredients, DateTimeOffset.UtcNow);
+        await _cache.StoreAsync(Recorder.Record.Pipeline, entry, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task TakeSlotAsync(StepRecord record)
+    {
+        if (_slots is null || _slots.Wait(0))
+        {
+            return;
+        }
+
+        Console.StepChanged(record, StepEvent.Queued, $"at most {Options.MaxParallelSteps} steps run at once");
+        await _slots.WaitAsync(CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The first step to fail stops the run: the others are cancelled, and the record names it.</summary>
+    private void MarkFailedFirst(StepRecord record)
+    {
+        lock (Recorder.Record)
+        {
+            if (Recorder.Record.FailedFirst is not null)
+            {
+                return;
+            }
+
+            Recorder.Record.FailedFirst = record.InvocationId;
+        }
+
+        _ = _stop.CancelAsync();
+    }
+
+    private string StoppedBecause(string what)
+    {
+        if (_userToken.IsCancellationRequested)
+        {
+            return "cancelled";
+        }
+
+        string? first;
+        lock (Recorder.Record)
+        {
+            first = Recorder.Record.FailedFirst;
+        }
+
+        return first is null ? "cancelled" : $"{what} because step '{first}' failed first";
+    }
+
+    private void SetFingerprint(StepRecord record, string fingerprint)
+    {
+        lock (_gate)
+        {
+            _outputFingerprints[record.InvocationId] = fingerprint;
+        }
     }
 
     /// <summary>Records an input; under the record's lock, since run.json may be written at the same time.</summary>
@@ -228,11 +458,16 @@ internal sealed class PipelineRun
         }
     }
 
-    private async Task FinishAsync(StepRecord record, StepStatus status, string? error)
+    private async Task FinishAsync(StepRecord record, StepStatus status, FailureKind? failure, string? error)
     {
-        record.Status = status;
-        record.Error = error;
-        record.FinishedAt = DateTimeOffset.UtcNow;
+        lock (Recorder.Record)
+        {
+            record.Status = status;
+            record.Failure = failure;
+            record.Error = error;
+            record.FinishedAt = DateTimeOffset.UtcNow;
+        }
+
         await Recorder.SaveAsync().ConfigureAwait(false);
     }
 
@@ -253,8 +488,82 @@ internal sealed class PipelineRun
     private static string SafeId(string id) =>
         new(id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray());
 
-    private sealed class PrefixedSink(RunConsole console, string invocationId) : IStepOutputSink
+    /// <summary>The value inputs of one call: hashed first, stored only when the call runs (streams are stored as they are hashed).</summary>
+    private sealed class GatheredInputs(StepDefinition step, StepRecord record, PipelineRun run)
     {
-        public void Line(string text, bool isError) => console.StepLine(invocationId, text, isError);
+        private readonly List<StepArgument> _unwritten = new();
+
+        public SortedDictionary<string, string> Fingerprints { get; } = new(StringComparer.Ordinal);
+
+        public async Task FingerprintValueAsync(StepArgument argument, IArtifactStore store, CancellationToken cancellationToken)
+        {
+            var owner = $"Step '{step.Name}' input '{argument.Parameter}'";
+            if (argument.IsOneShot && !run.Options.PlanOnly)
+            {
+                string? hash = null;
+                await store.WriteAsync(KeyOf(argument), async (target, ct) =>
+                {
+                    var hashing = new HashingStream(target);
+                    await argument.Serialize!(hashing, owner, ct).ConfigureAwait(false);
+                    hash = hashing.Hash();
+                }, cancellationToken).ConfigureAwait(false);
+                Record(argument);
+                Fingerprints[argument.Parameter] = "value " + hash;
+                return;
+            }
+
+            using var discarding = HashingStream.Discarding();
+            await argument.Serialize!(discarding, owner, cancellationToken).ConfigureAwait(false);
+            Fingerprints[argument.Parameter] = "value " + discarding.Hash();
+            _unwritten.Add(argument);
+        }
+
+        public async Task WriteValuesAsync(IArtifactStore store, CancellationToken cancellationToken)
+        {
+            foreach (var argument in _unwritten)
+            {
+                await ArtifactStoreWrite(store, argument, cancellationToken).ConfigureAwait(false);
+                Record(argument);
+            }
+
+            _unwritten.Clear();
+        }
+
+        private Task ArtifactStoreWrite(IArtifactStore store, StepArgument argument, CancellationToken cancellationToken) =>
+            store.WriteAsync(KeyOf(argument), (target, ct) => argument.Serialize!(target, $"Step '{step.Name}' input '{argument.Parameter}'", ct), cancellationToken);
+
+        private ArtifactKey KeyOf(StepArgument argument) =>
+            RunLayout.InvocationFolder(run.RunId, record.InvocationId).Child("inputs").Child(ArtifactSerializer.FileNameFor(argument.Parameter, argument.Type));
+
+        private void Record(StepArgument argument) =>
+            run.SetInput(record, argument.Parameter, new ArtifactRef(KeyOf(argument).Value, ArtifactSerializer.TypeName(argument.Type), ArtifactSerializer.FormatOf(argument.Type)));
+    }
+
+    /// <summary>Passes a step's lines to the console and keeps the last ones for the failure report.</summary>
+    private sealed class RecordingSink(RunConsole console, string invocationId) : IStepOutputSink
+    {
+        private readonly Queue<string> _last = new();
+
+        public void Line(string text, bool isError)
+        {
+            lock (_last)
+            {
+                _last.Enqueue(text);
+                if (_last.Count > KeptLines)
+                {
+                    _last.Dequeue();
+                }
+            }
+
+            console.StepLine(invocationId, text, isError);
+        }
+
+        public List<string> LastLines()
+        {
+            lock (_last)
+            {
+                return _last.ToList();
+            }
+        }
     }
 }

@@ -15,7 +15,7 @@ public sealed class PipelineRunner(RunConsole console)
         PipelineDefinition pipeline,
         Stack stack,
         string runsDirectory,
-        System.Collections.Generic.IReadOnlyDictionary<string, StepSettings>? settings,
+        RunOptions options,
         CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
@@ -28,13 +28,14 @@ public sealed class PipelineRunner(RunConsole console)
             Stack = stack.Name,
             ArtifactStore = stack.ArtifactStore.Location,
             StartedAt = now,
+            CacheEnabled = options.UseCache,
+            MaxParallelSteps = options.MaxParallelSteps,
         };
         var recorder = new RunRecorder(runDirectory, record);
         await recorder.SaveAsync().ConfigureAwait(false);
-        console.Info($"Run {runId}: pipeline '{pipeline.Name}' on stack '{stack.Name}'");
-        console.Info($"  run directory: {runDirectory}");
+        console.RunStarted(record, runDirectory);
 
-        var run = new PipelineRun(stack, recorder, console, settings, cancellationToken);
+        using var run = new PipelineRun(stack, recorder, console, options, cancellationToken);
         Exception? failure = null;
         try
         {
@@ -52,7 +53,7 @@ public sealed class PipelineRunner(RunConsole console)
         {
             if (failure is null)
             {
-                await pipeline.Run(cancellationToken).ConfigureAwait(false);
+                await pipeline.Run(run.CancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e)
@@ -78,33 +79,20 @@ public sealed class PipelineRunner(RunConsole console)
         record.Status = failure switch
         {
             null => RunStatus.Succeeded,
-            OperationCanceledException when cancellationToken.IsCancellationRequested => RunStatus.Cancelled,
             _ when cancellationToken.IsCancellationRequested => RunStatus.Cancelled,
             _ => RunStatus.Failed,
         };
         record.Error = failure is null ? null : FirstStepFailure(record) ?? Describe(failure);
         await recorder.SaveAsync().ConfigureAwait(false);
-
-        var succeeded = record.Steps.Count(s => s.Status == StepStatus.Succeeded);
-        var summary = $"Run {runId} {record.Status.ToString().ToLowerInvariant()} in {(record.FinishedAt.Value - record.StartedAt).TotalSeconds:0.0}s: {succeeded}/{record.Steps.Count} steps succeeded";
-        if (record.Status == RunStatus.Succeeded)
-        {
-            console.Info(summary);
-        }
-        else
-        {
-            console.Problem(summary);
-            console.Problem($"  {record.Error}");
-        }
-
-        console.Info($"  record: {recorder.Path}");
+        console.RunFinished(record, recorder.Path);
         return record;
     }
 
-    /// <summary>The step that failed first (its own failure, not a step skipped because of it).</summary>
+    /// <summary>The step that failed first (its own failure, not a step stopped or skipped because of it).</summary>
     private static string? FirstStepFailure(RunRecord record)
     {
-        var first = record.Steps
+        var first = record.FailedFirst is { } id ? record.Steps.FirstOrDefault(s => s.InvocationId == id) : null;
+        first ??= record.Steps
             .Where(s => s.Status is StepStatus.Failed or StepStatus.TimedOut)
             .OrderBy(s => s.FinishedAt)
             .FirstOrDefault();

@@ -5,18 +5,23 @@ using System.Threading.Tasks;
 
 namespace StepOperator.Runs;
 
-/// <summary>Keeps run.json in the run directory up to date (written whole, then moved into place).</summary>
-internal sealed class RunRecorder(string runDirectory, RunRecord record)
+/// <summary>Keeps run.json in the run directory up to date (written whole, then moved into place); a null directory keeps the record in memory only (plans).</summary>
+internal sealed class RunRecorder(string? runDirectory, RunRecord record)
 {
     internal static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public string Path { get; } = System.IO.Path.Combine(runDirectory, "run.json");
+    public string Path { get; } = runDirectory is null ? string.Empty : System.IO.Path.Combine(runDirectory, "run.json");
 
     public RunRecord Record { get; } = record;
 
     public async Task SaveAsync()
     {
+        if (runDirectory is null)
+        {
+            return;
+        }
+
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {

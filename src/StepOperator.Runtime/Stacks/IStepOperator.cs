@@ -20,6 +20,15 @@ public interface IStepOperator
 
     /// <summary>Gets ready for a run (connect, build or reuse the image) before any step starts.</summary>
     Task PrepareAsync(Runs.RunConsole console, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The resources a step gets here, written as this operator applies or sends them.</summary>
+    string DescribeResources(StepSettings settings) => "those of the machine (no limits)";
+
+    /// <summary>The image steps would run from and what a run would do to have it; null when this operator needs none.</summary>
+    Task<Images.ImagePlan?> PlanImageAsync(CancellationToken cancellationToken) => Task.FromResult<Images.ImagePlan?>(null);
+
+    /// <summary>What running a step here costs per hour, in US dollars, when the backend bills by resources; null otherwise.</summary>
+    decimal? EstimateHourlyCost(StepSettings settings) => null;
 }
 
 /// <summary>Everything an operator needs to start one step call.</summary>
@@ -56,6 +65,12 @@ public enum StepExitReason
 
     /// <summary>The step was killed for using more memory than its limit.</summary>
     OutOfMemory,
+
+    /// <summary>
+    /// The backend failed, not the step: a sandbox that could not start, was preempted or ended by the
+    /// platform, a lost connection. <see cref="StepExit.Detail"/> says what; a retry policy retries it.
+    /// </summary>
+    BackendFailure,
 }
 
 /// <summary>How a step call ended.</summary>

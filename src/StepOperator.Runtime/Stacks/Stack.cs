@@ -8,6 +8,9 @@ namespace StepOperator.Stacks;
 /// </summary>
 public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOperator Orchestrator, IStepOperator StepOperator) : System.IAsyncDisposable
 {
+    /// <summary>At most this many step calls run at once (the orchestrator's MaxParallelSteps); null for no limit.</summary>
+    public int? MaxParallelSteps { get; init; }
+
     public IStepOperator OperatorFor(StepDefinition step) =>
         step.Placement == StepPlacement.Modal ? StepOperator : Orchestrator;
 

@@ -57,9 +57,10 @@ public static class StackFactory
             return made;
         }
 
-        var orchestrator = Operator(Component(ComponentType.Orchestrator, definition.Orchestrator));
+        var orchestratorComponent = Component(ComponentType.Orchestrator, definition.Orchestrator);
+        var orchestrator = Operator(orchestratorComponent);
         var stepOperator = definition.StepOperator is { } stepOperatorName ? Operator(Component(ComponentType.StepOperator, stepOperatorName)) : orchestrator;
-        return new Stack(definition.Name, store, orchestrator, stepOperator);
+        return new Stack(definition.Name, store, orchestrator, stepOperator) { MaxParallelSteps = MaxParallelSteps(orchestratorComponent) };
     }
 
     private static IArtifactStore CreateArtifactStore(ComponentDefinition component, string homeDirectory) => component.Flavor switch
@@ -113,6 +114,24 @@ public static class StackFactory
             builder.Get("BaseImage") ?? ImageBuildRequest.DefaultBaseImage,
             registry,
             options.PreventBuildReuse);
+    }
+
+    /// <summary>The orchestrator's limit on step calls running at once (max_parallel_steps); null or 0 for none.</summary>
+    public static int? MaxParallelSteps(ComponentDefinition orchestrator)
+    {
+        var text = orchestrator.Get("MaxParallelSteps");
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var limit) || limit < 0)
+        {
+            throw new StackConfigurationException(
+                $"{orchestrator.Describe()}: max_parallel_steps = '{text}' is not a whole number of 0 or more. Set it with: orchestrator update {orchestrator.Name} --max_parallel_steps=4 (0 for no limit).");
+        }
+
+        return limit == 0 ? null : limit;
     }
 
     private static DockerGpuPolicy GpuPolicy(ComponentDefinition component) => component.Get("Gpus")?.ToLowerInvariant() switch

@@ -1,19 +1,19 @@
 using System;
+using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
-using StepOperator.Artifacts;
 
 namespace StepOperator;
 
 /// <summary>One argument of a step submission: a value to store, or an earlier step's output.</summary>
 public sealed class StepArgument
 {
-    private StepArgument(string parameter, Type type, StepOutput? output, Func<IArtifactStore, ArtifactKey, string, CancellationToken, Task>? writeValue)
+    private StepArgument(string parameter, Type type, StepOutput? output, Func<Stream, string, CancellationToken, Task>? serialize)
     {
         Parameter = parameter;
         Type = type;
         Output = output;
-        WriteValue = writeValue;
+        Serialize = serialize;
     }
 
     public string Parameter { get; }
@@ -23,10 +23,14 @@ public sealed class StepArgument
     /// <summary>The earlier step whose output this is; null for a value.</summary>
     public StepOutput? Output { get; }
 
-    internal Func<IArtifactStore, ArtifactKey, string, CancellationToken, Task>? WriteValue { get; }
+    /// <summary>Writes the value's artifact bytes to a stream (owner names it in errors); null for an output.</summary>
+    internal Func<Stream, string, CancellationToken, Task>? Serialize { get; }
+
+    /// <summary>True when the value is a stream, which can be read only once.</summary>
+    internal bool IsOneShot => typeof(Stream).IsAssignableFrom(Type);
 
     internal static StepArgument FromOutput(string parameter, Type type, StepOutput output) => new(parameter, type, output, null);
 
-    internal static StepArgument FromValue(string parameter, Type type, Func<IArtifactStore, ArtifactKey, string, CancellationToken, Task> write) =>
-        new(parameter, type, null, write);
+    internal static StepArgument FromValue(string parameter, Type type, Func<Stream, string, CancellationToken, Task> serialize) =>
+        new(parameter, type, null, serialize);
 }

@@ -34,8 +34,8 @@ public readonly struct StepInput<T>
     public StepArgument Bind(string parameter) =>
         _output is not null
             ? StepArgument.FromOutput(parameter, typeof(T), _output)
-            : StepArgument.FromValue(parameter, typeof(T), WriteValue);
+            : StepArgument.FromValue(parameter, typeof(T), Serialize);
 
-    private System.Threading.Tasks.Task WriteValue(Artifacts.IArtifactStore store, Artifacts.ArtifactKey key, string owner, System.Threading.CancellationToken cancellationToken) =>
-        Artifacts.ArtifactSerializer.WriteAsync(store, key, _value, owner, cancellationToken);
+    private System.Threading.Tasks.Task Serialize(System.IO.Stream target, string owner, System.Threading.CancellationToken cancellationToken) =>
+        Artifacts.ArtifactSerializer.SerializeAsync(target, _value, owner, cancellationToken);
 }

@@ -68,6 +68,23 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
         return ignored;
     }
 
+    public string DescribeResources(StepSettings settings)
+    {
+        var cpus = settings.CpuCount is { } cpu ? $"nano_cpus {(long)Math.Round(cpu * 1e9)}" : "nano_cpus unlimited";
+        var memory = settings.Memory is not null && MemorySize.TryToMegabytes(settings.Memory, out var megabytes, out _)
+            ? $"memory {megabytes * 1_000_000} bytes"
+            : "memory unlimited";
+        var gpus = ResourceRules.EffectiveGpuCount(settings.Gpu, settings.GpuCount);
+        var gpu = gpus == 0 ? string.Empty : options.Gpus == DockerGpuPolicy.Require ? $", gpus {gpus} (nvidia)" : ", gpus ignored";
+        return cpus + ", " + memory + gpu;
+    }
+
+    public async Task<Images.ImagePlan?> PlanImageAsync(CancellationToken cancellationToken)
+    {
+        _engine ??= await DockerEngine.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await new ImageBuilder(_engine, _ => { }).PlanAsync(options.Image, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Connects to the engine and builds, pulls or reuses the image, once per run.</summary>
     public async Task PrepareAsync(RunConsole console, CancellationToken cancellationToken)
     {

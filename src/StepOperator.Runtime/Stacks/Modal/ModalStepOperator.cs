@@ -124,32 +124,33 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
             await TerminateAsync(api, sandboxId).ConfigureAwait(false);
             return new StepExit(130, StepExitReason.Cancelled);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The connection was lost (or Modal failed) while the sandbox ran: stop it, so a retry never runs beside it.
+            await TerminateAsync(api, sandboxId).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Exactly the resources a sandbox for these settings is created with, as the log line and the plan show them.</summary>
+    public string DescribeResources(StepSettings settings) => Describe(ResourcesFor(settings));
+
+    public decimal? EstimateHourlyCost(StepSettings settings) => Planning.ModalPrices.HourlyCost(ResourcesFor(settings), settings.Region);
+
+    public async Task<Images.ImagePlan?> PlanImageAsync(CancellationToken cancellationToken)
+    {
+        using var engine = await global::StepOperator.Docker.DockerEngine.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await new Images.ImageBuilder(engine, _ => { }).PlanAsync(options.Image, cancellationToken).ConfigureAwait(false);
     }
 
     private static Sandbox SandboxFor(StepLaunch launch, string imageId, string secretId)
     {
         var settings = launch.Step.Settings;
-        var resources = new Resources();
-        if (settings.CpuCount is { } cpus)
-        {
-            resources.MilliCpu = ResourceRules.MilliCpu(cpus);
-        }
-
-        if (settings.Memory is not null && MemorySize.TryToMegabytes(settings.Memory, out var megabytes, out _))
-        {
-            resources.MemoryMb = (uint)megabytes;
-        }
-
-        var gpus = ResourceRules.EffectiveGpuCount(settings.Gpu, settings.GpuCount);
-        resources.GpuConfig = gpus > 0
-            ? new GPUConfig { Type = GPUType.Unspecified, Count = (uint)gpus, GpuType = settings.Gpu!.ToUpperInvariant() }
-            : new GPUConfig();
-
         var sandbox = new Sandbox
         {
             ImageId = imageId,
             SecretIds = { secretId },
-            Resources = resources,
+            Resources = ResourcesFor(settings),
             TimeoutSecs = (uint)settings.EffectiveTimeout,
             NetworkAccess = new NetworkAccess { NetworkAccessType = NetworkAccess.Types.NetworkAccessType.Open },
             CloudProviderStr = settings.Cloud ?? string.Empty,
@@ -165,6 +166,26 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         }
 
         return sandbox;
+    }
+
+    internal static Resources ResourcesFor(StepSettings settings)
+    {
+        var resources = new Resources();
+        if (settings.CpuCount is { } cpus)
+        {
+            resources.MilliCpu = ResourceRules.MilliCpu(cpus);
+        }
+
+        if (settings.Memory is not null && MemorySize.TryToMegabytes(settings.Memory, out var megabytes, out _))
+        {
+            resources.MemoryMb = (uint)megabytes;
+        }
+
+        var gpus = ResourceRules.EffectiveGpuCount(settings.Gpu, settings.GpuCount);
+        resources.GpuConfig = gpus > 0
+            ? new GPUConfig { Type = GPUType.Unspecified, Count = (uint)gpus, GpuType = settings.Gpu!.ToUpperInvariant() }
+            : new GPUConfig();
+        return resources;
     }
 
     private static string EntryAssemblyOf(StepLaunch launch) =>
@@ -328,12 +349,12 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         GenericResult.Types.GenericStatus.Success => new StepExit(0, StepExitReason.Exited),
         GenericResult.Types.GenericStatus.Timeout => new StepExit(124, StepExitReason.TimedOut),
         GenericResult.Types.GenericStatus.MemoryManagerEviction => new StepExit(137, StepExitReason.OutOfMemory),
-        GenericResult.Types.GenericStatus.Terminated => new StepExit(137, StepExitReason.Exited) { Detail = "the sandbox was terminated (exit code 137)" },
-        GenericResult.Types.GenericStatus.InitFailure => new StepExit(result.Exitcode, StepExitReason.Exited)
+        GenericResult.Types.GenericStatus.Terminated => new StepExit(137, StepExitReason.BackendFailure) { Detail = "the sandbox was terminated by Modal (preempted or stopped from outside; exit code 137)" },
+        GenericResult.Types.GenericStatus.InitFailure => new StepExit(result.Exitcode, StepExitReason.BackendFailure)
         {
             Detail = $"the sandbox failed to start: {(result.Exception.Length > 0 ? result.Exception : "no reason given")}",
         },
-        GenericResult.Types.GenericStatus.InternalFailure => new StepExit(result.Exitcode, StepExitReason.Exited)
+        GenericResult.Types.GenericStatus.InternalFailure => new StepExit(result.Exitcode, StepExitReason.BackendFailure)
         {
             Detail = $"Modal had an internal failure running the sandbox: {result.Exception}",
         },

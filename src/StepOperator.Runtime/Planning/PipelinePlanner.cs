@@ -1,0 +1,132 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using StepOperator.Artifacts;
+using StepOperator.Runs;
+using StepOperator.Stacks;
+
+namespace StepOperator.Planning;
+
+/// <summary>One step call of a plan.</summary>
+/// <param name="InvocationId">The call's id ("Train", "Train.2").</param>
+/// <param name="Placement">The step operator it would run on.</param>
+/// <param name="Resources">Its resources, exactly as that operator applies or sends them.</param>
+/// <param name="Gpu">The GPU string Modal is sent ("A100", "A100:2"), or null for none.</param>
+/// <param name="Cache">Whether an earlier output would be reused, and if not, why.</param>
+/// <param name="HourlyCost">Estimated US dollars per hour while it runs; null when the backend does not bill by resources.</param>
+public sealed record PlannedStep(string InvocationId, string Placement, string Resources, string? Gpu, CacheDecision? Cache, decimal? HourlyCost);
+
+/// <summary>What a run of a pipeline would do: its steps, images and expected cache hits.</summary>
+/// <param name="Pipeline">The pipeline.</param>
+/// <param name="Stack">The stack.</param>
+/// <param name="Steps">The step calls, in submission order.</param>
+/// <param name="Images">Per step operator that needs one: the image and what a run would do to have it.</param>
+/// <param name="Incomplete">Why the plan stops early (the pipeline reads an output that only a run would produce); null when complete.</param>
+public sealed record PipelinePlan(string Pipeline, string Stack, IReadOnlyList<PlannedStep> Steps, IReadOnlyDictionary<string, Images.ImagePlan> Images, string? Incomplete);
+
+/// <summary>
+/// Plans a run without starting anything: the pipeline method runs with stubs that decide placement
+/// and cache (by the same code as a run) but launch no step; images are looked up, not built.
+/// </summary>
+public static class PipelinePlanner
+{
+    public static async Task<PipelinePlan> PlanAsync(PipelineDefinition pipeline, Stack stack, RunOptions options, CancellationToken cancellationToken)
+    {
+        var record = new RunRecord
+        {
+            RunId = "plan-" + RunId.New(DateTimeOffset.UtcNow),
+            Pipeline = pipeline.Name,
+            Stack = stack.Name,
+            ArtifactStore = stack.ArtifactStore.Location,
+            StartedAt = DateTimeOffset.UtcNow,
+        };
+        var console = new RunConsole(new PlainRunView(TextWriter.Null, TextWriter.Null));
+        using var run = new PipelineRun(stack, new RunRecorder(null, record), console, options with { PlanOnly = true }, cancellationToken);
+        string? incomplete = null;
+        var previous = PipelineRun.Current;
+        PipelineRun.Current = run;
+        try
+        {
+            await pipeline.Run(run.CancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(run.Submitted).ConfigureAwait(false);
+        }
+        catch (ArtifactNotFoundException)
+        {
+            incomplete = "the pipeline reads the output of a step that would run; the steps after that depend on it, so the plan stops there.";
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            incomplete = $"the pipeline method stopped: {e.Message}";
+        }
+        finally
+        {
+            PipelineRun.Current = previous;
+        }
+
+        var steps = new List<PlannedStep>();
+        foreach (var step in record.Steps)
+        {
+            var definition = StepCatalog.FindStep(step.Step)!;
+            var settings = options.Settings?.GetValueOrDefault(step.Step) ?? definition.Settings;
+            var stepOperator = stack.OperatorFor(definition);
+            steps.Add(new PlannedStep(step.InvocationId, stepOperator.Name, stepOperator.DescribeResources(settings), settings.ModalGpu, step.Cache,
+                stepOperator.EstimateHourlyCost(settings)));
+        }
+
+        var images = new Dictionary<string, Images.ImagePlan>(StringComparer.Ordinal);
+        foreach (var stepOperator in new[] { stack.Orchestrator, stack.StepOperator }.Distinct())
+        {
+            try
+            {
+                if (await stepOperator.PlanImageAsync(cancellationToken).ConfigureAwait(false) is { } image)
+                {
+                    images[stepOperator.Name] = image;
+                }
+            }
+            catch (Exception e) when (e is Docker.DockerEngineException or Registries.RegistryException or IOException or System.Net.Http.HttpRequestException)
+            {
+                images[stepOperator.Name] = new Images.ImagePlan(null, $"unknown: {e.Message}");
+            }
+        }
+
+        return new PipelinePlan(pipeline.Name, stack.Name, steps, images, incomplete);
+    }
+
+    /// <summary>The plan as text: one block per step, then images and the cost table.</summary>
+    public static void Write(PipelinePlan plan, TextWriter output)
+    {
+        output.WriteLine($"Plan: pipeline '{plan.Pipeline}' on stack '{plan.Stack}' ({plan.Steps.Count} step call{(plan.Steps.Count == 1 ? string.Empty : "s")}; nothing is started)");
+        foreach (var step in plan.Steps)
+        {
+            output.WriteLine($"  {step.InvocationId}");
+            output.WriteLine($"    placement: {step.Placement}");
+            output.WriteLine($"    resources: {step.Resources}");
+            output.WriteLine($"    gpu: {step.Gpu ?? "none"}");
+            output.WriteLine($"    cache: {(step.Cache is null ? "unknown" : step.Cache.Hit ? "hit (" + step.Cache.Reason + ")" : "miss: " + step.Cache.Reason)}");
+            output.WriteLine($"    cost: {(step.HourlyCost is { } cost ? "$" + cost.ToString("0.0000", CultureInfo.InvariantCulture) + "/hour while it runs" : "not billed by resources")}");
+        }
+
+        foreach (var (stepOperator, image) in plan.Images)
+        {
+            output.WriteLine($"  image for '{stepOperator}': {image.Reference ?? "(unknown)"}: {image.Action}");
+        }
+
+        var hits = plan.Steps.Count(s => s.Cache?.Hit == true);
+        output.WriteLine($"  cache: {hits} of {plan.Steps.Count} step call{(plan.Steps.Count == 1 ? string.Empty : "s")} expected to be reused");
+        var priced = plan.Steps.Where(s => s.HourlyCost is not null).ToList();
+        if (priced.Count > 0)
+        {
+            var running = priced.Where(s => s.Cache?.Hit != true).Sum(s => s.HourlyCost!.Value);
+            output.WriteLine($"  estimated cost: ${running.ToString("0.0000", CultureInfo.InvariantCulture)} per hour of the steps that would run (Modal prices of {ModalPrices.CheckedOn}; cached steps cost nothing)");
+        }
+
+        if (plan.Incomplete is { } incomplete)
+        {
+            output.WriteLine($"  note: {incomplete}");
+        }
+    }
+}
