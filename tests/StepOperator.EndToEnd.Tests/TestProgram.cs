@@ -8,7 +8,7 @@ public sealed class TestProgram : IDisposable
 {
     public string Home { get; } = Directory.CreateTempSubdirectory("stepoperator-e2e-").FullName;
 
-    private readonly string _assembly;
+    private string _assembly;
 
     /// <summary>The program's main assembly (its folder is the program's build output).</summary>
     public string AssemblyPath => _assembly;
@@ -20,6 +20,9 @@ public sealed class TestProgram : IDisposable
         // Registrations go to a file of this test's own, never the user's.
         Environment["STEPOPERATOR_CONFIG"] = ConfigFile;
     }
+
+    /// <summary>Runs another build of the program (same home, so runs share the cache).</summary>
+    public void UseAssembly(string assemblyPath) => _assembly = assemblyPath;
 
     /// <summary>The user-level configuration file the program's registration commands write.</summary>
     public string ConfigFile => Path.Combine(Home, "config", "config.json");

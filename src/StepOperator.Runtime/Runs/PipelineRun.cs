@@ -282,13 +282,13 @@ internal sealed class PipelineRun : IDisposable
                 await Recorder.SaveAsync().ConfigureAwait(false);
                 Console.StepChanged(record, StepEvent.Started);
                 exit = await LaunchAsync(step, record, stepOperator, number, sink).ConfigureAwait(false);
+                attempt.FinishedAt = DateTimeOffset.UtcNow;
             }
             finally
             {
                 _slots?.Release();
             }
 
-            attempt.FinishedAt = DateTimeOffset.UtcNow;
             attempt.ExitCode = exit.ExitCode;
             record.ProcessId = exit.ProcessId;
             record.ExitCode = exit.ExitCode;
