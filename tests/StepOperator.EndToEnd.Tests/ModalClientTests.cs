@@ -128,6 +128,47 @@ public class ModalClientTests(DockerEnvironment docker)
     }
 
     [DockerFact]
+    public async Task A_preempted_sandbox_is_retried_by_the_steps_policy_and_each_attempt_recorded()
+    {
+        await using var modal = await ModalTestStack.StartAsync(docker);
+        using var process = modal.Program.Start("Preempted", "--stack", ModalTestStack.StackName);
+        var output = new System.Text.StringBuilder();
+        string? sandbox = null;
+        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            output.AppendLine(line);
+            if (System.Text.RegularExpressions.Regex.Match(line, @"\[PreemptibleRemote\] sandbox (\S+):") is { Success: true } created)
+            {
+                sandbox = created.Groups[1].Value;
+            }
+
+            if (line.Contains("preemptible attempt 1", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        Assert.True(sandbox is not null, output.ToString());
+        await modal.Emulator.Faults.KillSandboxAsync(sandbox!, StepOperator.ModalEmulator.Faults.SandboxKill.Terminated);
+        var rest = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        output.Append(await rest);
+        Assert.True(process.ExitCode == 0, output + "\n" + await error);
+        Assert.Contains("finished on attempt 2", output.ToString());
+
+        var step = modal.Program.OnlyRun().Steps.Single();
+        Assert.Equal(StepStatus.Succeeded, step.Status);
+        Assert.Equal(2, step.Attempts.Count);
+        Assert.Equal(FailureKind.Backend, step.Attempts[0].Failure);
+        Assert.Contains("terminated by Modal", step.Attempts[0].Error);
+        Assert.True(step.Attempts[0].Retried);
+        Assert.Null(step.Attempts[1].Failure);
+        Assert.Equal(2, modal.Emulator.RequestsFor("SandboxCreate").Count);
+        Assert.Equal(0, modal.Emulator.RunningSandboxCount);
+    }
+
+    [DockerFact]
     public async Task Ctrl_c_terminates_the_runs_sandboxes()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);

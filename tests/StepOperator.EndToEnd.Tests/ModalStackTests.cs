@@ -26,6 +26,17 @@ public class ModalStackTests(DockerEnvironment docker)
         await using var modal = await ModalTestStack.StartAsync(docker, "TrainingPipeline", "samples");
         var emulator = modal.Emulator;
         var program = modal.Program;
+
+        // The plan, made before the run, shows the resources exactly as the sandbox is then created with.
+        var plan = await program.RunAsync("plan", "--stack", ModalTestStack.StackName);
+        Assert.True(plan.ExitCode == 0, plan.ToString());
+        Assert.Empty(emulator.RequestsFor("SandboxCreate"));
+        var planned = Regex.Match(plan.Output, @"^  Train\n    placement: (?<placement>.*)\n    resources: (?<resources>.*)\n    gpu: (?<gpu>.*)\n(?:.*\n){1}    cost: \$(?<cost>[0-9.]+)/hour", RegexOptions.Multiline);
+        Assert.True(planned.Success, plan.Output);
+        Assert.Equal("modal", planned.Groups["placement"].Value);
+        Assert.Equal("A100", planned.Groups["gpu"].Value);
+        Assert.Matches(@"image for 'modal': .*: build and push", plan.Output);
+
         var run = await program.RunAsync("--stack", ModalTestStack.StackName);
 
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -43,6 +54,9 @@ public class ModalStackTests(DockerEnvironment docker)
         Assert.Equal(1, resources.GetProperty("gpuConfig").GetProperty("count").GetInt32());
         Assert.Equal(86400, create.GetProperty("definition").GetProperty("timeoutSecs").GetInt32());
         Assert.Contains(create.GetProperty("tags").EnumerateArray(), t => t.GetProperty("tagValue").GetString() == "Train");
+        var sent = $"milli_cpu {resources.GetProperty("milliCpu").GetInt32()}, memory_mb {resources.GetProperty("memoryMb").GetInt32()}, " +
+            $"gpu {resources.GetProperty("gpuConfig").GetProperty("gpuType").GetString()}:{resources.GetProperty("gpuConfig").GetProperty("count").GetInt32()}";
+        Assert.Equal(sent, planned.Groups["resources"].Value);
 
         // The step's environment went to the sandbox as an ephemeral secret; no Modal token anywhere in it.
         var secrets = emulator.RequestsFor("SecretGetOrCreate").Select(r => r.Json).ToList();

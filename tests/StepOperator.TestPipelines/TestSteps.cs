@@ -161,4 +161,21 @@ public static partial class TestSteps
 
     [Pipeline]
     public static async Task RemoteSlow() => await Submit.SleepRemote(120);
+
+    /// <summary>Its first attempt waits to be preempted (the test kills its sandbox); a retry finishes.</summary>
+    [ModalStep(MaxRetries = 1, RetryDelay = 0)]
+    public static async Task<int> PreemptibleRemote(CancellationToken cancellationToken)
+    {
+        var attempt = int.Parse(Environment.GetEnvironmentVariable("STEPOPERATOR_ATTEMPT")!, System.Globalization.CultureInfo.InvariantCulture);
+        Console.WriteLine($"preemptible attempt {attempt}");
+        if (attempt == 1)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(120), cancellationToken);
+        }
+
+        return attempt;
+    }
+
+    [Pipeline]
+    public static async Task Preempted() => Console.WriteLine($"finished on attempt {await Submit.PreemptibleRemote()}");
 }
