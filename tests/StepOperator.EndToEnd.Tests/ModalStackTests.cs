@@ -35,7 +35,7 @@ public class ModalStackTests(DockerEnvironment docker)
         Assert.True(planned.Success, plan.Output);
         Assert.Equal("modal", planned.Groups["placement"].Value);
         Assert.Equal("A100", planned.Groups["gpu"].Value);
-        Assert.Matches(@"image for 'modal': .*: build and push", plan.Output);
+        Assert.Matches(@"image for 'modal': \S+:[0-9a-f]{32}: (build|reuse|pull)", plan.Output);
 
         var run = await program.RunAsync("--stack", ModalTestStack.StackName);
 
