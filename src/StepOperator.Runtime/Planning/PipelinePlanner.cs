@@ -18,7 +18,8 @@ namespace StepOperator.Planning;
 /// <param name="Gpu">The GPU string Modal is sent ("A100", "A100:2"), or null for none.</param>
 /// <param name="Cache">Whether an earlier output would be reused, and if not, why.</param>
 /// <param name="HourlyCost">Estimated US dollars per hour while it runs; null when the backend does not bill by resources.</param>
-public sealed record PlannedStep(string InvocationId, string Placement, string Resources, string? Gpu, CacheDecision? Cache, decimal? HourlyCost);
+/// <param name="Ignored">Settings the operator cannot honour, as written ("Gpu = \"A100\"").</param>
+public sealed record PlannedStep(string InvocationId, string Placement, string Resources, string? Gpu, CacheDecision? Cache, decimal? HourlyCost, IReadOnlyList<string> Ignored);
 
 /// <summary>What a run of a pipeline would do: its steps, images and expected cache hits.</summary>
 /// <param name="Pipeline">The pipeline.</param>
@@ -74,7 +75,7 @@ public static class PipelinePlanner
             var settings = options.Settings?.GetValueOrDefault(step.Step) ?? definition.Settings;
             var stepOperator = stack.OperatorFor(definition);
             steps.Add(new PlannedStep(step.InvocationId, stepOperator.Name, stepOperator.DescribeResources(settings), settings.ModalGpu, step.Cache,
-                stepOperator.EstimateHourlyCost(settings)));
+                stepOperator.EstimateHourlyCost(settings), stepOperator.UnenforcedSettings(settings)));
         }
 
         var images = new Dictionary<string, Images.ImagePlan>(StringComparer.Ordinal);
@@ -106,6 +107,11 @@ public static class PipelinePlanner
             output.WriteLine($"    placement: {step.Placement}");
             output.WriteLine($"    resources: {step.Resources}");
             output.WriteLine($"    gpu: {step.Gpu ?? "none"}");
+            if (step.Ignored.Count > 0)
+            {
+                output.WriteLine($"    not enforced by '{step.Placement}': {string.Join(", ", step.Ignored)}");
+            }
+
             output.WriteLine($"    cache: {(step.Cache is null ? "unknown" : step.Cache.Hit ? "hit (" + step.Cache.Reason + ")" : "miss: " + step.Cache.Reason)}");
             output.WriteLine($"    cost: {(step.HourlyCost is { } cost ? "$" + cost.ToString("0.0000", CultureInfo.InvariantCulture) + "/hour while it runs" : "not billed by resources")}");
         }

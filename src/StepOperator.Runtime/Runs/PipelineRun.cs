@@ -97,8 +97,9 @@ internal sealed class PipelineRun : IDisposable
         {
             var call = _callsPerStep.GetValueOrDefault(step.Name) + 1;
             _callsPerStep[step.Name] = call;
-            var invocationId = call == 1 ? step.Name : $"{step.Name}.{call}";
-            record = new StepRecord { InvocationId = SafeId(invocationId), Step = step.Name, Placement = step.Placement };
+            var safeName = SafeName(step.Name);
+            var invocationId = call == 1 ? safeName : $"{safeName}.{call}";
+            record = new StepRecord { InvocationId = invocationId, Step = step.Name, Placement = step.Placement };
             lock (Recorder.Record)
             {
                 Recorder.Record.Steps.Add(record);
@@ -485,8 +486,23 @@ internal sealed class PipelineRun : IDisposable
         Console.Info($"  {step.Name}: {string.Join(", ", ignored)} not enforced by step operator '{stepOperator.Name}' (ignored on this stack)");
     }
 
-    private static string SafeId(string id) =>
-        new(id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray());
+    /// <summary>
+    /// A step name as it appears in invocation ids and artifact keys: unchanged when it holds only letters,
+    /// digits, '-' and '_'; otherwise every other character becomes '_' and a hash of the name is appended,
+    /// so "a/b", "a_b" and "Train.2" (the second call of "Train" is "Train.2") never share a folder, and no
+    /// name can reach outside the run's folder.
+    /// </summary>
+    internal static string SafeName(string name)
+    {
+        if (name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            return name;
+        }
+
+        var kept = new string(name.Take(64).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
+        return $"{kept}-{hash}";
+    }
 
     /// <summary>The value inputs of one call: hashed first, stored only when the call runs (streams are stored as they are hashed).</summary>
     private sealed class GatheredInputs(StepDefinition step, StepRecord record, PipelineRun run)
