@@ -184,6 +184,66 @@ public class PipelineFeatureTests
         Assert.Single(program.Runs());
     }
 
+    [Fact]
+    public async Task A_run_whose_orchestrator_was_killed_resumes_without_recomputing_completed_steps()
+    {
+        using var program = new TestProgram();
+        var gate = Path.Combine(program.Home, "gate");
+        program.Environment["STEPOPERATOR_TEST_GATE"] = gate;
+        int? stepProcess = null;
+        using (var orchestrator = program.Start("Interruptible"))
+        {
+            while (await orchestrator.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (System.Text.RegularExpressions.Regex.Match(line, @"waiting for the gate in process (\d+)") is { Success: true } waiting)
+                {
+                    stepProcess = int.Parse(waiting.Groups[1].Value);
+                    break;
+                }
+            }
+
+            Assert.NotNull(stepProcess);
+            orchestrator.Kill(entireProcessTree: false); // SIGKILL: no clean-up runs in the orchestrator
+            await orchestrator.WaitForExitAsync();
+        }
+
+        // The orphaned step process notices and ends by itself.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (Directory.Exists($"/proc/{stepProcess}") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.False(Directory.Exists($"/proc/{stepProcess}"), $"step process {stepProcess} outlived its orchestrator");
+        var interrupted = program.OnlyRun();
+        Assert.Equal(RunStatus.Running, interrupted.Status);
+        var completed = Step(interrupted, "Before");
+        Assert.Equal(StepStatus.Succeeded, completed.Status);
+
+        File.WriteAllText(gate, "open");
+        var resumed = await program.RunAsync("resume");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("interruptible 41", resumed.Output);
+        Assert.DoesNotContain("Before ran", resumed.Output);
+
+        var run = program.OnlyRun();
+        Assert.Equal(interrupted.RunId, run.RunId);
+        Assert.Equal(1, run.Resumed);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        var reused = Step(run, "Before");
+        Assert.Equal(StepStatus.Cached, reused.Status);
+        Assert.Equal("resumed: completed before the interruption", reused.Cache!.Reason);
+        Assert.Equal(completed.Output, reused.Output); // the stored output, not a recomputed one
+        Assert.Equal(StepStatus.Succeeded, Step(run, "WaitForGate").Status);
+        Assert.True(File.Exists(Path.Combine(program.Home, "runs", run.RunId, "run.interrupted-1.json")));
+
+        var nothingLeft = await program.RunAsync("resume", run.RunId);
+        Assert.Contains("there is nothing to resume", nothingLeft.Output);
+        var unknown = await program.RunAsync("resume", "../elsewhere");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("There is no run '../elsewhere'", unknown.Error);
+    }
+
     /// <summary>Builds the test program again with FeatureSteps.Middle edited, beside the normal build.</summary>
     private static async Task<string> BuildEditedProgramAsync()
     {

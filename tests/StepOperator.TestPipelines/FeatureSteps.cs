@@ -118,4 +118,32 @@ public static partial class FeatureSteps
         var boom = Submit.Boom();
         await Task.WhenAll(nap.ValueAsync(), boom.ValueAsync());
     }
+
+    [Step(EnableCache = false)]
+    public static long Before(long seed)
+    {
+        Console.WriteLine("Before ran");
+        return seed * 10;
+    }
+
+    /// <summary>Waits until the gate file exists (the test creates it after killing the orchestrator).</summary>
+    [Step]
+    public static async Task<long> WaitForGate(long value, string gate, CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"waiting for the gate in process {Environment.ProcessId}");
+        while (!File.Exists(gate))
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+
+        return value + 1;
+    }
+
+    [Pipeline]
+    public static async Task Interruptible()
+    {
+        var before = Submit.Before(4);
+        var after = Submit.WaitForGate(before, Environment.GetEnvironmentVariable("STEPOPERATOR_TEST_GATE") ?? "/nonexistent/gate");
+        Console.WriteLine($"interruptible {await after}");
+    }
 }

@@ -134,13 +134,58 @@ public static class StepOperatorHost
         });
         root.Subcommands.Add(plan);
 
-        // Everything is checked before anything is built or started.
-        Prepared? Prepare(ParseResult parse, RunConsole console, Argument<string?>? pipelineSource = null)
+        var runIdArgument = new Argument<string?>("run-id")
         {
-            var pipeline = SelectPipeline(parse.GetValue(pipelineSource ?? pipelineArgument));
+            Description = "The run to resume (default: the latest run).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var resume = new Command("resume", "Continues an interrupted run (same run id, pipeline and stack): step calls it completed are reused, the rest run.")
+        {
+            runIdArgument, setOption, maxParallelOption, noColorOption,
+        };
+        resume.SetAction(async (parse, cancellationToken) =>
+        {
+            var console = new RunConsole(output, error); // live view: RunViews.Create(output, error, parse.GetValue(noColorOption)) once it lands
+            var runs = Path.Combine(Path.GetFullPath(parse.GetValue(homeOption)!), "runs");
+            if (FindRun(runs, parse.GetValue(runIdArgument)) is not { } earlier)
+            {
+                console.Problem(parse.GetValue(runIdArgument) is { } wanted
+                    ? $"There is no run '{wanted}' in {runs}. Runs are folders there with a run.json."
+                    : $"There is no run to resume in {runs}.");
+                return 2;
+            }
+
+            if (earlier.Status == RunStatus.Succeeded)
+            {
+                console.Info($"Run {earlier.RunId} succeeded; there is nothing to resume. Run the pipeline again instead (unchanged steps come from the cache).");
+                return 0;
+            }
+
+            if (Prepare(parse, console, resuming: earlier) is not { } prepared)
+            {
+                return 2;
+            }
+
+            await using var stack = StackFactory.Create(prepared.Definition, prepared.Configuration, prepared.Home, new StackCreationOptions());
+            var maxParallel = parse.GetValue(maxParallelOption) is { } requested ? (requested == 0 ? null : requested) : stack.MaxParallelSteps;
+            var options = new RunOptions(prepared.Settings, MaxParallelSteps: maxParallel, Resume: earlier);
+            var record = await new PipelineRunner(console).RunAsync(prepared.Pipeline, stack, runs, options, cancellationToken).ConfigureAwait(false);
+            return record.Status switch
+            {
+                RunStatus.Succeeded => 0,
+                RunStatus.Cancelled => 130,
+                _ => 1,
+            };
+        });
+        root.Subcommands.Add(resume);
+
+        // Everything is checked before anything is built or started.
+        Prepared? Prepare(ParseResult parse, RunConsole console, Argument<string?>? pipelineSource = null, RunRecord? resuming = null)
+        {
+            var pipeline = SelectPipeline(resuming?.Pipeline ?? parse.GetValue(pipelineSource ?? pipelineArgument));
             var home = Path.GetFullPath(parse.GetValue(homeOption)!);
             var configuration = StackConfiguration.Load();
-            var stackName = parse.GetValue(stackOption)
+            var stackName = resuming?.Stack ?? parse.GetValue(stackOption)
                 ?? (Environment.GetEnvironmentVariable(StackVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : configuration.ActiveStack);
             var definition = StackCommands.Registered(stackName, configuration);
             var steps = StepCatalog.Steps;
@@ -222,6 +267,34 @@ public static class StepOperatorHost
         }
 
         return text.ToString().TrimEnd();
+    }
+
+    /// <summary>A run's record by id, or the latest run's when no id is given; null when there is none.</summary>
+    private static RunRecord? FindRun(string runsDirectory, string? runId)
+    {
+        if (!Directory.Exists(runsDirectory))
+        {
+            return null;
+        }
+
+        if (runId is not null)
+        {
+            // A run id is one folder name: nothing that could point elsewhere.
+            if (runId is "." or ".." || runId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+            {
+                return null;
+            }
+
+            var path = Path.Combine(runsDirectory, runId, "run.json");
+            return File.Exists(path) ? RunRecord.Load(path) : null;
+        }
+
+        return Directory.GetDirectories(runsDirectory)
+            .Select(directory => Path.Combine(directory, "run.json"))
+            .Where(File.Exists)
+            .Select(RunRecord.Load)
+            .OrderByDescending(run => run.StartedAt)
+            .FirstOrDefault();
     }
 
     private sealed record Prepared(

@@ -15,11 +15,13 @@ namespace StepOperator.Runs;
 /// <param name="UseCache">False for --no-cache: every step runs (its output still refreshes the cache).</param>
 /// <param name="MaxParallelSteps">At most this many step calls run at once; null for no limit.</param>
 /// <param name="PlanOnly">Decide everything (cache, placement) but start nothing: <c>dotnet run -- plan</c>.</param>
+/// <param name="Resume">An interrupted run to continue (same run id): its completed step calls are reused when their code, settings and inputs are unchanged.</param>
 public sealed record RunOptions(
     IReadOnlyDictionary<string, StepSettings>? Settings = null,
     bool UseCache = true,
     int? MaxParallelSteps = null,
-    bool PlanOnly = false);
+    bool PlanOnly = false,
+    RunRecord? Resume = null);
 
 /// <summary>
 /// The orchestrator's side of one pipeline run: generated stubs submit step calls here; each call
@@ -40,6 +42,7 @@ internal sealed class PipelineRun : IDisposable
     private readonly CancellationToken _userToken;
     private readonly SemaphoreSlim? _slots;
     private readonly StepCache _cache;
+    private readonly Dictionary<string, StepRecord> _completedBefore;
 
     public PipelineRun(Stack stack, RunRecorder recorder, RunConsole console, RunOptions options, CancellationToken cancellationToken)
     {
@@ -51,6 +54,9 @@ internal sealed class PipelineRun : IDisposable
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _slots = options.MaxParallelSteps is { } limit ? new SemaphoreSlim(limit, limit) : null;
         _cache = new StepCache(stack.ArtifactStore);
+        _completedBefore = (options.Resume?.Steps ?? new List<StepRecord>())
+            .Where(s => s.Status is StepStatus.Succeeded or StepStatus.Cached && s.Cache?.Key is not null)
+            .ToDictionary(s => s.InvocationId, StringComparer.Ordinal);
     }
 
     public static PipelineRun? Current
@@ -207,6 +213,25 @@ internal sealed class PipelineRun : IDisposable
         // Downstream steps see this call's key when its output will be stored under it; otherwise a
         // per-run fingerprint, so they run again too.
         SetFingerprint(record, cacheable ? key : $"run {RunId} {record.InvocationId}");
+
+        // Resuming: a call the interrupted run completed is reused whatever the cache settings, as long as
+        // its code, settings and inputs are the same.
+        if (_completedBefore.TryGetValue(record.InvocationId, out var before) && before.Cache!.Key == key &&
+            (before.Output is null || await Stack.ArtifactStore.ExistsAsync(ArtifactKey.Parse(before.Output.Key), CancellationToken).ConfigureAwait(false)))
+        {
+            record.Cache = new CacheDecision(true, "resumed: completed before the interruption", key) { SourceRun = RunId };
+            var resumed = new CacheEntry(key, RunId, record.InvocationId, before.Output, ingredients, before.FinishedAt ?? DateTimeOffset.UtcNow);
+            if (!Options.PlanOnly)
+            {
+                record.Output = before.Output;
+                record.StartedAt = record.FinishedAt = DateTimeOffset.UtcNow;
+                record.Status = StepStatus.Cached;
+                await Recorder.SaveAsync().ConfigureAwait(false);
+                Console.StepChanged(record, StepEvent.Cached);
+            }
+
+            return (ingredients, resumed);
+        }
 
         if (!Options.UseCache || !cacheable)
         {

@@ -19,11 +19,12 @@ public sealed class PipelineRunner(RunConsole console)
         CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
-        var runId = RunId.New(now);
+        var runId = options.Resume?.RunId ?? RunId.New(now);
         var runDirectory = Path.Combine(runsDirectory, runId);
         var record = new RunRecord
         {
             RunId = runId,
+            Resumed = options.Resume is { } earlier ? earlier.Resumed + 1 : 0,
             Pipeline = pipeline.Name,
             Stack = stack.Name,
             ArtifactStore = stack.ArtifactStore.Location,
@@ -32,6 +33,12 @@ public sealed class PipelineRunner(RunConsole console)
             MaxParallelSteps = options.MaxParallelSteps,
         };
         var recorder = new RunRecorder(runDirectory, record);
+        if (options.Resume is not null && File.Exists(recorder.Path))
+        {
+            // The interrupted attempt's record stays beside the new one.
+            File.Copy(recorder.Path, Path.Combine(runDirectory, $"run.interrupted-{record.Resumed}.json"), overwrite: true);
+        }
+
         await recorder.SaveAsync().ConfigureAwait(false);
         console.RunStarted(record, runDirectory);
 
@@ -41,6 +48,11 @@ public sealed class PipelineRunner(RunConsole console)
         {
             // Images and connections first: a stack that cannot run steps fails before any step starts.
             await stack.PrepareAsync(console, cancellationToken).ConfigureAwait(false);
+            if (options.Resume is not null)
+            {
+                console.Info($"  resuming: step calls completed before the interruption are reused");
+                await stack.CleanUpRunAsync(runId, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception e)
         {

@@ -155,6 +155,9 @@ public sealed class RunRecord
     /// <summary>The step call that failed first (the cause when several did not succeed).</summary>
     public string? FailedFirst { get; set; }
 
+    /// <summary>How many times the run was resumed after an interruption (dotnet run -- resume).</summary>
+    public int Resumed { get; init; }
+
     /// <summary>False when the run was started with --no-cache.</summary>
     public bool CacheEnabled { get; init; } = true;
 

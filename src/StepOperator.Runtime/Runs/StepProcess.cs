@@ -23,6 +23,8 @@ public static class StepProcess
             return 2;
         }
 
+        using var stopGuard = new CancellationTokenSource();
+        OrphanGuard.Start(invocationId, error, stopGuard.Token);
         var store = ArtifactStores.Open(storeLocation);
         InvocationRecord record;
         await using (var stream = await store.OpenReadAsync(RunLayout.Invocation(runId, invocationId), cancellationToken).ConfigureAwait(false))

@@ -27,6 +27,12 @@ public interface IStepOperator
     /// <summary>The image steps would run from and what a run would do to have it; null when this operator needs none.</summary>
     Task<Images.ImagePlan?> PlanImageAsync(CancellationToken cancellationToken) => Task.FromResult<Images.ImagePlan?>(null);
 
+    /// <summary>
+    /// Stops whatever an interrupted earlier attempt of run <paramref name="runId"/> left running here
+    /// (containers of a killed orchestrator), before the run is resumed.
+    /// </summary>
+    Task CleanUpRunAsync(string runId, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>What running a step here costs per hour, in US dollars, when the backend bills by resources; null otherwise.</summary>
     decimal? EstimateHourlyCost(StepSettings settings) => null;
 }

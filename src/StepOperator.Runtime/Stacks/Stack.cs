@@ -24,6 +24,16 @@ public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOpera
         }
     }
 
+    /// <summary>Stops what an interrupted earlier attempt of the run left running on the stack's operators.</summary>
+    public async System.Threading.Tasks.Task CleanUpRunAsync(string runId, System.Threading.CancellationToken cancellationToken)
+    {
+        await Orchestrator.CleanUpRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (!ReferenceEquals(StepOperator, Orchestrator))
+        {
+            await StepOperator.CleanUpRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public async System.Threading.Tasks.ValueTask DisposeAsync()
     {
         if (Orchestrator is System.IAsyncDisposable orchestrator)

@@ -296,6 +296,24 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
         return new StepExit((int)(state?.ExitCode ?? -1), reason);
     }
 
+    /// <summary>Removes the containers a killed orchestrator left behind for this run (by their run-id label).</summary>
+    public async Task CleanUpRunAsync(string runId, CancellationToken cancellationToken)
+    {
+        _engine ??= await DockerEngine.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var left = await _engine.Client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"io.stepoperator.run-id={runId}"] = true },
+            },
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var container in left)
+        {
+            await RemoveAsync(_engine.Client, container.ID).ConfigureAwait(false);
+        }
+    }
+
     private static async Task RemoveAsync(DockerClient client, string id)
     {
         try

@@ -1,0 +1,44 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace StepOperator.Runs;
+
+/// <summary>
+/// Ends a step process whose orchestrator has died (killed, crashed): on Linux and macOS a child whose
+/// parent ends is re-parented, so a change of the parent process id means nobody waits for this step
+/// any more. Inside a container or a sandbox the parent is the init process and never changes.
+/// </summary>
+internal static class OrphanGuard
+{
+    public const int ExitCode = 143;
+
+    public static void Start(string invocationId, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()))
+        {
+            return;
+        }
+
+        var parent = ParentProcessId();
+        _ = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (ParentProcessId() != parent)
+                {
+                    await error.WriteLineAsync($"Step '{invocationId}': the orchestrator (process {parent}) has ended; stopping.").ConfigureAwait(false);
+                    Environment.Exit(ExitCode);
+                }
+            }
+        }, CancellationToken.None);
+    }
+
+#pragma warning disable SYSLIB1054 // LibraryImport needs unsafe code in this assembly; getppid takes nothing to marshal.
+    [DllImport("libc", EntryPoint = "getppid")]
+    private static extern int ParentProcessId();
+#pragma warning restore SYSLIB1054
+}
