@@ -42,3 +42,6 @@ public sealed class ArtifactNotFoundException(ArtifactKey key, string store)
 {
     public ArtifactKey Key { get; } = key;
 }
+
+/// <summary>A store that has no room for an artifact; the artifact was not written.</summary>
+public sealed class ArtifactStoreFullException(string message, Exception inner) : IOException(message, inner);

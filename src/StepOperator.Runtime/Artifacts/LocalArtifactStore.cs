@@ -51,6 +51,12 @@ public sealed class LocalArtifactStore : IArtifactStore
 
             File.Move(temporary, path, overwrite: true);
         }
+        catch (IOException e) when (IsDiskFull(e))
+        {
+            throw new ArtifactStoreFullException(
+                $"The local artifact store at {Root} is out of disk space: artifact '{key}' was not written (no partial file is left). " +
+                "Free space on that disk, or point the store at a larger one (dotnet run -- artifact-store update <name> --path=<directory>, or --home).", e);
+        }
         finally
         {
             File.Delete(temporary);
@@ -58,6 +64,10 @@ public sealed class LocalArtifactStore : IArtifactStore
     }
 
     public Task<bool> ExistsAsync(ArtifactKey key, CancellationToken cancellationToken) => Task.FromResult(File.Exists(PathOf(key)));
+
+    /// <summary>ENOSPC (28) and EDQUOT (122) on Linux; ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL on Windows.</summary>
+    private static bool IsDiskFull(IOException e) =>
+        OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 0x70 or 0x27 : e.HResult is 28 or 122 || e.Message.Contains("No space left on device", StringComparison.Ordinal);
 
     /// <summary>The file of a key; keys are validated, and the result is checked to stay under the root.</summary>
     public string PathOf(ArtifactKey key)
