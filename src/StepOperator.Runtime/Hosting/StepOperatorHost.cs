@@ -97,17 +97,23 @@ public static class StepOperatorHost
                 return 2;
             }
 
-            await using var stack = StackFactory.Create(prepared.Definition, prepared.Configuration, prepared.Home, new StackCreationOptions(parse.GetValue(preventReuseOption)));
+            return await ExecuteAsync(parse, console, prepared, new RunOptions(prepared.Settings, UseCache: !parse.GetValue(noCacheOption)),
+                new StackCreationOptions(parse.GetValue(preventReuseOption)), cancellationToken).ConfigureAwait(false);
+        });
+
+        // Runs (or resumes) the prepared pipeline on its stack; the exit code says how the run ended.
+        async Task<int> ExecuteAsync(ParseResult parse, RunConsole console, Prepared prepared, RunOptions options, StackCreationOptions creation, System.Threading.CancellationToken cancellationToken)
+        {
+            await using var stack = StackFactory.Create(prepared.Definition, prepared.Configuration, prepared.Home, creation);
             var maxParallel = parse.GetValue(maxParallelOption) is { } requested ? (requested == 0 ? null : requested) : stack.MaxParallelSteps;
-            var options = new RunOptions(prepared.Settings, UseCache: !parse.GetValue(noCacheOption), MaxParallelSteps: maxParallel);
-            var record = await new PipelineRunner(console).RunAsync(prepared.Pipeline, stack, Path.Combine(prepared.Home, "runs"), options, cancellationToken).ConfigureAwait(false);
+            var record = await new PipelineRunner(console).RunAsync(prepared.Pipeline, stack, Path.Combine(prepared.Home, "runs"), options with { MaxParallelSteps = maxParallel }, cancellationToken).ConfigureAwait(false);
             return record.Status switch
             {
                 RunStatus.Succeeded => 0,
                 RunStatus.Cancelled => 130,
                 _ => 1,
             };
-        });
+        }
 
         var planPipelineArgument = new Argument<string?>("pipeline")
         {
@@ -166,16 +172,7 @@ public static class StepOperatorHost
                 return 2;
             }
 
-            await using var stack = StackFactory.Create(prepared.Definition, prepared.Configuration, prepared.Home, new StackCreationOptions());
-            var maxParallel = parse.GetValue(maxParallelOption) is { } requested ? (requested == 0 ? null : requested) : stack.MaxParallelSteps;
-            var options = new RunOptions(prepared.Settings, MaxParallelSteps: maxParallel, Resume: earlier);
-            var record = await new PipelineRunner(console).RunAsync(prepared.Pipeline, stack, runs, options, cancellationToken).ConfigureAwait(false);
-            return record.Status switch
-            {
-                RunStatus.Succeeded => 0,
-                RunStatus.Cancelled => 130,
-                _ => 1,
-            };
+            return await ExecuteAsync(parse, console, prepared, new RunOptions(prepared.Settings, Resume: earlier), new StackCreationOptions(), cancellationToken).ConfigureAwait(false);
         });
         root.Subcommands.Add(resume);
 

@@ -219,17 +219,8 @@ internal sealed class PipelineRun : IDisposable
         if (_completedBefore.TryGetValue(record.InvocationId, out var before) && before.Cache!.Key == key &&
             (before.Output is null || await Stack.ArtifactStore.ExistsAsync(ArtifactKey.Parse(before.Output.Key), CancellationToken).ConfigureAwait(false)))
         {
-            record.Cache = new CacheDecision(true, "resumed: completed before the interruption", key) { SourceRun = RunId };
             var resumed = new CacheEntry(key, RunId, record.InvocationId, before.Output, ingredients, before.FinishedAt ?? DateTimeOffset.UtcNow);
-            if (!Options.PlanOnly)
-            {
-                record.Output = before.Output;
-                record.StartedAt = record.FinishedAt = DateTimeOffset.UtcNow;
-                record.Status = StepStatus.Cached;
-                await Recorder.SaveAsync().ConfigureAwait(false);
-                Console.StepChanged(record, StepEvent.Cached);
-            }
-
+            await ReuseAsync(record, new CacheDecision(true, "resumed: completed before the interruption", key) { SourceRun = RunId }, resumed).ConfigureAwait(false);
             return (ingredients, resumed);
         }
 
@@ -247,17 +238,24 @@ internal sealed class PipelineRun : IDisposable
             return (ingredients, null);
         }
 
-        record.Cache = new CacheDecision(true, $"cached: output of run {entry.RunId} reused", key) { SourceRun = entry.RunId };
-        if (!Options.PlanOnly)
+        await ReuseAsync(record, new CacheDecision(true, $"cached: output of run {entry.RunId} reused", key) { SourceRun = entry.RunId }, entry).ConfigureAwait(false);
+        return (ingredients, entry);
+    }
+
+    /// <summary>Records a call that reuses an earlier output instead of running (in a plan, only the decision).</summary>
+    private async Task ReuseAsync(StepRecord record, CacheDecision decision, CacheEntry entry)
+    {
+        record.Cache = decision;
+        if (Options.PlanOnly)
         {
-            record.Output = entry.Output;
-            record.StartedAt = record.FinishedAt = DateTimeOffset.UtcNow;
-            record.Status = StepStatus.Cached;
-            await Recorder.SaveAsync().ConfigureAwait(false);
-            Console.StepChanged(record, StepEvent.Cached);
+            return;
         }
 
-        return (ingredients, entry);
+        record.Output = entry.Output;
+        record.StartedAt = record.FinishedAt = DateTimeOffset.UtcNow;
+        record.Status = StepStatus.Cached;
+        await Recorder.SaveAsync().ConfigureAwait(false);
+        Console.StepChanged(record, StepEvent.Cached);
     }
 
     /// <summary>In a plan, where the output would be: enough for later steps to be planned.</summary>
