@@ -37,8 +37,14 @@ public class AttributeTests
     {
         var names = typeof(ModalStepAttribute).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite).Select(p => p.Name).Order();
+
+        // DESIGN.md's properties, plus the cache switch and retry policy of issue 7.
         Assert.Equal(
-            new[] { "Cloud", "CpuCount", "Gpu", "GpuCount", "Memory", "ModalEnvironment", "Name", "Region", "StepOperator", "Timeout" },
+            new[]
+            {
+                "Cloud", "CpuCount", "EnableCache", "Gpu", "GpuCount", "MaxRetries", "Memory", "ModalEnvironment", "Name", "Region",
+                "RetryBackoff", "RetryDelay", "RetryOnException", "StepOperator", "Timeout",
+            },
             names);
     }
 }

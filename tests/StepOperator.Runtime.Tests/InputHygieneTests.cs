@@ -62,12 +62,12 @@ public class InputHygieneTests
             await store.WriteAsync(ArtifactKey.Parse("run/steps/a/output.json"), (s, ct) => s.WriteAsync("{}"u8.ToArray(), ct).AsTask(), CancellationToken.None);
             Assert.True(File.Exists(Path.Combine(root, "store", "run", "steps", "a", "output.json")));
 
-            // A write that fails half-way (a full disk, a crash of the serializer) never becomes visible.
+            // A write that fails half-way (a lost device, a crash of the serializer) never becomes visible.
             var key = ArtifactKey.Parse("run/steps/a/broken.json");
             await Assert.ThrowsAsync<IOException>(() => store.WriteAsync(key, async (s, ct) =>
             {
                 await s.WriteAsync(new byte[4096], ct);
-                throw new IOException("No space left on device");
+                throw new IOException("Input/output error (simulated half-way)");
             }, CancellationToken.None));
             Assert.False(await store.ExistsAsync(key, CancellationToken.None));
             Assert.Empty(Directory.GetFiles(Path.Combine(root, "store"), "*.partial", SearchOption.AllDirectories));
