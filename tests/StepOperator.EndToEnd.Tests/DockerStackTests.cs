@@ -124,6 +124,22 @@ public class DockerStackTests(DockerEnvironment docker)
     }
 
     [DockerFact]
+    public async Task On_docker_the_first_failure_stops_the_other_containers_and_leaves_none()
+    {
+        using var program = new TestProgram();
+        docker.Configure(program);
+        var result = await program.RunAsync("FailFast", "--stack", "docker");
+
+        Assert.Equal(1, result.ExitCode);
+        var run = program.OnlyRun();
+        Assert.Equal("Boom", run.FailedFirst);
+        var nap = run.Steps.Single(s => s.Step == "Nap");
+        Assert.Equal(StepStatus.Cancelled, nap.Status);
+        Assert.Equal("stopped because step 'Boom' failed first", nap.Error);
+        Assert.Empty(await docker.ContainersOfRunAsync(run.RunId));
+    }
+
+    [DockerFact]
     public async Task A_step_past_its_memory_limit_is_reported_as_out_of_memory()
     {
         using var program = new TestProgram();
