@@ -75,6 +75,8 @@ public class PipelineFeatureTests
         Assert.Equal("input 'value' changed", Step(run, "Last").Cache!.Reason);
         Assert.Equal(StepStatus.Succeeded, Step(run, "Uncached").Status);
         Assert.Equal("disabled (EnableCache = false)", Step(run, "Uncached").Cache!.Reason);
+        Assert.Contains("> Middle: started on 'local' (not cached: code changed)", edited.Output);
+        Assert.Contains("= First: cached: output of run", edited.Output);
 
         // A value input that changes is an input change too.
         var changedSetting = await program.RunAsync("Chain", "--set", "Aside.CpuCount=1");

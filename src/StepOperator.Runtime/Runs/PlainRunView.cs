@@ -27,7 +27,8 @@ public sealed class PlainRunView(TextWriter output, TextWriter error) : IRunView
                 break;
             case StepEvent.Started:
                 var attempt = step.Attempts.Count > 1 ? $" (attempt {step.Attempts.Count})" : string.Empty;
-                Write(output, $"> {id}: started on '{step.StepOperator}'{attempt}");
+                var why = step.Attempts.Count == 1 && step.Cache is { Hit: false } cache ? $" (not cached: {cache.Reason})" : string.Empty;
+                Write(output, $"> {id}: started on '{step.StepOperator}'{attempt}{why}");
                 break;
             case StepEvent.Retrying:
                 Write(error, $"~ {id}: {detail}");
