@@ -1,5 +1,5 @@
 using System.IO;
-using System.Linq;
+using StepOperator.Reporting;
 
 namespace StepOperator.Runs;
 
@@ -50,11 +50,9 @@ public sealed class PlainRunView(TextWriter output, TextWriter error) : IRunView
 
     public void RunFinished(RunRecord run, string recordPath)
     {
-        var finished = run.Steps.Count(s => s.Status is StepStatus.Succeeded or StepStatus.Cached);
-        var cached = run.Steps.Count(s => s.Status == StepStatus.Cached);
-        var seconds = ((run.FinishedAt ?? run.StartedAt) - run.StartedAt).TotalSeconds;
-        var summary = $"Run {run.RunId} {run.Status.ToString().ToLowerInvariant()} in {seconds:0.0}s: {finished}/{run.Steps.Count} steps succeeded" +
-            (cached > 0 ? $" ({cached} cached)" : string.Empty);
+        // The step calls as a fixed-width table, then what failed and its last lines, then the outcome.
+        RunSummary.WritePlain(output, error, run);
+        var summary = RunSummary.Headline(run);
         if (run.Status == RunStatus.Succeeded)
         {
             Write(output, summary);
