@@ -1,0 +1,183 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using StepOperator.Benchmarks;
+using static StepOperator.Benchmarks.Stats;
+
+namespace GeneratorBenchmarks;
+
+/// <summary>
+/// P2: compiles a 1,000-[ModalStep] library in-process three ways, interleaved round by round:
+/// the compiler alone; with the generator; with the generator and every StepOperator analyzer.
+/// "Compiling" is parsing every file, creating the compilation and getting all its diagnostics
+/// (every method body bound); the generator runs in a fresh CSharpGeneratorDriver each time (a
+/// cold build); analyzers run through CompilationWithAnalyzers.GetAllDiagnosticsAsync, which
+/// drives the same compilation pass. Goal: with generator and analyzers ≤ 1.15× the compiler alone.
+/// </summary>
+internal static class P2CompileCost
+{
+    private const double Goal = 1.15;
+
+    private enum Variant
+    {
+        Compiler,
+        CompilerAndGenerator,
+        CompilerGeneratorAndAnalyzers,
+    }
+
+    public static async Task<int> RunAsync(string command, int steps, int rounds, int warmup, bool concurrent)
+    {
+        var files = SyntheticProject.Create(steps, plainStepEvery: 0, withPipeline: false);
+        var analyzers = Roslyn.CreateAnalyzers();
+        var analyzerNames = string.Join(", ", analyzers.Select(a => a.GetType().Name));
+        var lines = files.Sum(f => f.Text.Count(c => c == '\n'));
+        Console.WriteLine($"P2: {steps} [ModalStep] in {files.Count} files ({lines} lines); analyzers: {analyzerNames}; " +
+            $"{(concurrent ? "concurrent" : "single-threaded")} build and analysis; {warmup} warm-up + {rounds} measured rounds");
+
+        // Once, checked: every variant compiles cleanly, and what the generator adds.
+        var check = await CompileAsync(files, Variant.CompilerGeneratorAndAnalyzers, analyzers, concurrent, verify: true);
+        var baseline = await CompileAsync(files, Variant.Compiler, analyzers, concurrent, verify: true);
+        if (check is null || baseline is null)
+        {
+            return 1;
+        }
+
+        var samples = Enum.GetValues<Variant>().ToDictionary(v => v, _ => new List<Measured>());
+        var variants = Enum.GetValues<Variant>();
+        for (var round = 0; round < warmup + rounds; round++)
+        {
+            // Rotate the order each round, so no variant always runs first (or right after a GC-heavy one).
+            for (var k = 0; k < variants.Length; k++)
+            {
+                var variant = variants[(round + k) % variants.Length];
+                var sample = await CompileAsync(files, variant, analyzers, concurrent, verify: false);
+                if (round >= warmup)
+                {
+                    samples[variant].Add(sample!);
+                }
+            }
+
+            if (round >= warmup)
+            {
+                var r = round - warmup;
+                Console.WriteLine(Invariant($"  round {r + 1,2}: compiler {samples[Variant.Compiler][r].WallMs,6:0} ms, " +
+                    $"+generator {samples[Variant.CompilerAndGenerator][r].WallMs,6:0} ms, " +
+                    $"+generator+analyzers {samples[Variant.CompilerGeneratorAndAnalyzers][r].WallMs,6:0} ms"));
+            }
+            else
+            {
+                Console.WriteLine($"  warm-up {round + 1}");
+            }
+        }
+
+        double MedianWall(Variant v) => Median(samples[v].Select(s => s.WallMs));
+        double MedianCpu(Variant v) => Median(samples[v].Select(s => s.CpuMs));
+        double RoundRatio(Variant v, Func<Measured, double> metric) =>
+            Median(samples[v].Zip(samples[Variant.Compiler], (a, b) => metric(a) / metric(b)));
+
+        var full = RoundRatio(Variant.CompilerGeneratorAndAnalyzers, s => s.WallMs);
+        var met = full <= Goal;
+
+        var report = new StringBuilder();
+        report.AppendLine("## P2: compile cost of the generator and analyzers");
+        report.AppendLine();
+        report.AppendLine(Invariant($"**Goal:** compiling with the generator and analyzers ≤ {Goal:0.00}× the compiler alone. **Measured: {full:0.000}× — {(met ? "met" : "missed")}** (median of per-round ratios of wall time)."));
+        report.AppendLine();
+        report.AppendLine(Invariant($"Project: a library of {steps} `[ModalStep]` methods (4 signature shapes, varied valid resource settings, bodies of 5–10 lines) in {files.Count - 2} types of {SyntheticProject.StepsPerType} plus 2 files without steps; {lines} lines. " +
+            $"Compile = parse every file + create the compilation + all diagnostics (every method body bound; no IL emitted), in-process with Microsoft.CodeAnalysis.CSharp {typeof(Compilation).Assembly.GetName().Version}, " +
+            $"{(concurrent ? "concurrent build and analysis" : "concurrentBuild: false, concurrentAnalysis: false")}. " +
+            $"The generator runs in a fresh CSharpGeneratorDriver each time (a cold build) and adds {check.GeneratedFiles} files ({check.GeneratedLines} lines); " +
+            $"the analyzers ({analyzerNames}) run through CompilationWithAnalyzers.GetAllDiagnosticsAsync on the generator's output; 0 errors and 0 analyzer diagnostics in every variant. " +
+            $"{warmup} warm-up rounds, then {rounds} rounds, each running the three variants in rotating order."));
+        report.AppendLine();
+        report.AppendLine("| variant | median wall ms | median CPU ms | ratio (wall, per round) | ratio (CPU, per round) | generator ms |");
+        report.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var v in variants)
+        {
+            var name = v switch
+            {
+                Variant.Compiler => "compiler alone",
+                Variant.CompilerAndGenerator => "+ generator",
+                _ => "+ generator + analyzers",
+            };
+            var generator = v == Variant.Compiler ? "–" : Invariant($"{Median(samples[v].Select(s => s.GeneratorMs)):0}");
+            report.AppendLine(Invariant($"| {name} | {MedianWall(v):0} | {MedianCpu(v):0} | {RoundRatio(v, s => s.WallMs):0.000}× | {RoundRatio(v, s => s.CpuMs):0.000}× | {generator} |"));
+        }
+
+        report.AppendLine();
+        report.AppendLine($"Machine: {ResultsFile.Machine()}. Source: {ResultsFile.SourceRevision()}.");
+        report.AppendLine();
+        report.AppendLine($"Command: `{command}`");
+
+        Console.WriteLine();
+        Console.WriteLine(report);
+        ResultsFile.WriteSection("P2", report.ToString());
+        Console.WriteLine($"Written to {ResultsFile.Path} (section P2).");
+        return met ? 0 : 1;
+    }
+
+    private sealed record Measured(double WallMs, double CpuMs, double GeneratorMs, int GeneratedFiles, int GeneratedLines);
+
+    private static async Task<Measured?> CompileAsync(
+        IReadOnlyList<SourceFile> files, Variant variant, ImmutableArray<DiagnosticAnalyzer> analyzers, bool concurrent, bool verify)
+    {
+        // Each measurement starts from a collected heap, so no variant pays for another's garbage.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpuBefore = process.TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+
+        var compilation = Roslyn.Compilation(files.Select(Roslyn.Parse), OutputKind.DynamicallyLinkedLibrary, concurrent);
+        ImmutableArray<Diagnostic> diagnostics;
+        Compilation final = compilation;
+        var generatorMs = 0.0;
+        if (variant == Variant.Compiler)
+        {
+            diagnostics = compilation.GetDiagnostics();
+        }
+        else
+        {
+            var generatorStart = watch.Elapsed;
+            Roslyn.CreateDriver(trackSteps: false).RunGeneratorsAndUpdateCompilation(compilation, out final, out var generatorDiagnostics);
+            generatorMs = (watch.Elapsed - generatorStart).TotalMilliseconds;
+            if (variant == Variant.CompilerAndGenerator)
+            {
+                diagnostics = generatorDiagnostics.AddRange(final.GetDiagnostics());
+            }
+            else
+            {
+                var options = new CompilationWithAnalyzersOptions(
+                    new AnalyzerOptions([]), onAnalyzerException: null, concurrentAnalysis: concurrent,
+                    logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false);
+                diagnostics = generatorDiagnostics.AddRange(await final.WithAnalyzers(analyzers, options).GetAllDiagnosticsAsync());
+            }
+        }
+
+        watch.Stop();
+        process.Refresh();
+        var cpu = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
+
+        var generated = final.SyntaxTrees.Skip(files.Count).ToList();
+        var measured = new Measured(watch.Elapsed.TotalMilliseconds, cpu, generatorMs, generated.Count,
+            generated.Sum(t => t.GetText().Lines.Count));
+        if (verify)
+        {
+            // Warnings are allowed (none are expected); errors or any StepOperator diagnostic mean the project is not what P2 measures.
+            var problems = diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error || d.Id.StartsWith("SOP", StringComparison.Ordinal)).ToList();
+            Console.WriteLine($"  check {variant}: {diagnostics.Length} diagnostics, {problems.Count} errors or SOP diagnostics, {generated.Count} generated files");
+            if (problems.Count > 0)
+            {
+                Console.Error.WriteLine(string.Join(Environment.NewLine, problems.Take(5)));
+                return null;
+            }
+        }
+
+        return measured;
+    }
+}
