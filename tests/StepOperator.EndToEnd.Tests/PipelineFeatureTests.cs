@@ -165,6 +165,17 @@ public class PipelineFeatureTests
         Assert.Equal(StepStatus.Cancelled, nap.Status);
         Assert.Equal(FailureKind.Terminated, nap.Failure);
         Assert.Equal("stopped because step 'Boom' failed first", nap.Error);
+
+        // The run report beside run.json names the step that failed first, its reason and its last lines.
+        Assert.Equal(Path.Combine(program.Home, "runs", run.RunId, "report.md"), run.Report);
+        var report = File.ReadAllText(run.Report!);
+        Assert.Contains("Failed first: Boom", report);
+        Assert.Contains("InvalidOperationException: boom first", report);
+        Assert.Contains("boom line 30", report);
+        Assert.Contains("stopped because step 'Boom' failed first", report);
+        Assert.True(File.Exists(Path.Combine(program.Home, "runs", run.RunId, "report.html")));
+        Assert.Contains($"report: {run.Report}", result.Output);
+        Assert.Contains("| boom line 30", result.Error); // the plain view shows the failed step's last lines
     }
 
     [Fact]

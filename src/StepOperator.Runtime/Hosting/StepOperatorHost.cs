@@ -85,7 +85,9 @@ public static class StepOperatorHost
         var root = new RootCommand(Describe()) { pipelineArgument, stackOption, homeOption, preventReuseOption, setOption, noCacheOption, maxParallelOption, noColorOption };
         root.SetAction(async (parse, cancellationToken) =>
         {
-            var console = new RunConsole(output, error); // live view: RunViews.Create(output, error, parse.GetValue(noColorOption)) once it lands
+            var view = Reporting.RunViews.Create(output, error, parse.GetValue(noColorOption));
+            using var stopsTheView = view as IDisposable;
+            var console = new RunConsole(view);
             if (Prepare(parse, console) is not { } prepared)
             {
                 return 2;
@@ -151,7 +153,9 @@ public static class StepOperatorHost
         };
         resume.SetAction(async (parse, cancellationToken) =>
         {
-            var console = new RunConsole(output, error); // live view: RunViews.Create(output, error, parse.GetValue(noColorOption)) once it lands
+            var view = Reporting.RunViews.Create(output, error, parse.GetValue(noColorOption));
+            using var stopsTheView = view as IDisposable;
+            var console = new RunConsole(view);
             var runs = Path.Combine(Path.GetFullPath(parse.GetValue(homeOption)!), "runs");
             if (FindRun(runs, parse.GetValue(runIdArgument)) is not { } earlier)
             {

@@ -95,6 +95,15 @@ public sealed class PipelineRunner(RunConsole console)
             _ => RunStatus.Failed,
         };
         record.Error = failure is null ? null : FirstStepFailure(record) ?? Describe(failure);
+        try
+        {
+            record.Report = Reporting.RunReport.Write(record, runDirectory);
+        }
+        catch (IOException e)
+        {
+            console.Problem($"  the run report could not be written: {e.Message}");
+        }
+
         await recorder.SaveAsync().ConfigureAwait(false);
         console.RunFinished(record, recorder.Path);
         return record;
