@@ -1,282 +1,436 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using StepOperator.Artifacts;
+using StepOperator.Benchmarks.Support;
 using StepOperator.Testing;
 
-// Writes a large artifact, generated on the fly, through each remote store with
-// ArtifactSerializer, reads it back as a stream, checks its SHA-256, and reports how far the
-// process's working set grew meanwhile: a store that buffered whole objects would grow by the
-// artifact's size; a streaming one by its part buffers and the clients' own buffers.
-// Each store is measured in a child process of its own, so one store's run cannot lower or
-// raise the next one's baseline.
+// P6 (issue 8): a 1 GiB artifact round trip through each artifact store (local files, S3 via
+// s3rver, Azure Blob via Azurite) with ArtifactSerializer, from a file and back into a file, next to
+// a plain file copy of the same bytes. For each it reports the write, read and round-trip
+// throughput, the round trip against the plain copy (goal >= 0.8x), and the peak growth of the
+// process's resident memory during the round trip (goal <= 64 MiB). Every measurement runs in a
+// process of its own (so one cannot lower or raise the next one's baseline); the rounds interleave
+// the stores, and the figures are medians over the rounds. The result goes to benchmarks/RESULTS.md
+// (section P6).
 //
-// Usage: dotnet run -c Release --project benchmarks/ArtifactStoreMemory [-- --size-mib 1024] [--stores s3,azure]
-// Exit code 1 when a checksum differs or a store grows past the limit.
+// Usage: dotnet run -c Release --project benchmarks/ArtifactStoreMemory [-- --size-mib 1024] [--rounds 3]
+//        [--stores copy,local,s3,azure,s3-sdk,azure-sdk] [--no-results]
+// s3-sdk and azure-sdk move the same file through the same servers with the vendors' own
+// transfer clients instead of the artifact store: a reference for what the servers allow, not a goal.
+// Exit code 1 when a checksum differs or a goal is missed.
 
-const long LimitMiB = 64;
+const double MemoryLimitMiB = 64;
+const double ThroughputGoal = 0.8;
 var sizeMiB = 1024L;
-var stores = new[] { "s3", "azure" };
-string? measure = null;
-for (var i = 0; i < args.Length - 1; i++)
+var rounds = 3;
+var stores = new[] { "copy", "local", "s3", "azure", "s3-sdk", "azure-sdk" };
+var writeResults = true;
+string? measure = null, source = null, expectedHash = null;
+for (var i = 0; i < args.Length; i++)
 {
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
     switch (args[i])
     {
-        case "--size-mib":
-            sizeMiB = long.Parse(args[++i], CultureInfo.InvariantCulture);
-            break;
-        case "--stores":
-            stores = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries);
-            break;
-        case "--measure":
-            measure = args[++i];
-            break;
+        case "--size-mib": sizeMiB = long.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--rounds": rounds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--stores": stores = Next().Split(',', StringSplitOptions.RemoveEmptyEntries); break;
+        case "--no-results": writeResults = false; break;
+        case "--measure": measure = Next(); break;
+        case "--source": source = Next(); break;
+        case "--sha256": expectedHash = Next(); break;
+        default: Console.Error.WriteLine($"Unknown option {args[i]}."); return 2;
     }
 }
 
 if (measure is not null)
 {
-    return await MeasureStoreAsync(measure, sizeMiB) ? 0 : 1;
+    var one = await Measure.RunAsync(measure, source!, expectedHash!);
+    Console.WriteLine("RESULT " + JsonSerializer.Serialize(one));
+    return one.ChecksumMatches ? 0 : 1;
 }
 
-if (stores.FirstOrDefault(s => s is not ("s3" or "azure")) is { } unknown)
+if (stores.FirstOrDefault(s => s is not ("copy" or "local" or "s3" or "azure" or "s3-sdk" or "azure-sdk")) is { } unknown)
 {
-    Console.Error.WriteLine($"Unknown store '{unknown}'; use --stores s3,azure.");
+    Console.Error.WriteLine($"Unknown store '{unknown}'; use --stores copy,local,s3,azure,s3-sdk,azure-sdk.");
     return 2;
 }
 
-if (LocalServers.Prepare(RepositoryPaths.Root) is { } problem)
+if (!stores.Contains("copy"))
+{
+    stores = ["copy", .. stores]; // the baseline every ratio needs
+}
+
+if (stores.Any(s => s.StartsWith("s3", StringComparison.Ordinal) || s.StartsWith("azure", StringComparison.Ordinal)) && LocalServers.Prepare(RepositoryPaths.Root) is { } problem)
 {
     Console.Error.WriteLine($"The servers cannot run: {problem}.");
     return 2;
 }
 
-Console.WriteLine($"{sizeMiB} MiB per store, written and read back; limit {LimitMiB} MiB of working set growth.");
-Console.WriteLine($".NET {Environment.Version}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC, {Environment.ProcessorCount} processors");
-Console.WriteLine();
-
-var failed = false;
-foreach (var name in stores)
+var work = Directory.CreateTempSubdirectory("stepoperator-p6-");
+Results.MarkPressure();
+try
 {
-    // This program again: its apphost, or `dotnet <dll>` when started that way.
-    var self = new ProcessStartInfo(Environment.ProcessPath!);
-    if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+    // The artifact: pseudo-random bytes (nothing can compress or deduplicate them), written to a file once.
+    var sourceFile = Path.Combine(work.FullName, "source.bin");
+    string hash;
+    await using (var generated = new GeneratedStream(sizeMiB * 1024 * 1024))
+    await using (var file = new FileStream(sourceFile, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
     {
-        self.ArgumentList.Add(typeof(Measurement).Assembly.Location);
+        await generated.CopyToAsync(file, 1 << 20);
+        hash = Convert.ToHexStringLower(generated.Hash);
     }
 
-    foreach (var argument in new[] { "--measure", name, "--size-mib", sizeMiB.ToString(CultureInfo.InvariantCulture) })
+    Console.WriteLine($"{sizeMiB} MiB, {rounds} rounds of: {string.Join(", ", stores)} (order rotated each round), each in a process of its own.");
+    Console.WriteLine($".NET {Environment.Version}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC, {Environment.ProcessorCount} processors");
+    var measured = stores.ToDictionary(s => s, _ => new List<Measurement>());
+    var failed = false;
+    for (var round = 0; round < rounds; round++)
     {
-        self.ArgumentList.Add(argument);
+        var order = stores.Skip(round % stores.Length).Concat(stores.Take(round % stores.Length)).ToArray();
+        foreach (var name in order)
+        {
+            var self = new List<string>();
+            var program = Environment.ProcessPath!;
+            if (Path.GetFileNameWithoutExtension(program) == "dotnet")
+            {
+                self.Add(typeof(Measurement).Assembly.Location);
+            }
+
+            self.AddRange(["--measure", name, "--source", sourceFile, "--sha256", hash]);
+            var run = await Shell.RunAsync(program, self, timeout: TimeSpan.FromMinutes(15));
+            var line = run.Output.Split('\n').LastOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
+            if (line is null)
+            {
+                Console.Error.WriteLine($"{name} failed: {run}");
+                failed = true;
+                continue;
+            }
+
+            var m = JsonSerializer.Deserialize<Measurement>(line["RESULT ".Length..])!;
+            measured[name].Add(m);
+            failed |= !m.ChecksumMatches;
+            Console.WriteLine(name == "copy"
+                ? $"round {round + 1} copy   plain file copy {m.CopyMiBPerSecond,7:0.0} MiB/s  peak RSS growth {m.PeakGrowthMiB,5:0.0} MiB  checksum {(m.ChecksumMatches ? "ok" : "DIFFERENT")}"
+                : $"round {round + 1} {name,-6} write {m.WriteMiBPerSecond,7:0.0} MiB/s  read {m.ReadMiBPerSecond,7:0.0} MiB/s  round trip {m.RoundTripMiBPerSecond,7:0.0} MiB/s  " +
+                $"peak RSS growth {m.PeakGrowthMiB,5:0.0} MiB  cpu client {m.ClientCpuSeconds:0.0} s, server {m.ServerCpuSeconds:0.0} s  checksum {(m.ChecksumMatches ? "ok" : "DIFFERENT")}");
+        }
     }
 
-    using var child = Process.Start(self)!;
-    await child.WaitForExitAsync();
-    failed |= child.ExitCode != 0;
+    // Ratios are taken round by round (the store next to the copy measured in the same round), then the median.
+    var copies = measured["copy"];
+    var lines = new List<string>();
+    var goalsMet = !failed;
+    foreach (var name in stores.Where(s => s != "copy"))
+    {
+        var runs = measured[name];
+        var reference = name.EndsWith("-sdk", StringComparison.Ordinal); // a reference point, not a store with a goal
+        if (runs.Count == 0)
+        {
+            goalsMet &= reference;
+            lines.Add($"| {name} | failed | | | | | | missed |");
+            continue;
+        }
+
+        var ratios = runs.Select((m, i) => m.RoundTripMiBPerSecond / copies[Math.Min(i, copies.Count - 1)].CopyMiBPerSecond).ToList();
+        var ratio = Results.Median(ratios);
+        var peak = runs.Max(m => m.PeakGrowthMiB);
+        var met = ratio >= ThroughputGoal && peak <= MemoryLimitMiB;
+        goalsMet &= met || reference;
+        string Verdict(bool ok) => reference ? "(reference)" : ok ? "met" : "**missed**";
+        lines.Add(
+            $"| {(reference ? $"{name} (vendor SDK, no StepOperator)" : $"**{name}**")} | {Results.F(Results.Median(runs.Select(m => m.WriteMiBPerSecond)), "0")} | {Results.F(Results.Median(runs.Select(m => m.ReadMiBPerSecond)), "0")} | " +
+            $"{Results.F(Results.Median(runs.Select(m => m.RoundTripMiBPerSecond)), "0")} | **{Results.F(ratio)}×** ({Results.List(ratios)}) | " +
+            $"{Verdict(ratio >= ThroughputGoal)} | **{Results.F(peak, "0.0")}** (median {Results.F(Results.Median(runs.Select(m => m.PeakGrowthMiB)), "0.0")}) | {Verdict(peak <= MemoryLimitMiB)} | " +
+            $"{Results.F(Results.Median(runs.Select(m => m.ClientCpuSeconds)), "0.0")} / {Results.F(Results.Median(runs.Select(m => m.ServerCpuSeconds)), "0.0")} |");
+    }
+
+    var copyMedian = Results.Median(copies.Select(m => m.CopyMiBPerSecond));
+    var report = new StringBuilder();
+    report.AppendLine("## P6: 1 GiB artifact round trip per store");
+    report.AppendLine();
+    report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/ArtifactStoreMemory -- --size-mib {sizeMiB} --rounds {rounds} --stores {string.Join(',', stores)}`  ");
+    report.AppendLine($"Machine: {Results.Machine()}; {Results.Revision()}.");
+    report.AppendLine();
+    report.AppendLine($"A {sizeMiB} MiB file of pseudo-random bytes is written into the store with `ArtifactSerializer.WriteAsync<Stream>` (from a `FileStream`) and read back with " +
+        "`ArtifactSerializer.ReadAsync<Stream>` into another file, whose SHA-256 is then checked (outside the timings). Round-trip throughput = 2 × size / (write time + read time), " +
+        "bytes moved per second, set against a plain file copy of the same file (`FileStream.CopyToAsync`, file to file on the same disk) measured in the same round. " +
+        "Peak RSS growth = the kernel's exact peak resident size (VmHWM, reset before the round trip) minus the resident size before it, after a 20 MiB warm-up round trip. " +
+        $"Each measurement is a process of its own; {rounds} rounds, the order of the stores rotated each round; medians (per-round values in parentheses). " +
+        "CPU = seconds of CPU used during the round trip by the measuring process / by the store's server process (s3rver or Azurite, Node.js). " +
+        "The `-sdk` rows move the same file through the same server with the vendor's own client (AWS `PutObject` from the file and `GetObject` into a file, Azure `BlobClient.UploadAsync`/`DownloadToAsync`, " +
+        "default settings) instead of the artifact store: what the server allows with the official client, for reference (no goal).");
+    report.AppendLine();
+    report.AppendLine($"Plain file copy: **{Results.F(copyMedian, "0")} MiB/s** (median; rounds: {Results.List(copies.Select(m => m.CopyMiBPerSecond), "0")}).");
+    report.AppendLine();
+    report.AppendLine("| store | write MiB/s | read MiB/s | round trip MiB/s | vs plain copy (goal ≥ 0.8×) | throughput goal | peak RSS growth MiB, worst round (goal ≤ 64) | memory goal | CPU s client / server |");
+    report.AppendLine("|---|---|---|---|---|---|---|---|---|");
+    foreach (var line in lines)
+    {
+        report.AppendLine(line);
+    }
+
+    var notes = Path.Combine(AppContext.BaseDirectory, "P6-notes.md");
+    if (File.Exists(notes))
+    {
+        report.AppendLine();
+        report.AppendLine(File.ReadAllText(notes).Trim());
+    }
+
+    Console.WriteLine();
+    Console.WriteLine(report);
+    if (writeResults)
+    {
+        Results.WriteSection("P6", report.ToString());
+        Console.WriteLine($"Written to {Results.FilePath} (section P6).");
+    }
+
+    return goalsMet ? 0 : 1;
+}
+finally
+{
+    work.Delete(recursive: true);
 }
 
-return failed ? 1 : 0;
+/// <summary>One measurement, as a child process reports it.</summary>
+internal sealed record Measurement(
+    string Store,
+    double CopyMiBPerSecond,
+    double WriteMiBPerSecond,
+    double ReadMiBPerSecond,
+    double RoundTripMiBPerSecond,
+    bool ChecksumMatches,
+    double BaselineMiB,
+    double PeakMiB,
+    double PeakGrowthMiB,
+    double AllocatedMiB,
+    double ClientCpuSeconds,
+    double ServerCpuSeconds);
 
-static async Task<bool> MeasureStoreAsync(string name, long sizeMiB)
+/// <summary>The measuring side: one store (or the plain copy) in this process.</summary>
+internal static class Measure
 {
-    await using var server = name == "s3"
-        ? await LocalServers.StartS3rverAsync(RepositoryPaths.Root)
-        : await LocalServers.StartAzuriteAsync(RepositoryPaths.Root);
-    IArtifactStore store = name == "s3"
-        ? new S3ArtifactStore(new S3ArtifactStoreSettings
+    private const int FileBufferSize = 81_920; // FileStream's and CopyToAsync's default, as LocalArtifactStore uses
+
+    public static async Task<Measurement> RunAsync(string name, string sourceFile, string expectedHash)
+    {
+        var size = new FileInfo(sourceFile).Length;
+        var mib = size / (1024.0 * 1024.0);
+        var work = Path.GetDirectoryName(sourceFile)!;
+        var destination = Path.Combine(work, $"back-{name}-{Guid.NewGuid():N}.bin");
+        LocalServer? server = null;
+        IArtifactStore? store = null;
+        var localRoot = Path.Combine(work, $"local-store-{Guid.NewGuid():N}");
+        try
+        {
+            if (name == "copy")
+            {
+                // Warm-up: the same code on 20 MiB, so JIT and first buffers are in the baseline.
+                await CopyAsync(sourceFile, destination, 20L * 1024 * 1024);
+                File.Delete(destination);
+                Collect();
+                var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                using var copySampler = new Sampler();
+                var clock = Stopwatch.StartNew();
+                await CopyAsync(sourceFile, destination, long.MaxValue);
+                var copy = clock.Elapsed;
+                copySampler.Stop();
+                var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+                var matches = await HashOfFileAsync(destination) == expectedHash;
+                return new Measurement(name, mib / copy.TotalSeconds, 0, 0, 0, matches, MiB(copySampler.BaselineWorkingSet), MiB(copySampler.PeakWorkingSet),
+                    MiB(copySampler.PeakWorkingSet - copySampler.BaselineWorkingSet), MiB(GC.GetTotalAllocatedBytes(precise: true) - allocated), cpu, 0);
+            }
+
+            (server, store) = name switch
+            {
+                "local" => (null, new LocalArtifactStore(localRoot)),
+                "s3" or "s3-sdk" => await S3Async(),
+                "azure" or "azure-sdk" => await AzureAsync(),
+                _ => throw new ArgumentException($"Unknown store {name}."),
+            };
+
+            // The store through ArtifactSerializer, or (the -sdk variants) the same server through the vendor's
+            // own clients (AWS PutObject/GetObject of the file, Azure BlobClient.UploadAsync/DownloadToAsync, their defaults),
+            // which shows what the server allows with the official client.
+            Func<string, string, Task> upload = (file, key) => WriteThroughStoreAsync(store, file, key);
+            Func<string, string, Task> download = (key, file) => ReadThroughStoreAsync(store, key, file);
+            if (name == "s3-sdk")
+            {
+                var settings = ((S3ArtifactStore)store).Settings;
+                var client = new Amazon.S3.AmazonS3Client(settings.AccessKeyId, settings.SecretAccessKey, new Amazon.S3.AmazonS3Config
+                {
+                    ServiceURL = settings.ServiceUrl!.ToString(),
+                    AuthenticationRegion = settings.Region,
+                    ForcePathStyle = true,
+                    RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
+                    ResponseChecksumValidation = Amazon.Runtime.ResponseChecksumValidation.WHEN_REQUIRED,
+                });
+                await client.PutBucketAsync(settings.Bucket);
+                upload = (file, key) => client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+                {
+                    BucketName = settings.Bucket,
+                    Key = key,
+                    FilePath = file,
+                    UseChunkEncoding = false, // s3rver stores aws-chunked framing as content (as the store's own comment says)
+                });
+                download = async (key, file) =>
+                {
+                    using var response = await client.GetObjectAsync(settings.Bucket, key);
+                    await using var output = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileBufferSize, useAsync: true);
+                    await response.ResponseStream.CopyToAsync(output);
+                };
+            }
+            else if (name == "azure-sdk")
+            {
+                var settings = ((AzureBlobArtifactStore)store).Settings;
+                var container = new Azure.Storage.Blobs.BlobContainerClient(
+                    new Uri(settings.EffectiveEndpoint, settings.Container), new Azure.Storage.StorageSharedKeyCredential(settings.AccountName, settings.AccountKey));
+                await container.CreateIfNotExistsAsync();
+                upload = (file, key) => container.GetBlobClient(key).UploadAsync(file, overwrite: true);
+                download = (key, file) => container.GetBlobClient(key).DownloadToAsync(file);
+            }
+
+            // Warm-up round trip (20 MiB): loading and JIT-compiling the client libraries and the first buffers belong to the baseline.
+            var warmFile = Path.Combine(work, $"warm-{Guid.NewGuid():N}.bin");
+            await CopyAsync(sourceFile, warmFile, 20L * 1024 * 1024);
+            await upload(warmFile, "warm-up.bin");
+            File.Delete(warmFile);
+            await download("warm-up.bin", warmFile);
+            File.Delete(warmFile);
+
+            Collect();
+            const string key = "benchmark/artifact.bin";
+            var serverCpuBefore = server is null ? 0 : CpuSecondsOf(server.ProcessId);
+            var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            using var sampler = new Sampler();
+
+            var timer = Stopwatch.StartNew();
+            await upload(sourceFile, key);
+            var write = timer.Elapsed;
+
+            timer.Restart();
+            await download(key, destination);
+            var read = timer.Elapsed;
+            sampler.Stop();
+            var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
+            var serverCpu = server is null ? 0 : CpuSecondsOf(server.ProcessId) - serverCpuBefore;
+            var allocatedMiB = MiB(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore);
+            var checksum = await HashOfFileAsync(destination) == expectedHash;
+            return new Measurement(name, 0, mib / write.TotalSeconds, mib / read.TotalSeconds, 2 * mib / (write + read).TotalSeconds, checksum,
+                MiB(sampler.BaselineWorkingSet), MiB(sampler.PeakWorkingSet), MiB(sampler.PeakWorkingSet - sampler.BaselineWorkingSet), allocatedMiB, clientCpu, serverCpu);
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+            }
+
+            File.Delete(destination);
+            if (Directory.Exists(localRoot))
+            {
+                Directory.Delete(localRoot, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>File → store: ArtifactSerializer.WriteAsync&lt;Stream&gt; with a FileStream (which it disposes).</summary>
+    private static Task WriteThroughStoreAsync(IArtifactStore store, string file, string key)
+    {
+        var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, FileBufferSize, useAsync: true);
+        return ArtifactSerializer.WriteAsync<Stream>(store, ArtifactKey.Parse(key), input, "benchmark", CancellationToken.None);
+    }
+
+    /// <summary>Store → file: ArtifactSerializer.ReadAsync&lt;Stream&gt;, copied into a FileStream.</summary>
+    private static async Task ReadThroughStoreAsync(IArtifactStore store, string key, string file)
+    {
+        await using var back = await ArtifactSerializer.ReadAsync<Stream>(store, ArtifactKey.Parse(key), "benchmark", CancellationToken.None);
+        await using var output = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileBufferSize, useAsync: true);
+        await back.CopyToAsync(output);
+    }
+
+    private static async Task<(LocalServer?, IArtifactStore)> S3Async()
+    {
+        var server = await LocalServers.StartS3rverAsync(RepositoryPaths.Root);
+        return (server, new S3ArtifactStore(new S3ArtifactStoreSettings
         {
             Bucket = "benchmark",
             ServiceUrl = new Uri(server.Address),
             ForcePathStyle = true,
             AccessKeyId = LocalServers.S3AccessKeyId,
             SecretAccessKey = LocalServers.S3SecretAccessKey,
-        })
-        : new AzureBlobArtifactStore(new AzureBlobArtifactStoreSettings
+        }));
+    }
+
+    private static async Task<(LocalServer?, IArtifactStore)> AzureAsync()
+    {
+        var server = await LocalServers.StartAzuriteAsync(RepositoryPaths.Root);
+        return (server, new AzureBlobArtifactStore(new AzureBlobArtifactStoreSettings
         {
             AccountEndpoint = new Uri(server.Address),
             AccountName = LocalServers.AzuriteAccount,
             AccountKey = LocalServers.AzuriteKey,
             Container = "benchmark",
-        });
-
-    var result = await MeasureAsync(store, sizeMiB * 1024 * 1024);
-    (store as IDisposable)?.Dispose();
-
-    var under = result.PeakGrowthMiB < LimitMiB;
-    Console.WriteLine($"{name,-6} {store.Location}");
-    Console.WriteLine($"       write {result.WriteMiBPerSecond,7:0.0} MiB/s   read {result.ReadMiBPerSecond,7:0.0} MiB/s   checksum {(result.ChecksumMatches ? "ok" : "DIFFERENT")}");
-    Console.WriteLine($"       peak working set growth {result.PeakGrowthMiB,6:0.0} MiB ({(under ? "under" : "NOT under")} {LimitMiB} MiB; baseline {result.BaselineMiB:0.0} MiB, peak {result.PeakMiB:0.0} MiB)");
-    Console.WriteLine($"       peak GC heap growth     {result.PeakHeapGrowthMiB,6:0.0} MiB; {result.AllocatedMiB:0.0} MiB allocated, {result.Collections} GCs");
-    Console.WriteLine();
-    return result.ChecksumMatches && under;
-}
-
-static async Task<Measurement> MeasureAsync(IArtifactStore store, long size)
-{
-    // A small round first, so loading and JIT-compiling the client libraries and the store's
-    // first buffers are part of the baseline, not of the growth.
-    await RoundTripAsync(store, ArtifactKey.Parse("warm-up.bin"), 20L * 1024 * 1024);
-
-    GC.Collect();
-    GC.WaitForPendingFinalizers();
-    GC.Collect();
-    var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-    var collectionsBefore = GC.CollectionCount(0);
-    using var sampler = new Sampler();
-    var (write, read, matches) = await RoundTripAsync(store, ArtifactKey.Parse("benchmark/artifact.bin"), size);
-    sampler.Stop();
-    var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-
-    var mib = size / (1024.0 * 1024.0);
-    return new Measurement(
-        mib / write.TotalSeconds,
-        mib / read.TotalSeconds,
-        matches,
-        sampler.BaselineWorkingSet / (1024.0 * 1024.0),
-        sampler.PeakWorkingSet / (1024.0 * 1024.0),
-        (sampler.PeakWorkingSet - sampler.BaselineWorkingSet) / (1024.0 * 1024.0),
-        (sampler.PeakHeap - sampler.BaselineHeap) / (1024.0 * 1024.0),
-        allocated / (1024.0 * 1024.0),
-        GC.CollectionCount(0) - collectionsBefore);
-}
-
-static async Task<(TimeSpan Write, TimeSpan Read, bool Matches)> RoundTripAsync(IArtifactStore store, ArtifactKey key, long size)
-{
-    var source = new GeneratedStream(size);
-    var clock = Stopwatch.StartNew();
-    await ArtifactSerializer.WriteAsync<Stream>(store, key, source, "benchmark", CancellationToken.None);
-    var write = clock.Elapsed;
-
-    clock.Restart();
-    await using var back = await ArtifactSerializer.ReadAsync<Stream>(store, key, "benchmark", CancellationToken.None);
-    var (hash, length) = await GeneratedStream.HashOfAsync(back);
-    var read = clock.Elapsed;
-    return (write, read, length == size && hash.AsSpan().SequenceEqual(source.Hash));
-}
-
-internal sealed record Measurement(
-    double WriteMiBPerSecond,
-    double ReadMiBPerSecond,
-    bool ChecksumMatches,
-    double BaselineMiB,
-    double PeakMiB,
-    double PeakGrowthMiB,
-    double PeakHeapGrowthMiB,
-    double AllocatedMiB,
-    int Collections);
-
-/// <summary>
-/// Follows the process's resident memory (what WorkingSet64 reports on Linux) and GC heap during
-/// one phase. A thread of its own samples them every 5 ms, so a busy thread pool cannot delay it.
-/// On Linux the resident size is read from /proc/self/statm into a reused buffer: sampling through
-/// Process.Refresh() allocates several MiB per second itself (it parses every thread's stat
-/// file), which would show up as the stores' growth. Linux also keeps the exact peak (VmHWM),
-/// resettable through /proc/self/clear_refs, which catches spikes shorter than the interval.
-/// </summary>
-internal sealed class Sampler : IDisposable
-{
-    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle? _statm = OperatingSystem.IsLinux() ? File.OpenHandle("/proc/self/statm") : null;
-    private readonly byte[] _buffer = new byte[128];
-    private readonly bool _exactPeak;
-    private readonly Thread _thread;
-    private volatile bool _stopping;
-
-    public Sampler()
-    {
-        _exactPeak = ResetPeak();
-        BaselineWorkingSet = PeakWorkingSet = WorkingSet();
-        BaselineHeap = PeakHeap = GC.GetTotalMemory(forceFullCollection: false);
-        _thread = new Thread(Run) { IsBackground = true, Name = "working set sampler" };
-        _thread.Start();
+        }));
     }
 
-    public long BaselineWorkingSet { get; }
-
-    /// <summary>The highest resident size seen (exact on Linux, sampled elsewhere).</summary>
-    public long PeakWorkingSet { get; private set; }
-
-    public long BaselineHeap { get; }
-
-    public long PeakHeap { get; private set; }
-
-    public void Stop()
+    /// <summary>The plain copy: file to file through FileStreams, as a program copies a file itself.</summary>
+    private static async Task CopyAsync(string from, string to, long limit)
     {
-        if (_stopping)
+        await using var input = new FileStream(from, FileMode.Open, FileAccess.Read, FileShare.Read, FileBufferSize, useAsync: true);
+        await using var output = new FileStream(to, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileBufferSize, useAsync: true);
+        if (limit == long.MaxValue)
         {
+            await input.CopyToAsync(output);
             return;
         }
 
-        _stopping = true;
-        _thread.Join();
-        if (_exactPeak && PeakFromStatus() is { } peak)
+        var buffer = new byte[FileBufferSize];
+        for (long copied = 0; copied < limit;)
         {
-            PeakWorkingSet = Math.Max(PeakWorkingSet, peak);
-        }
-    }
-
-    public void Dispose()
-    {
-        Stop();
-        _statm?.Dispose();
-    }
-
-    private void Run()
-    {
-        while (!_stopping)
-        {
-            PeakWorkingSet = Math.Max(PeakWorkingSet, WorkingSet());
-            PeakHeap = Math.Max(PeakHeap, GC.GetTotalMemory(forceFullCollection: false));
-            Thread.Sleep(5);
-        }
-    }
-
-    /// <summary>The resident size: statm's second field, in pages.</summary>
-    private long WorkingSet()
-    {
-        if (_statm is null)
-        {
-            using var process = Process.GetCurrentProcess();
-            return process.WorkingSet64;
-        }
-
-        var text = _buffer.AsSpan(0, RandomAccess.Read(_statm, _buffer, 0));
-        text = text[(text.IndexOf((byte)' ') + 1)..];
-        long pages = 0;
-        foreach (var digit in text)
-        {
-            if (digit is < (byte)'0' or > (byte)'9')
+            var read = await input.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, limit - copied)));
+            if (read == 0)
             {
                 break;
             }
 
-            pages = (pages * 10) + (digit - '0');
+            await output.WriteAsync(buffer.AsMemory(0, read));
+            copied += read;
         }
-
-        return pages * Environment.SystemPageSize;
     }
 
-    /// <summary>Resets the kernel's peak resident size of this process ("5" resets VmHWM); false where that is not possible.</summary>
-    private static bool ResetPeak()
+    private static async Task<string> HashOfFileAsync(string path)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return false;
-        }
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(file));
+    }
 
+    /// <summary>utime + stime of a process, from /proc/PID/stat (clock ticks of 1/100 s).</summary>
+    private static double CpuSecondsOf(int processId)
+    {
         try
         {
-            File.WriteAllText("/proc/self/clear_refs", "5");
-            return true;
+            var stat = File.ReadAllText($"/proc/{processId}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException)
         {
-            return false;
+            return double.NaN;
         }
     }
 
-    private static long? PeakFromStatus()
+    private static void Collect()
     {
-        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        var kib = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
-        return kib is null ? null : long.Parse(kib, CultureInfo.InvariantCulture) * 1024;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
     }
+
+    private static double MiB(long bytes) => bytes / (1024.0 * 1024.0);
 }

@@ -1,0 +1,51 @@
+// P5's JS side: Modal's official JS SDK (npm `modal`, the copy pinned in tests/modal-conformance)
+// submits sandboxes to a Modal server (the emulator) one after another, as
+// benchmarks/ModalSubmit's C# side does with ModalStepOperator, and prints one line per sandbox:
+//   RESULT {"n":0,"tag":"...","t0":<unix ms>,"ready":<unix ms>}
+// t0: just before the submission starts (the first also gets the app, the registry secret and the
+// image, as the C# client's first step call does); ready: when sandboxes.create() returned, which it
+// does once the sandbox has a task (the SDK polls SandboxGetTaskId every 500 ms until then).
+// Each sandbox is then waited for to its end before the next is submitted.
+//
+// Environment: MODAL_SERVER_URL, MODAL_TOKEN_ID, MODAL_TOKEN_SECRET (read by the SDK),
+// P5_MODAL_PATH (the SDK's dist/index.js), P5_IMAGE, P5_REGISTRY_USERNAME, P5_REGISTRY_PASSWORD,
+// P5_COUNT, P5_PREFIX, P5_APP.
+
+import { pathToFileURL } from "node:url";
+
+const env = process.env;
+env.MODAL_SANDBOX_V2 ??= "false"; // SandboxCreate (V1), as the C# client; the emulator has no SandboxCreateV2
+
+const now = () => performance.timeOrigin + performance.now();
+const { ModalClient } = await import(pathToFileURL(env.P5_MODAL_PATH).href);
+const modal = new ModalClient();
+const count = Number(env.P5_COUNT || "5");
+let app, image;
+try {
+  for (let n = 0; n < count; n++) {
+    const tag = `${env.P5_PREFIX}-${n}`;
+    const t0 = now();
+    if (n === 0) {
+      app = await modal.apps.fromName(env.P5_APP, { createIfMissing: true });
+      const secret = await modal.secrets.fromObject({
+        REGISTRY_USERNAME: env.P5_REGISTRY_USERNAME,
+        REGISTRY_PASSWORD: env.P5_REGISTRY_PASSWORD,
+      });
+      image = modal.images.fromRegistry(env.P5_IMAGE, secret);
+    }
+    const sb = await modal.sandboxes.create(app, image, {
+      command: ["dotnet", "/app/ModalSubmit.dll", "sandbox-exit"],
+      env: { P5_VALUE: "benchmark" },
+      cpu: 0.5,
+      memoryMiB: 256,
+      timeoutMs: 120_000,
+      tags: { "stepoperator.run-id": env.P5_PREFIX, "stepoperator.step": "Sandbox", "stepoperator.invocation": tag },
+    });
+    const ready = now();
+    const exitCode = await sb.wait();
+    process.stdout.write(`RESULT ${JSON.stringify({ n, tag, sandboxId: sb.sandboxId, t0, ready, exitCode })}\n`);
+  }
+} finally {
+  modal.close();
+}
+process.exit(0);
