@@ -12,7 +12,8 @@ namespace StepOperator.ModalEmulator.Auth;
 /// <summary>
 /// What every call passes before its RPC runs, in this order: it is recorded (also when it is
 /// refused), an injected fault answers it if one is planned, and then the client must present its
-/// version and a known token id/secret, plus a valid unexpired auth token if it sends one.
+/// version and a known token id/secret, plus a valid unexpired auth token if it sends one. After a
+/// unary RPC has run, a planned response delay holds its answer back.
 /// </summary>
 internal sealed class CallGate(RequestLog log, EmulatorFaults faults, AuthTokenIssuer tokens, ModalEmulatorOptions options) : Interceptor
 {
@@ -25,7 +26,14 @@ internal sealed class CallGate(RequestLog log, EmulatorFaults faults, AuthTokenI
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         Admit(request, context);
-        return await continuation(request, context).ConfigureAwait(false);
+        var response = await continuation(request, context).ConfigureAwait(false);
+        if (faults.TakeResponseDelay(RpcName(context.Method)) is { } delay)
+        {
+            // Done, but the answer is late: a client that cancels meanwhile never gets it.
+            await Task.Delay(delay, context.CancellationToken).ConfigureAwait(false);
+        }
+
+        return response;
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(

@@ -12,8 +12,9 @@ namespace StepOperator.ModalEmulator.Faults;
 
 /// <summary>
 /// Faults to inject: failed calls (any status, or UNAVAILABLE with a server-directed retry delay),
-/// killed sandboxes and slow image builds. Planned call failures answer the next calls of their
-/// RPC, in the order they were planned, before the token check.
+/// streams cut after some entries, killed sandboxes, slow and failing image builds. Planned call
+/// failures answer the next calls of their RPC, in the order they were planned, before the token
+/// check (for a streaming RPC: before the first message).
 /// </summary>
 public sealed class EmulatorFaults
 {
@@ -22,6 +23,9 @@ public sealed class EmulatorFaults
 
     private readonly object _gate = new();
     private readonly Dictionary<string, Queue<PlannedFailure>> _planned = new(StringComparer.Ordinal);
+    private readonly List<PlannedCut> _cuts = new();
+    private readonly Queue<string> _imageBuildFailures = new();
+    private readonly Dictionary<string, Queue<TimeSpan>> _responseDelays = new(StringComparer.Ordinal);
     private readonly Func<string, SandboxKill, CancellationToken, Task> _killSandbox;
     private TimeSpan _imageBuildDelay;
 
@@ -60,6 +64,77 @@ public sealed class EmulatorFaults
         Plan(rpc, times, new PlannedFailure(StatusCode.Unavailable, $"Injected fault: {rpc} is unavailable, retry after {text}s", retryAfterSeconds));
     }
 
+    /// <summary>
+    /// The next <paramref name="times"/> streams of <paramref name="rpc"/> (SandboxGetLogs or
+    /// ImageJoinStreaming; for SandboxGetLogs only those that read <paramref name="logs"/>) are cut
+    /// <paramref name="how"/> once they have sent <paramref name="afterEntries"/> log entries (a batch
+    /// is split to cut exactly there, and the entries get a moment to arrive first), as when the
+    /// connection drops mid-stream. A stream that ends before it has sent that many entries is not
+    /// cut, and the cut is used up.
+    /// </summary>
+    public void CutStream(string rpc, int afterEntries, int times = 1, StreamCut how = StreamCut.ResetStream, LogStream logs = LogStream.Any)
+    {
+        if (rpc is not (ModalRpc.SandboxGetLogs or ModalRpc.ImageJoinStreaming))
+        {
+            throw new ArgumentException($"Only the log streams ({ModalRpc.SandboxGetLogs}, {ModalRpc.ImageJoinStreaming}) can be cut, not '{rpc}'.", nameof(rpc));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(afterEntries);
+        ArgumentOutOfRangeException.ThrowIfLessThan(times, 1);
+        lock (_gate)
+        {
+            for (var i = 0; i < times; i++)
+            {
+                _cuts.Add(new PlannedCut(rpc, afterEntries, how, logs));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The next <paramref name="times"/> image builds (ImageGetOrCreate requests that start a build)
+    /// fail with <paramref name="reason"/>, after logging it, as a build Modal could not finish.
+    /// </summary>
+    public void FailImageBuilds(string reason, int times = 1)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        ArgumentOutOfRangeException.ThrowIfLessThan(times, 1);
+        lock (_gate)
+        {
+            for (var i = 0; i < times; i++)
+            {
+                _imageBuildFailures.Enqueue(reason);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The next <paramref name="times"/> calls of the unary <paramref name="rpc"/> are carried out, and
+    /// then their answer is held back for <paramref name="delay"/>, as when a response is slow or lost on
+    /// the way: a client that gives up meanwhile has had its request done without learning the outcome.
+    /// </summary>
+    public void DelayResponses(string rpc, TimeSpan delay, int times = 1)
+    {
+        if (!ModalRpc.All.Contains(rpc) || rpc is ModalRpc.SandboxGetLogs or ModalRpc.ImageJoinStreaming)
+        {
+            throw new ArgumentException($"'{rpc}' is not a unary RPC of the emulator.", nameof(rpc));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(times, 1);
+        lock (_gate)
+        {
+            if (!_responseDelays.TryGetValue(rpc, out var queue))
+            {
+                _responseDelays[rpc] = queue = new Queue<TimeSpan>();
+            }
+
+            for (var i = 0; i < times; i++)
+            {
+                queue.Enqueue(delay);
+            }
+        }
+    }
+
     /// <summary>Kills a sandbox's container as Modal would end it for <paramref name="kill"/>; completes once it has ended.</summary>
     public Task KillSandboxAsync(string sandboxId, SandboxKill kill = SandboxKill.Terminated, CancellationToken cancellationToken = default) =>
         _killSandbox(sandboxId, kill, cancellationToken);
@@ -74,12 +149,15 @@ public sealed class EmulatorFaults
         }
     }
 
-    /// <summary>Forgets planned call failures and the image build delay.</summary>
+    /// <summary>Forgets planned call failures, stream cuts, response delays, image build failures and the image build delay.</summary>
     public void Clear()
     {
         lock (_gate)
         {
             _planned.Clear();
+            _cuts.Clear();
+            _imageBuildFailures.Clear();
+            _responseDelays.Clear();
             _imageBuildDelay = TimeSpan.Zero;
         }
     }
@@ -95,6 +173,41 @@ public sealed class EmulatorFaults
             }
 
             return queue.Dequeue().ToException();
+        }
+    }
+
+    /// <summary>The cut planned for this stream of <paramref name="rpc"/> reading <paramref name="fileDescriptor"/>, if any (and forgets it).</summary>
+    internal PlannedCut? TakeCut(string rpc, FileDescriptor fileDescriptor)
+    {
+        lock (_gate)
+        {
+            var index = _cuts.FindIndex(c => c.Rpc == rpc && c.Matches(fileDescriptor));
+            if (index < 0)
+            {
+                return null;
+            }
+
+            var cut = _cuts[index];
+            _cuts.RemoveAt(index);
+            return cut;
+        }
+    }
+
+    /// <summary>How long to hold back the answer to this call of <paramref name="rpc"/>, if planned (and forgets it).</summary>
+    internal TimeSpan? TakeResponseDelay(string rpc)
+    {
+        lock (_gate)
+        {
+            return _responseDelays.TryGetValue(rpc, out var queue) && queue.Count > 0 ? queue.Dequeue() : null;
+        }
+    }
+
+    /// <summary>The failure planned for the image build that starts now, if any (and forgets it).</summary>
+    internal string? TakeImageBuildFailure()
+    {
+        lock (_gate)
+        {
+            return _imageBuildFailures.Count > 0 ? _imageBuildFailures.Dequeue() : null;
         }
     }
 
@@ -135,4 +248,15 @@ public sealed class EmulatorFaults
             return new RpcException(new Status(Code, Message), trailers);
         }
     }
+}
+
+/// <summary>A planned cut of one stream.</summary>
+internal sealed record PlannedCut(string Rpc, int AfterEntries, StreamCut How, LogStream Logs)
+{
+    public bool Matches(FileDescriptor fileDescriptor) => Logs switch
+    {
+        LogStream.Stdout => fileDescriptor == FileDescriptor.Stdout,
+        LogStream.Stderr => fileDescriptor == FileDescriptor.Stderr,
+        _ => true,
+    };
 }

@@ -49,7 +49,8 @@ internal sealed class ImageBuilder(DockerClient docker, SecretStore secrets, Emu
             _byKey[key] = build;
         }
 
-        _ = Task.Run(() => BuildAsync(build), CancellationToken.None);
+        var injectedFailure = faults.TakeImageBuildFailure();
+        _ = Task.Run(() => BuildAsync(build, injectedFailure), CancellationToken.None);
         return build;
     }
 
@@ -106,7 +107,7 @@ internal sealed class ImageBuilder(DockerClient docker, SecretStore secrets, Emu
         }
     }
 
-    private async Task BuildAsync(ImageBuild build)
+    private async Task BuildAsync(ImageBuild build, string? injectedFailure)
     {
         var reference = build.Reference;
         try
@@ -124,6 +125,12 @@ internal sealed class ImageBuilder(DockerClient docker, SecretStore secrets, Emu
             }
 
             build.Logs.Append(FileDescriptor.Stdout, $"Pulling {reference.Reference}\n");
+            if (injectedFailure is not null)
+            {
+                build.Fail($"Image build for {reference.Reference} failed: {injectedFailure} (injected fault)");
+                return;
+            }
+
             if (build.Key.Credentials is null && reference.IsDockerHub && await ExistsLocallyAsync(reference.Reference).ConfigureAwait(false))
             {
                 // No Docker Hub here: an anonymous image the engine already has is used as it is.

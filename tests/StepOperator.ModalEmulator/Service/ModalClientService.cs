@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Grpc.Core;
 using StepOperator.ModalEmulator.Auth;
 using StepOperator.ModalEmulator.Common;
+using StepOperator.ModalEmulator.Faults;
 using StepOperator.ModalEmulator.Sandboxes;
 using StepOperator.Stacks.Modal.Protocol;
 
@@ -57,16 +59,18 @@ internal sealed class ModalClientService(EmulatorState state) : ModalClient.Moda
     {
         var build = state.Images.Find(request.ImageId) ?? throw new RpcException(new Status(StatusCode.NotFound, $"Image '{request.ImageId}' not found."));
         using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, state.Stopping);
+        var cutter = StreamCutter.For(state.Faults, ModalRpc.ImageJoinStreaming, FileDescriptor.Unspecified, context);
+        Task Send(IReadOnlyList<LogEntry> entries) => responseStream.WriteAsync(new ImageJoinStreamingResponse
+        {
+            TaskLogs = { entries.Select(e => e.ToTaskLogs()) },
+            EntryId = entries[^1].EntryId,
+        }, call.Token);
         var outcome = await JournalFollower.FollowAsync(
             build.Logs,
             EntryIds.Parse(request.LastEntryId),
             _ => true,
             StreamTimeout(request.Timeout),
-            entries => responseStream.WriteAsync(new ImageJoinStreamingResponse
-            {
-                TaskLogs = { entries.Select(e => e.ToTaskLogs()) },
-                EntryId = entries[^1].EntryId,
-            }, call.Token),
+            entries => cutter is null ? Send(entries) : cutter.SendAsync(entries, Send),
             call.Token).ConfigureAwait(false);
 
         // The journal is complete only once the build has its result.
@@ -119,17 +123,19 @@ internal sealed class ModalClientService(EmulatorState state) : ModalClient.Moda
             ? e => e.FileDescriptor is FileDescriptor.Stdout or FileDescriptor.Stderr
             : e => e.FileDescriptor == request.FileDescriptor;
         using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, state.Stopping);
+        var cutter = StreamCutter.For(state.Faults, ModalRpc.SandboxGetLogs, request.FileDescriptor, context);
+        Task Send(IReadOnlyList<LogEntry> entries) => responseStream.WriteAsync(new TaskLogsBatch
+        {
+            TaskId = run.TaskId ?? string.Empty,
+            Items = { entries.Select(e => e.ToTaskLogs()) },
+            EntryId = entries[^1].EntryId,
+        }, call.Token);
         var outcome = await JournalFollower.FollowAsync(
             run.Logs,
             EntryIds.Parse(request.LastEntryId),
             wanted,
             StreamTimeout(request.Timeout),
-            entries => responseStream.WriteAsync(new TaskLogsBatch
-            {
-                TaskId = run.TaskId ?? string.Empty,
-                Items = { entries.Select(e => e.ToTaskLogs()) },
-                EntryId = entries[^1].EntryId,
-            }, call.Token),
+            entries => cutter is null ? Send(entries) : cutter.SendAsync(entries, Send),
             call.Token).ConfigureAwait(false);
 
         // Without eof the client reopens the stream after the last entry id it saw.
