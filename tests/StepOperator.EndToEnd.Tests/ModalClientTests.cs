@@ -219,9 +219,10 @@ internal sealed class ModalTestStack : IAsyncDisposable
 
     public TestProgram Program { get; }
 
-    public static async Task<ModalTestStack> StartAsync(DockerEnvironment docker, string project = "StepOperator.TestPipelines", string folder = "tests")
+    public static async Task<ModalTestStack> StartAsync(
+        DockerEnvironment docker, string project = "StepOperator.TestPipelines", string folder = "tests", ModalEmulatorOptions? options = null)
     {
-        var emulator = await ModalEmulator.ModalEmulator.StartAsync();
+        var emulator = await ModalEmulator.ModalEmulator.StartAsync(options);
         var s3 = await LocalServers.StartS3rverAsync(RepositoryPaths.Root);
         var program = new TestProgram(project, folder);
         docker.Configure(program);

@@ -38,6 +38,9 @@ public sealed record DockerStepOperatorOptions(ImageBuildRequest Image, DockerGp
 /// </summary>
 public sealed class DockerStepOperator(DockerStepOperatorOptions options, string name = "docker") : IStepOperator, IAsyncDisposable
 {
+    /// <summary>How long creating a container may take once asked for (it is not cancelled in flight).</summary>
+    private static readonly TimeSpan CreateLimit = TimeSpan.FromMinutes(2);
+
     private readonly SemaphoreSlim _prepareGate = new(1, 1);
     private DockerEngine? _engine;
     private ImageResult? _image;
@@ -118,15 +121,21 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
         string id;
         try
         {
-            id = (await client.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false)).ID;
+            // Not cancelled in flight: the engine may create the container all the same, and a container
+            // whose id never came back would be left behind. A cancelled run removes it below instead.
+            cancellationToken.ThrowIfCancellationRequested();
+            using var limit = new CancellationTokenSource(CreateLimit);
+            id = (await client.Containers.CreateContainerAsync(parameters, limit.Token).ConfigureAwait(false)).ID;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             throw _engine.Explain(e, $"create a container for step '{launch.InvocationId}'");
         }
 
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
+
             // The limits as the engine applied them, read back from it.
             var applied = (await client.Containers.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false)).HostConfig;
             var limits = new Dictionary<string, long>

@@ -132,7 +132,12 @@ public sealed class ModalApi : IDisposable
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
                 await _delay(wait, cancellationToken).ConfigureAwait(false);
             }
-            catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
+            catch (RpcException e) when (cancellationToken.IsCancellationRequested)
+            {
+                // Cancelled by the caller (Ctrl-C, another step failed first): a cancellation, not a Modal failure.
+                throw new OperationCanceledException($"Modal {rpc} was cancelled.", e, cancellationToken);
+            }
+            catch (RpcException e)
             {
                 throw Explain(e, rpc);
             }

@@ -30,9 +30,21 @@ public sealed record ModalStepOperatorOptions(ImageBuildRequest Image, string? T
 /// </summary>
 public sealed class ModalStepOperator(ModalStepOperatorOptions options, string name = "modal") : IStepOperator, IAsyncDisposable
 {
+    /// <summary>How many times in a row a log or build stream may fail without delivering anything before it counts as lost.</summary>
+    private const int MaxStreamFailures = 5;
+
+    /// <summary>Statuses after which a stream is reopened where it got to (Modal's retryable codes).</summary>
+    private static readonly HashSet<StatusCode> ReopenStream = new()
+    {
+        StatusCode.Unavailable, StatusCode.Internal, StatusCode.Unknown, StatusCode.DeadlineExceeded, StatusCode.Cancelled,
+    };
+
+    /// <summary>How long a SandboxCreate may take once sent; it is not cancelled in flight (see <see cref="CreateSandboxAsync"/>).</summary>
+    private static readonly TimeSpan SandboxCreateLimit = TimeSpan.FromMinutes(2);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly ConcurrentDictionary<string, Task<string>> _apps = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Task<string>> _images = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _apps = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _images = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
     private ModalApi? _api;
     private ImageResult? _image;
@@ -73,8 +85,8 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         var api = _api ?? throw new InvalidOperationException("The modal step operator was not prepared; the runner prepares stacks before steps start.");
         var settings = launch.Step.Settings;
         var environment = settings.ModalEnvironment ?? api.Credentials.Environment ?? string.Empty;
-        var appId = await _apps.GetOrAdd(environment, env => GetOrCreateAppAsync(api, env, cancellationToken)).ConfigureAwait(false);
-        var imageId = await _images.GetOrAdd(environment, env => ImportImageAsync(api, appId, env, cancellationToken)).ConfigureAwait(false);
+        var appId = await OnceAsync(_apps, environment, () => GetOrCreateAppAsync(api, environment, cancellationToken)).ConfigureAwait(false);
+        var imageId = await OnceAsync(_images, environment, () => ImportImageAsync(api, appId, environment, cancellationToken)).ConfigureAwait(false);
 
         var environmentSecret = await api.SecretGetOrCreateAsync(new SecretGetOrCreateRequest
         {
@@ -94,10 +106,11 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
                 new SandboxTag { TagName = "stepoperator.invocation", TagValue = launch.InvocationId },
             },
         };
-        var sandboxId = (await api.SandboxCreateAsync(request, cancellationToken).ConfigureAwait(false)).SandboxId;
+        var sandboxId = await CreateSandboxAsync(api, request, cancellationToken).ConfigureAwait(false);
         _running[sandboxId] = 0;
         try
         {
+            cancellationToken.ThrowIfCancellationRequested(); // cancelled while it was being created: terminated below
             launch.Output.Line($"sandbox {sandboxId}: {Describe(request.Definition.Resources)}", isError: false);
             await WaitForTaskAsync(api, sandboxId, cancellationToken).ConfigureAwait(false);
             using var logsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -248,14 +261,13 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     private async Task<GenericResult> FollowImageBuildAsync(ModalApi api, string imageId, CancellationToken cancellationToken)
     {
         var lastEntry = string.Empty;
-        while (true)
-        {
-            using var stream = api.Client.ImageJoinStreaming(
-                new ImageJoinStreamingRequest { ImageId = imageId, Timeout = 55, LastEntryId = lastEntry },
-                new CallOptions(await api.HeadersAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken));
-            while (await stream.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        GenericResult? result = null;
+        await FollowStreamAsync(
+            api,
+            nameof(ModalClient.ModalClientClient.ImageJoinStreaming),
+            options => api.Client.ImageJoinStreaming(new ImageJoinStreamingRequest { ImageId = imageId, Timeout = 55, LastEntryId = lastEntry }, options),
+            item =>
             {
-                var item = stream.ResponseStream.Current;
                 if (item.EntryId.Length > 0)
                 {
                     lastEntry = item.EntryId;
@@ -269,12 +281,16 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
                     }
                 }
 
-                if (item.Result is { Status: not GenericResult.Types.GenericStatus.Unspecified } result)
+                if (item.Result is { Status: not GenericResult.Types.GenericStatus.Unspecified } finished)
                 {
-                    return result;
+                    result = finished;
+                    return true;
                 }
-            }
-        }
+
+                return false;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return result!;
     }
 
     private static async Task WaitForTaskAsync(ModalApi api, string sandboxId, CancellationToken cancellationToken)
@@ -295,40 +311,100 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     {
         var lastEntry = "0-0";
         var lines = new StepOutputLines(sink, isError: descriptor == FileDescriptor.Stderr);
+        await FollowStreamAsync(
+            api,
+            nameof(ModalClient.ModalClientClient.SandboxGetLogs),
+            options => api.Client.SandboxGetLogs(new SandboxGetLogsRequest { SandboxId = sandboxId, FileDescriptor = descriptor, Timeout = 55, LastEntryId = lastEntry }, options),
+            batch =>
+            {
+                // The entry id moves only with what was received: a stream cut mid-way resumes right after it.
+                if (batch.EntryId.Length > 0)
+                {
+                    lastEntry = batch.EntryId;
+                }
+
+                foreach (var item in batch.Items)
+                {
+                    lines.Append(item.Data);
+                }
+
+                return batch.Eof;
+            },
+            cancellationToken).ConfigureAwait(false);
+        lines.Flush();
+    }
+
+    /// <summary>
+    /// Follows a server stream until <paramref name="onItem"/> says it is done, opening it again
+    /// (<paramref name="open"/> resumes from where the last one got to) when it ends early: after its
+    /// timeout, or after a retryable failure such as a dropped connection. Failures count only while
+    /// nothing arrives: more than <see cref="MaxStreamFailures"/> in a row and the stream is lost.
+    /// </summary>
+    private static async Task FollowStreamAsync<T>(
+        ModalApi api, string rpc, Func<CallOptions, AsyncServerStreamingCall<T>> open, Func<T, bool> onItem, CancellationToken cancellationToken)
+    {
         var failures = 0;
-        while (!cancellationToken.IsCancellationRequested)
+        while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                using var stream = api.Client.SandboxGetLogs(
-                    new SandboxGetLogsRequest { SandboxId = sandboxId, FileDescriptor = descriptor, Timeout = 55, LastEntryId = lastEntry },
-                    new CallOptions(await api.HeadersAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken));
+                using var stream = open(new CallOptions(await api.HeadersAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken));
                 while (await stream.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
                 {
-                    var batch = stream.ResponseStream.Current;
-                    if (batch.EntryId.Length > 0)
+                    failures = 0;
+                    if (onItem(stream.ResponseStream.Current))
                     {
-                        lastEntry = batch.EntryId;
-                    }
-
-                    foreach (var item in batch.Items)
-                    {
-                        lines.Append(item.Data);
-                    }
-
-                    if (batch.Eof)
-                    {
-                        lines.Flush();
                         return;
                     }
                 }
-
-                failures = 0;
             }
-            catch (RpcException e) when (!cancellationToken.IsCancellationRequested && ++failures <= 5 && e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded)
+            catch (RpcException e) when (cancellationToken.IsCancellationRequested)
             {
+                throw new OperationCanceledException($"{rpc} was cancelled.", e, cancellationToken);
+            }
+            catch (RpcException e) when (ReopenStream.Contains(e.StatusCode))
+            {
+                if (++failures > MaxStreamFailures)
+                {
+                    throw api.Explain(e, rpc);
+                }
+
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * failures), cancellationToken).ConfigureAwait(false);
             }
+            catch (RpcException e)
+            {
+                throw api.Explain(e, rpc);
+            }
+        }
+    }
+
+    /// <summary>
+    /// SandboxCreate, not cancelled in flight: a sandbox Modal created for a call the client gave up
+    /// on would run unknown to it until its timeout. The caller terminates it if the run was cancelled meanwhile.
+    /// </summary>
+    private static async Task<string> CreateSandboxAsync(ModalApi api, SandboxCreateRequest request, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var limit = new CancellationTokenSource(SandboxCreateLimit);
+        return (await api.SandboxCreateAsync(request, limit.Token).ConfigureAwait(false)).SandboxId;
+    }
+
+    /// <summary>
+    /// The value <paramref name="create"/> makes for <paramref name="key"/>, made once and shared by
+    /// the step calls that need it; a failure is not kept, so the next call (a retry) tries again.
+    /// </summary>
+    private static async Task<string> OnceAsync(ConcurrentDictionary<string, Lazy<Task<string>>> cache, string key, Func<Task<string>> create)
+    {
+        var entry = cache.GetOrAdd(key, _ => new Lazy<Task<string>>(create));
+        try
+        {
+            return await entry.Value.ConfigureAwait(false);
+        }
+        catch
+        {
+            cache.TryRemove(new KeyValuePair<string, Lazy<Task<string>>>(key, entry));
+            throw;
         }
     }
 
