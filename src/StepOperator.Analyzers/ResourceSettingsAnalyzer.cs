@@ -1,5 +1,8 @@
+using System;
 using System.Collections.Immutable;
+using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using StepOperator.Roslyn;
@@ -40,20 +43,37 @@ public sealed class ResourceSettingsAnalyzer : DiagnosticAnalyzer
             }
 
             start.RegisterSymbolAction(
-                symbolContext => AnalyzeMethod(symbolContext, modalStep, step),
+                symbolContext => Analyze((IMethodSymbol)symbolContext.Symbol, symbolContext.ReportDiagnostic, modalStep, step, symbolContext.CancellationToken),
                 SymbolKind.Method);
+
+            // Local functions and lambdas are no symbols of their own: found by their syntax.
+            start.RegisterSyntaxNodeAction(
+                nodeContext =>
+                {
+                    if (StepAttributeSyntax.DeclaredMethod(nodeContext.Node, nodeContext.SemanticModel, nodeContext.CancellationToken) is { } method)
+                    {
+                        Analyze(method, nodeContext.ReportDiagnostic, modalStep, step, nodeContext.CancellationToken);
+                    }
+                },
+                SyntaxKind.LocalFunctionStatement,
+                SyntaxKind.ParenthesizedLambdaExpression);
         });
     }
 
-    private static void AnalyzeMethod(SymbolAnalysisContext context, INamedTypeSymbol? modalStep, INamedTypeSymbol? step)
+    private static void Analyze(IMethodSymbol method, Action<Diagnostic> report, INamedTypeSymbol? modalStep, INamedTypeSymbol? step, CancellationToken cancellationToken)
     {
-        var method = (IMethodSymbol)context.Symbol;
+        // A partial method's two declarations share one attribute list: judged once, at its definition.
+        if (method.PartialDefinitionPart is not null)
+        {
+            return;
+        }
+
         foreach (var attribute in method.GetAttributes())
         {
             var type = attribute.AttributeClass;
             if (type is null ||
                 !(SymbolEqualityComparer.Default.Equals(type, modalStep) || SymbolEqualityComparer.Default.Equals(type, step)) ||
-                attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is not AttributeSyntax syntax)
+                attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax syntax)
             {
                 continue;
             }
@@ -64,7 +84,7 @@ public sealed class ResourceSettingsAnalyzer : DiagnosticAnalyzer
                 var properties = violation.Suggestion is null
                     ? ImmutableDictionary<string, string?>.Empty
                     : ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.SuggestionKey, violation.Suggestion);
-                context.ReportDiagnostic(Diagnostic.Create(
+                report(Diagnostic.Create(
                     DiagnosticDescriptors.ForRule(violation.RuleId),
                     StepAttributeSyntax.ValueLocation(syntax, violation.Property),
                     properties,

@@ -14,6 +14,14 @@ internal static class StepAttributeSyntax
             a.NameEquals is { } nameEquals &&
             string.Equals(nameEquals.Name.Identifier.ValueText, property, StringComparison.Ordinal));
 
+    /// <summary>The method a local function or a lambda declares, when it carries attributes.</summary>
+    public static IMethodSymbol? DeclaredMethod(SyntaxNode node, SemanticModel model, System.Threading.CancellationToken cancellationToken) => node switch
+    {
+        LocalFunctionStatementSyntax { AttributeLists.Count: > 0 } local => model.GetDeclaredSymbol(local, cancellationToken) as IMethodSymbol,
+        ParenthesizedLambdaExpressionSyntax { AttributeLists.Count: > 0 } lambda => model.GetSymbolInfo(lambda, cancellationToken).Symbol as IMethodSymbol,
+        _ => null,
+    };
+
     /// <summary>The value's location for <paramref name="property"/>, else the attribute's name.</summary>
     public static Location ValueLocation(AttributeSyntax attribute, string property) =>
         FindArgument(attribute, property)?.Expression.GetLocation() ?? attribute.Name.GetLocation();

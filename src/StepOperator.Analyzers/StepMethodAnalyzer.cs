@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -40,7 +41,10 @@ public sealed class StepMethodAnalyzer : DiagnosticAnalyzer
 
             var stepNames = new ConcurrentBag<(string Name, Location Location)>();
             start.RegisterSymbolAction(c => AnalyzeMethod(c, known, stepNames), SymbolKind.Method);
-            start.RegisterSyntaxNodeAction(c => AnalyzeLocalFunction(c, known), SyntaxKind.LocalFunctionStatement);
+            start.RegisterSyntaxNodeAction(
+                c => AnalyzeLocalFunctionOrLambda(c, known),
+                SyntaxKind.LocalFunctionStatement,
+                SyntaxKind.ParenthesizedLambdaExpression);
             start.RegisterCompilationEndAction(c => ReportDuplicates(c, stepNames));
         });
     }
@@ -48,26 +52,15 @@ public sealed class StepMethodAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeMethod(SymbolAnalysisContext context, KnownTypes known, ConcurrentBag<(string, Location)> stepNames)
     {
         var method = (IMethodSymbol)context.Symbol;
-        var marked = method.GetAttributes().Where(a => known.RoleOf(a.AttributeClass) is not null).ToList();
-        if (marked.Count > 1)
+
+        // A partial method's two declarations share one attribute list: judged (and its name counted) once, at its definition.
+        if (method.PartialDefinitionPart is not null)
         {
-            // [Step] with [ModalStep] (or [Pipeline]): one method cannot be two things; judged once.
-            context.ReportDiagnostic(Diagnostic.Create(
-                DiagnosticDescriptors.UnsupportedMethodShape,
-                method.Locations.FirstOrDefault(),
-                $"'{method.Name}' is marked {string.Join(" and ", marked.Select(a => "[" + a.AttributeClass!.Name.Replace("Attribute", string.Empty) + "]"))}; keep one of them."));
-            marked = marked.Take(1).ToList();
+            return;
         }
 
-        foreach (var attribute in marked)
+        foreach (var (role, attribute) in Judge(method, known, context.ReportDiagnostic))
         {
-            var role = known.RoleOf(attribute.AttributeClass)!;
-
-            foreach (var problem in StepShape.Check(method, role))
-            {
-                Report(context.ReportDiagnostic, problem, method);
-            }
-
             if (role != KnownTypes.PipelineRole)
             {
                 var explicitName = AttributeValues.String(AttributeValues.Named(attribute), KnownAttributes.Properties.Name);
@@ -80,24 +73,38 @@ public sealed class StepMethodAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeLocalFunction(SyntaxNodeAnalysisContext context, KnownTypes known)
+    /// <summary>Local functions and lambdas are no symbols of their own: found by their syntax. They never name a step.</summary>
+    private static void AnalyzeLocalFunctionOrLambda(SyntaxNodeAnalysisContext context, KnownTypes known)
     {
-        var local = (LocalFunctionStatementSyntax)context.Node;
-        if (local.AttributeLists.Count == 0 ||
-            context.SemanticModel.GetDeclaredSymbol(local, context.CancellationToken) is not IMethodSymbol method)
+        if (StepAttributeSyntax.DeclaredMethod(context.Node, context.SemanticModel, context.CancellationToken) is { } method)
         {
-            return;
+            _ = Judge(method, known, context.ReportDiagnostic).ToList();
+        }
+    }
+
+    /// <summary>Reports what keeps <paramref name="method"/> from being a step or pipeline; yields the mark it is judged by.</summary>
+    private static IEnumerable<(string Role, AttributeData Attribute)> Judge(IMethodSymbol method, KnownTypes known, Action<Diagnostic> report)
+    {
+        var marked = method.GetAttributes().Where(a => known.RoleOf(a.AttributeClass) is not null).ToList();
+        if (marked.Count > 1)
+        {
+            // [Step] with [ModalStep] (or [Pipeline]): one method cannot be two things; judged once.
+            report(Diagnostic.Create(
+                DiagnosticDescriptors.UnsupportedMethodShape,
+                method.Locations.FirstOrDefault(),
+                $"'{method.Name}' is marked {string.Join(" and ", marked.Select(a => "[" + a.AttributeClass!.Name.Replace("Attribute", string.Empty) + "]"))}; keep one of them."));
+            marked = marked.Take(1).ToList();
         }
 
-        foreach (var attribute in method.GetAttributes())
+        foreach (var attribute in marked)
         {
-            if (known.RoleOf(attribute.AttributeClass) is { } role)
+            var role = known.RoleOf(attribute.AttributeClass)!;
+            foreach (var problem in StepShape.Check(method, role))
             {
-                foreach (var problem in StepShape.Check(method, role))
-                {
-                    Report(context.ReportDiagnostic, problem, method);
-                }
+                Report(report, problem, method);
             }
+
+            yield return (role, attribute);
         }
     }
 

@@ -53,6 +53,7 @@ internal sealed record StepModel(
     string Name,
     string MethodName,
     bool IsStatic,
+    bool IsPublic,
     string ContainingType,
     string? Namespace,
     EquatableArray<TypeDeclarationModel> Declarations,
@@ -66,6 +67,15 @@ internal sealed record StepModel(
 
     public int CompareTo(StepModel? other) => string.CompareOrdinal(Name, other?.Name);
 }
+
+/// <summary>
+/// One method marked as a step or pipeline: the step name the duplicate check (SOP104) counts for it, if
+/// any, and its model when the generator can serve it.
+/// </summary>
+internal sealed record StepCandidate(string? RecordedName, StepModel? Model);
+
+/// <summary>The stub file of one type's steps.</summary>
+internal sealed record StubFile(string HintName, EquatableArray<StepModel> Steps);
 
 /// <summary>Whether and how to emit Main.</summary>
 internal sealed record MainModel(bool IsExecutable, bool HasUserEntryPoint, bool Disabled);

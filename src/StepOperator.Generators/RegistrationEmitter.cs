@@ -75,18 +75,25 @@ internal static class RegistrationEmitter
 
     private static void EmitEntrypoint(CodeWriter code, StepModel model)
     {
-        code.Line($"/// <summary>Runs step {Xml(model.Name)} ({Xml(model.Method)}) inside its own process.</summary>");
-        code.Open($"private static async global::System.Threading.Tasks.Task {Identifier(model)}_Entrypoint(global::StepOperator.StepInvocation invocation, global::System.Threading.CancellationToken cancellationToken)");
+        var names = HelperNames.For(model);
+        code.Line($"/// <summary>Runs step {GeneratedText.Xml(model.Name)} ({GeneratedText.Xml(model.Method)}) inside its own process.</summary>");
+        code.Open($"private static async global::System.Threading.Tasks.Task {Identifier(model)}_Entrypoint(global::StepOperator.StepInvocation {names.Invocation}, global::System.Threading.CancellationToken {names.CancellationToken})");
         foreach (var parameter in model.Parameters.Where(p => !p.IsCancellationToken))
         {
-            code.Line($"var {Local(parameter.Name)} = await invocation.ReadInputAsync<{parameter.Type}>({Literal(parameter.Name)}, cancellationToken).ConfigureAwait(false);");
+            code.Line($"var {Local(parameter.Name)} = await {names.Invocation}.ReadInputAsync<{parameter.Type}>({Literal(parameter.Name)}, {names.CancellationToken}).ConfigureAwait(false);");
         }
 
-        var call = $"{Receiver(model)}.{Escape(model.MethodName)}({Arguments(model)})";
+        var call = $"{Receiver(model)}.{GeneratedText.Identifier(model.MethodName)}({Arguments(model, names)})";
         switch (model.Return)
         {
             case ReturnKind.Void:
                 code.Line(call + ";");
+                if (model.Parameters.All(p => p.IsCancellationToken))
+                {
+                    // Nothing was awaited: without this the async entrypoint warns (CS1998).
+                    code.Line("await global::System.Threading.Tasks.Task.CompletedTask.ConfigureAwait(false);");
+                }
+
                 break;
             case ReturnKind.Task:
             case ReturnKind.ValueTask:
@@ -94,12 +101,12 @@ internal static class RegistrationEmitter
                 break;
             case ReturnKind.TaskOfT:
             case ReturnKind.ValueTaskOfT:
-                code.Line($"var result = await {call}.ConfigureAwait(false);");
-                code.Line($"await invocation.WriteOutputAsync<{model.ResultType}>(result, cancellationToken).ConfigureAwait(false);");
+                code.Line($"var {names.Result} = await {call}.ConfigureAwait(false);");
+                code.Line($"await {names.Invocation}.WriteOutputAsync<{model.ResultType}>({names.Result}, {names.CancellationToken}).ConfigureAwait(false);");
                 break;
             default:
-                code.Line($"var result = {call};");
-                code.Line($"await invocation.WriteOutputAsync<{model.ResultType}>(result, cancellationToken).ConfigureAwait(false);");
+                code.Line($"var {names.Result} = {call};");
+                code.Line($"await {names.Invocation}.WriteOutputAsync<{model.ResultType}>({names.Result}, {names.CancellationToken}).ConfigureAwait(false);");
                 break;
         }
 
@@ -108,9 +115,9 @@ internal static class RegistrationEmitter
 
     private static void EmitPipeline(CodeWriter code, StepModel model)
     {
-        code.Line($"/// <summary>Runs pipeline {Xml(model.Name)} ({Xml(model.Method)}).</summary>");
+        code.Line($"/// <summary>Runs pipeline {GeneratedText.Xml(model.Name)} ({GeneratedText.Xml(model.Method)}).</summary>");
         code.Open($"private static async global::System.Threading.Tasks.Task {Identifier(model)}_Pipeline(global::System.Threading.CancellationToken cancellationToken)");
-        var call = $"{Receiver(model)}.{Escape(model.MethodName)}({Arguments(model)})";
+        var call = $"{Receiver(model)}.{GeneratedText.Identifier(model.MethodName)}({Arguments(model, HelperNames.For(model))})";
         switch (model.Return)
         {
             case ReturnKind.Void:
@@ -131,34 +138,42 @@ internal static class RegistrationEmitter
 
     private static string Receiver(StepModel model) => model.IsStatic ? model.ContainingType : $"new {model.ContainingType}()";
 
-    private static string Arguments(StepModel model) =>
-        string.Join(", ", model.Parameters.Select(p => p.IsCancellationToken ? "cancellationToken" : Local(p.Name)));
+    private static string Arguments(StepModel model, HelperNames names) =>
+        string.Join(", ", model.Parameters.Select(p => p.IsCancellationToken ? names.CancellationToken : Local(p.Name)));
+
+    /// <summary>
+    /// Names of the entrypoint's own parameters and result, chosen apart from the step's parameters, which
+    /// become locals of the same method ("invocation", or "invocation_" for a step with an input of that name).
+    /// </summary>
+    private sealed record HelperNames(string Invocation, string CancellationToken, string Result)
+    {
+        public static HelperNames For(StepModel model)
+        {
+            var taken = new System.Collections.Generic.HashSet<string>(
+                model.Parameters.Where(p => !p.IsCancellationToken).Select(p => p.Name), System.StringComparer.Ordinal);
+            string Free(string name)
+            {
+                while (!taken.Add(name))
+                {
+                    name += "_";
+                }
+
+                return name;
+            }
+
+            return new HelperNames(Free("invocation"), Free("cancellationToken"), Free("result"));
+        }
+    }
 
     /// <summary>A member name for generated helpers, unique per step ("Train", "train_small").</summary>
     private static string Identifier(StepModel model) =>
         (model.Kind == StepKind.Pipeline ? "Pipeline_" : "Step_") +
         new string(model.Name.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray()) + "_" +
-        StableHash(model.Name).ToString("x8", CultureInfo.InvariantCulture);
+        GeneratedText.StableHash(model.Name).ToString("x8", CultureInfo.InvariantCulture);
 
     private static string Local(string name) => "@" + name;
 
-    private static string Escape(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
-
     internal static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
-
-    private static string Xml(string value) => value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
-
-    private static uint StableHash(string value)
-    {
-        // FNV-1a: stable across processes, unlike string.GetHashCode.
-        var hash = 2166136261u;
-        foreach (var c in value)
-        {
-            hash = unchecked((hash ^ c) * 16777619u);
-        }
-
-        return hash;
-    }
 
     private static string? Boolean(bool? value) => value switch
     {

@@ -29,22 +29,47 @@ public sealed class StepGenerator : IIncrementalGenerator
         public const string Valid = nameof(Valid);
         public const string All = nameof(All);
         public const string StubGroups = nameof(StubGroups);
+        public const string DuplicateNames = nameof(DuplicateNames);
         public const string Main = nameof(Main);
     }
+
+    /// <summary>A namespace as code: "Demo.Steps", "Fz.@event" (keywords escaped, no global::).</summary>
+    private static readonly SymbolDisplayFormat NamespaceFormat =
+        SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted);
 
     private static readonly SymbolDisplayFormat CodeFormat =
         SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var steps = Find(context, KnownAttributes.Step, StepKind.Step, TrackingNames.Steps);
-        var modalSteps = Find(context, KnownAttributes.ModalStep, StepKind.ModalStep, TrackingNames.ModalSteps);
-        var pipelines = Find(context, KnownAttributes.Pipeline, StepKind.Pipeline, TrackingNames.Pipelines);
+        var stepCandidates = Find(context, KnownAttributes.Step, StepKind.Step, TrackingNames.Steps);
+        var modalStepCandidates = Find(context, KnownAttributes.ModalStep, StepKind.ModalStep, TrackingNames.ModalSteps);
+        var pipelines = Valid(Find(context, KnownAttributes.Pipeline, StepKind.Pipeline, TrackingNames.Pipelines));
+        var steps = Valid(stepCandidates);
+        var modalSteps = Valid(modalStepCandidates);
+
+        // Names two steps share (SOP104): neither is generated, as for any step the analyzer reports an error on.
+        var duplicateNames = stepCandidates.Collect()
+            .Combine(modalStepCandidates.Collect())
+            .Select(static (both, _) => both.Left.AddRange(both.Right)
+                .Where(c => c.RecordedName is not null)
+                .GroupBy(c => c.RecordedName!, StringComparer.Ordinal)
+                .Where(g => g.Count() > 1)
+                .Select(g => g.Key)
+                .OrderBy(n => n, StringComparer.Ordinal)
+                .ToEquatableArray())
+            .WithTrackingName(TrackingNames.DuplicateNames);
 
         var all = steps.Collect()
             .Combine(modalSteps.Collect())
             .Combine(pipelines.Collect())
-            .Select(static (all, _) => all.Left.Left.AddRange(all.Left.Right).AddRange(all.Right).Sort().ToEquatableArray())
+            .Combine(duplicateNames)
+            .Select(static (all, _) => all.Left.Left.Left.AddRange(all.Left.Left.Right)
+                .Where(s => !all.Right.Contains(s.Name))
+                .ToImmutableArray()
+                .AddRange(all.Left.Right)
+                .Sort()
+                .ToEquatableArray())
             .WithTrackingName(TrackingNames.All);
 
         context.RegisterSourceOutput(all, static (output, models) =>
@@ -58,12 +83,11 @@ public sealed class StepGenerator : IIncrementalGenerator
         // One stub file per type that declares steps: editing one type's steps leaves the others' files alone.
         var stubGroups = steps.Collect()
             .Combine(modalSteps.Collect())
-            .SelectMany(static (both, _) => both.Left.AddRange(both.Right)
-                .GroupBy(s => s.ContainingType, StringComparer.Ordinal)
-                .Select(g => g.OrderBy(s => s.Name, StringComparer.Ordinal).ToEquatableArray()))
+            .Combine(duplicateNames)
+            .SelectMany(static (all, _) => StubEmitter.Files(all.Left.Left.AddRange(all.Left.Right).Where(s => !all.Right.Contains(s.Name))))
             .WithTrackingName(TrackingNames.StubGroups);
-        context.RegisterSourceOutput(stubGroups, static (output, group) =>
-            output.AddSource(StubEmitter.FileName(group[0]), StubEmitter.Emit(group)));
+        context.RegisterSourceOutput(stubGroups, static (output, file) =>
+            output.AddSource(file.HintName, StubEmitter.Emit(file.Steps)));
 
         var userEntryPoint = context.SyntaxProvider
             .CreateSyntaxProvider(
@@ -91,22 +115,60 @@ public sealed class StepGenerator : IIncrementalGenerator
         });
     }
 
-    private static IncrementalValuesProvider<StepModel> Find(
+    private static IncrementalValuesProvider<StepCandidate> Find(
         IncrementalGeneratorInitializationContext context, string attributeName, StepKind kind, string trackingName) =>
         context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 attributeName,
-                predicate: static (node, _) => node is MethodDeclarationSyntax,
-                transform: (attributeContext, cancellationToken) => ToModel(attributeContext, kind, cancellationToken))
-            .WithTrackingName(trackingName)
-            .Where(static model => model is not null)
-            .Select(static (model, _) => model!)
+                // Every declaration the analyzer judges, so names are counted as it counts them; only ordinary methods get generated.
+                predicate: static (node, _) => node is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax,
+                transform: (attributeContext, cancellationToken) => ToCandidate(attributeContext, kind, cancellationToken))
+            .WithTrackingName(trackingName);
+
+    private static IncrementalValuesProvider<StepModel> Valid(IncrementalValuesProvider<StepCandidate> candidates) =>
+        candidates
+            .Where(static candidate => candidate.Model is not null)
+            .Select(static (candidate, _) => candidate.Model!)
             .WithTrackingName(TrackingNames.Valid);
 
-    private static StepModel? ToModel(GeneratorAttributeSyntaxContext context, StepKind kind, CancellationToken cancellationToken)
+    private static StepCandidate ToCandidate(GeneratorAttributeSyntaxContext context, StepKind kind, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (context.TargetSymbol is not IMethodSymbol method || context.Attributes.Length != 1 || method.ContainingType is null)
+        if (context.TargetSymbol is not IMethodSymbol method || context.Attributes.Length != 1)
+        {
+            return new StepCandidate(null, null);
+        }
+
+        // Like the analyzer: a method marked more than once ([Step] and [ModalStep]) is judged once, by its first mark,
+        // and is never generated.
+        var marked = method.GetAttributes().Where(a => KindOf(a.AttributeClass) is not null).ToList();
+        var first = marked.Count > 0 && SameApplication(marked[0], context.Attributes[0]);
+        string? recordedName = null;
+        if (first && kind != StepKind.Pipeline)
+        {
+            recordedName = AttributeValues.String(AttributeValues.Named(context.Attributes[0]), KnownAttributes.Properties.Name) ?? method.Name;
+        }
+
+        var model = marked.Count == 1 && first ? ToModel(context, method, kind) : null;
+        return new StepCandidate(recordedName, model);
+    }
+
+    private static StepKind? KindOf(INamedTypeSymbol? attributeClass) => attributeClass?.ToDisplayString() switch
+    {
+        KnownAttributes.Step => StepKind.Step,
+        KnownAttributes.ModalStep => StepKind.ModalStep,
+        KnownAttributes.Pipeline => StepKind.Pipeline,
+        _ => null,
+    };
+
+    private static bool SameApplication(AttributeData a, AttributeData b) =>
+        ReferenceEquals(a, b) ||
+        (a.ApplicationSyntaxReference is { } left && b.ApplicationSyntaxReference is { } right &&
+         left.SyntaxTree == right.SyntaxTree && left.Span == right.Span);
+
+    private static StepModel? ToModel(GeneratorAttributeSyntaxContext context, IMethodSymbol method, StepKind kind)
+    {
+        if (method.ContainingType is null)
         {
             return null;
         }
@@ -148,13 +210,14 @@ public sealed class StepGenerator : IIncrementalGenerator
             .Reverse()
             .Select(t => new TypeDeclarationModel(Keyword(t), t.Name))
             .ToEquatableArray();
-        var containingNamespace = method.ContainingType.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null;
+        var containingNamespace = method.ContainingType.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString(NamespaceFormat) : null;
 
         return new StepModel(
             kind,
             AttributeValues.String(values, KnownAttributes.Properties.Name) ?? method.Name,
             method.Name,
             method.IsStatic,
+            method.DeclaredAccessibility == Accessibility.Public,
             method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
             containingNamespace,
             declarations,

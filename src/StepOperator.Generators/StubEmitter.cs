@@ -8,8 +8,36 @@ namespace StepOperator.Generators;
 /// </summary>
 internal static class StubEmitter
 {
-    public static string FileName(StepModel model) =>
-        "StepOperator.Stubs." + model.ContainingType.Replace("global::", string.Empty) + ".g.cs";
+    /// <summary>
+    /// One file per type that declares steps, named after the type ("StepOperator.Stubs.Demo.Steps.g.cs").
+    /// Hint names allow few characters and are compared ignoring case, so a name with other characters
+    /// ("@class", "Ünï") or one that differs from another only in case gets a hash of its exact type.
+    /// </summary>
+    public static System.Collections.Generic.IEnumerable<StubFile> Files(System.Collections.Generic.IEnumerable<StepModel> steps)
+    {
+        var groups = steps
+            .GroupBy(s => s.ContainingType, System.StringComparer.Ordinal)
+            .Select(g => g.OrderBy(s => s.Name, System.StringComparer.Ordinal).ToEquatableArray())
+            .ToList();
+        var plain = groups.Select(g => g[0].ContainingType.Replace("global::", string.Empty)).ToList();
+        var clashing = new System.Collections.Generic.HashSet<string>(
+            plain.GroupBy(n => n, System.StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key),
+            System.StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < groups.Count; i++)
+        {
+            var name = plain[i];
+            if (!name.All(IsHintNameCharacter) || clashing.Contains(name))
+            {
+                name = new string(name.Select(c => IsHintNameCharacter(c) ? c : '_').ToArray()) + "." +
+                    GeneratedText.StableHash(groups[i][0].ContainingType).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            yield return new StubFile("StepOperator.Stubs." + name + ".g.cs", groups[i]);
+        }
+    }
+
+    private static bool IsHintNameCharacter(char c) =>
+        c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or '-';
 
     public static string Emit(EquatableArray<StepModel> steps)
     {
@@ -23,7 +51,7 @@ internal static class StubEmitter
 
         foreach (var declaration in first.Declarations)
         {
-            code.Open($"partial {declaration.Keyword} {declaration.Name}");
+            code.Open($"partial {declaration.Keyword} {GeneratedText.Identifier(declaration.Name)}");
         }
 
         code.Line("/// <summary>Submission stubs: call these from a [Pipeline] to run the steps on the stack.</summary>");
@@ -62,13 +90,12 @@ internal static class StubEmitter
         var arguments = string.Join(", ", parameters.Select(p => $"@{p.Name}.Bind({RegistrationEmitter.Literal(p.Name)})"));
         var returns = step.ResultType is null ? "global::StepOperator.StepOutput" : $"global::StepOperator.StepOutput<{step.ResultType}>";
         var submit = step.ResultType is null ? "Submit" : $"Submit<{step.ResultType}>";
-        code.Line($"/// <summary>Runs step {Xml(step.Name)} on the stack; the output passes on by reference.</summary>");
-        code.Line($"public static {returns} {Escape(step.MethodName)}({signature}) =>");
+        code.Line($"/// <summary>Runs step {GeneratedText.Xml(step.Name)} on the stack; the output passes on by reference.</summary>");
+
+        // As accessible as the step: an internal step may take and return internal types.
+        // A stub without inputs named like a method of object ("ToString") hides it, and must say so (CS0108, CS0114).
+        var hides = parameters.Count == 0 && step.MethodName is "ToString" or "GetHashCode" or "GetType" or "MemberwiseClone";
+        code.Line($"{(step.IsPublic ? "public" : "internal")} static {(hides ? "new " : string.Empty)}{returns} {GeneratedText.Identifier(step.MethodName)}({signature}) =>");
         code.Line($"    global::StepOperator.StepSubmission.{submit}({RegistrationEmitter.Literal(step.Name)}{(arguments.Length > 0 ? ", " + arguments : string.Empty)});");
     }
-
-    private static string Escape(string name) =>
-        Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
-
-    private static string Xml(string value) => value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

@@ -51,6 +51,9 @@ public class ResourceSettingsAnalyzerTests
     [InlineData("\"1.5GB\"")]
     [InlineData("\"32 GB \"")]
     [InlineData("\"99999999999PiB\"")]
+    [InlineData("\"32GB\\n\"")] // found by fuzzing: $ matched before the final \n, then the unit "GB\n" threw (AD0001)
+    [InlineData("\"99999999999999999999999999999999.5GB\"")] // found by fuzzing: the suggestion overflowed decimal (AD0001)
+    [InlineData("\"9999999999999999999.5GB\"")] // found by fuzzing: the suggestion overflowed long (AD0001)
     public Task SOP003_malformed_memory_at_the_literal(string literal) =>
         Verify.AnalyzerAsync(Steps($"    [ModalStep(Memory = {{|SOP003:{literal}|}})]"));
 
@@ -137,6 +140,41 @@ public class ResourceSettingsAnalyzerTests
     [Fact]
     public Task Several_rules_broken_at_once_each_report_at_their_argument() =>
         Verify.AnalyzerAsync(Steps("    [ModalStep(Gpu = {|SOP004:\"a100\"|}, Memory = {|SOP003:\"32 gb\"|}, CpuCount = {|SOP006:0|}, Timeout = {|SOP007:0|})]"));
+
+    [Fact]
+    public Task SOP003_message_for_a_huge_fraction_suggests_the_exact_smaller_unit() =>
+        Verify.AnalyzerAsync(Steps("    [ModalStep(Memory = {|#0:\"12345678901234567890.5GB\"|})]"),
+            Verify.Diagnostic("SOP003").WithLocation(0).WithArguments(
+                "Memory \"12345678901234567890.5GB\" is not a size Modal understands: it must be an integer and a unit (case-sensitive). Write an integer followed by one of KB, KiB, MB, MiB, GB, GiB, TB, TiB, PB, PiB, with no space, such as \"32GB\" or \"32GiB\"."));
+
+    [Fact]
+    public Task Settings_of_a_local_function_are_checked_too() =>
+        Verify.AnalyzerAsync("""
+            public static class Steps
+            {
+                public static void Host()
+                {
+                    [ModalStep(Memory = {|SOP003:"32 gb"|}, Timeout = {|SOP007:0|})]
+                    static int Local(int x) => x;
+                    Local(1);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Settings_of_a_lambda_are_checked_too() =>
+        Verify.AnalyzerAsync("""
+            public static class Steps
+            {
+                public static Func<int, int> Host() => [ModalStep(Gpu = {|SOP004:"a100"|})] (int x) => x;
+            }
+            """);
+
+    [Theory]
+    [InlineData("[ModalStep(Memory = {|SOP003:\"1\"|})]\n    public static partial int Train(int x);\n    public static partial int Train(int x) => x;")]
+    [InlineData("public static partial int Train(int x);\n    [ModalStep(Memory = {|SOP003:\"1\"|})]\n    public static partial int Train(int x) => x;")]
+    public Task A_partial_method_is_reported_once(string declarations) =>
+        Verify.AnalyzerAsync("public static partial class Steps\n{\n    " + declarations + "\n}");
 
     [Fact]
     public Task Constants_are_evaluated() =>

@@ -124,6 +124,65 @@ public class StepMethodAnalyzerTests
             """);
 
     [Fact]
+    public Task SOP101_lambda() =>
+        Verify.AnalyzerAsync("""
+            public static partial class Steps
+            {
+                public static Func<int, int> Host() => [ModalStep] {|#0:(int x)|} => x;
+            }
+            """,
+            Verify.Diagnostic("SOP101").WithLocation(0).WithArguments("A lambda cannot be a step: generated code cannot call it. Move it to a method of a class."));
+
+    [Fact]
+    public Task SOP101_step_named_like_the_generated_Submit_class() =>
+        Verify.AnalyzerAsync("""
+            public static partial class Steps
+            {
+                [Step(Name = "Submit2")]
+                public static int {|#0:Submit|}(int x) => x;
+            }
+
+            public static partial class Other
+            {
+                [Step(Name = "Submit")]
+                public static int Send(long x) => (int)x;
+            }
+
+            public static partial class Submit
+            {
+                [ModalStep]
+                public static int {|#1:Train|}(int x) => x;
+            }
+            """,
+            Verify.Diagnostic("SOP101").WithLocation(0).WithArguments(
+                "Step 'Submit' has the name of the class 'Submit' the generator adds to 'Steps' for the step stubs. Rename the method; Name = \"Submit\" keeps the step's name."),
+            Verify.Diagnostic("SOP101").WithLocation(1).WithArguments(
+                "Step 'Train' is declared in a type named 'Submit'; the generator adds a nested class of that name for the step stubs, and a type cannot contain a member named like itself. Rename the type."));
+
+    [Theory]
+    [InlineData("public static void Submit(string job) { }")]
+    [InlineData("public const int Submit = 1;")]
+    [InlineData("public class Submit { }")]
+    public Task SOP101_step_in_a_type_with_its_own_member_named_Submit(string member) =>
+        Verify.AnalyzerAsync($$"""
+            public static partial class Steps
+            {
+                {{member}}
+
+                [Step]
+                public static int {|#0:Train|}(int x) => x;
+            }
+            """,
+            Verify.Diagnostic("SOP101").WithLocation(0).WithArguments(
+                "Step 'Train' is declared in 'Steps', which has a member named 'Submit'; the generator adds a nested class of that name for the step stubs. Rename that member."));
+
+    [Theory]
+    [InlineData("[Step]\n    public static partial int Train(int x);\n    public static partial int Train(int x) => x;")]
+    [InlineData("public static partial int Train(int x);\n    [Step]\n    public static partial int Train(int x) => x;")]
+    public Task A_partial_method_is_one_step_not_two_with_the_same_name(string declarations) =>
+        Verify.AnalyzerAsync("public static partial class Steps\n{\n    " + declarations + "\n}");
+
+    [Fact]
     public Task SOP101_step_in_a_type_that_is_not_partial() =>
         Verify.AnalyzerAsync("""
             public static partial class Outer

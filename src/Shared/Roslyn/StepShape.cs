@@ -33,6 +33,12 @@ internal static class StepShape
             return problems;
         }
 
+        if (method.MethodKind == MethodKind.AnonymousFunction)
+        {
+            problems.Add(new(UnsupportedShape, $"A lambda cannot be a {role.ToLowerInvariant()}: generated code cannot call it. Move it to a method of a class.", where));
+            return problems;
+        }
+
         if (method.MethodKind != MethodKind.Ordinary)
         {
             problems.Add(new(UnsupportedShape, $"{role} '{name}' must be an ordinary method, not a {Describe(method.MethodKind)}.", where));
@@ -66,6 +72,21 @@ internal static class StepShape
         if (role == StepRole && FirstNonPartialType(method.ContainingType) is { } notPartial)
         {
             problems.Add(new(UnsupportedShape, $"{role} '{name}' is declared in '{notPartial.Name}', which is not partial; the generator adds the step's Submit stub to it. Add the 'partial' modifier to '{notPartial.Name}'.", where));
+        }
+
+        if (role == StepRole && name == "Submit")
+        {
+            problems.Add(new(UnsupportedShape, $"{role} '{name}' has the name of the class 'Submit' the generator adds to '{method.ContainingType?.Name}' for the step stubs. Rename the method; Name = \"Submit\" keeps the step's name.", where));
+        }
+
+        if (role == StepRole && name != "Submit" && method.ContainingType is { } owner && HasOwnSubmitMember(owner))
+        {
+            problems.Add(new(UnsupportedShape, $"{role} '{name}' is declared in '{owner.Name}', which has a member named 'Submit'; the generator adds a nested class of that name for the step stubs. Rename that member.", where));
+        }
+
+        if (role == StepRole && method.ContainingType?.Name == "Submit")
+        {
+            problems.Add(new(UnsupportedShape, $"{role} '{name}' is declared in a type named 'Submit'; the generator adds a nested class of that name for the step stubs, and a type cannot contain a member named like itself. Rename the type.", where));
         }
 
         if (role == PipelineRole)
@@ -193,6 +214,13 @@ internal static class StepShape
         return null;
     }
 
+    /// <summary>A member named Submit other than the stubs class the generator itself adds (marked [GeneratedCode("StepOperator.Generators")]).</summary>
+    private static bool HasOwnSubmitMember(INamedTypeSymbol type) =>
+        type.GetMembers("Submit").Any(member => !member.GetAttributes().Any(a =>
+            a.AttributeClass?.Name == "GeneratedCodeAttribute" &&
+            a.ConstructorArguments.Length > 0 &&
+            a.ConstructorArguments[0].Value is "StepOperator.Generators"));
+
     private static INamedTypeSymbol? FirstNonPartialType(INamedTypeSymbol? type)
     {
         for (var current = type; current is not null; current = current.ContainingType)
@@ -269,6 +297,8 @@ internal static class StepShape
                     return declaration.Identifier.GetLocation();
                 case LocalFunctionStatementSyntax local:
                     return local.Identifier.GetLocation();
+                case ParenthesizedLambdaExpressionSyntax lambda:
+                    return lambda.ParameterList.GetLocation();
             }
         }
 
@@ -317,6 +347,7 @@ internal static class StepShape
         MethodKind.Constructor or MethodKind.StaticConstructor => "constructor",
         MethodKind.Destructor => "finalizer",
         MethodKind.PropertyGet or MethodKind.PropertySet => "property accessor",
+        MethodKind.EventAdd or MethodKind.EventRemove => "event accessor",
         _ => kind.ToString(),
     };
 }

@@ -19,7 +19,10 @@ internal static class MemorySize
     /// <summary>The largest value Modal's wire format can carry (memory_mb is a uint32).</summary>
     public const long MaxMegabytes = uint.MaxValue;
 
-    private static readonly Regex Pattern = new(Grammar, RegexOptions.CultureInvariant);
+    // The grammar anchored with \A and \z: in .NET, $ also matches before a final "\n", and "32GB\n" is no size.
+    private static readonly Regex Pattern = new(
+        @"\A[0-9]+(KB|KiB|MB|MiB|GB|GiB|TB|TiB|PB|PiB)\z",
+        RegexOptions.CultureInvariant);
 
     private static readonly Regex NearMiss = new(
         @"^\s*(?<number>[0-9]+(?:\.[0-9]+)?)\s*(?<unit>[A-Za-z]*)\s*$",
@@ -139,16 +142,18 @@ internal static class MemorySize
             return number.TrimStart('0').PadLeft(1, '0') + unitFor(order);
         }
 
-        // A fractional size: step down one unit at a time until the number is whole.
-        var value = decimal.Parse(number, CultureInfo.InvariantCulture);
-        var factor = binary ? 1024m : 1000m;
+        // A fractional size: step down one unit at a time until the number is whole. Exact at any
+        // length (numerator / denominator as integers), so no digit count can overflow.
+        var numerator = BigInteger.Parse(number.Remove(dot, 1), CultureInfo.InvariantCulture);
+        var denominator = BigInteger.Pow(10, number.Length - dot - 1);
+        var factor = new BigInteger(binary ? 1024 : 1000);
         while (order > 0)
         {
-            value *= factor;
+            numerator *= factor;
             order--;
-            if (value == decimal.Truncate(value))
+            if ((numerator % denominator).IsZero)
             {
-                return ((long)value).ToString(CultureInfo.InvariantCulture) + unitFor(order);
+                return (numerator / denominator).ToString(CultureInfo.InvariantCulture) + unitFor(order);
             }
         }
 
