@@ -140,6 +140,7 @@ try
             record.Steps.Count,
             AppBytes(contexts[variant]),
             run.Elapsed.TotalSeconds,
+            run.Output.Split('\n').Count(l => l.TrimEnd().EndsWith(": Pushed", StringComparison.Ordinal)),
             run.Output.Split('\n').Where(l => l.Contains("[image]", StringComparison.Ordinal)).Select(l => l.Trim()).ToList());
         Console.WriteLine($"{label}: {figures.Builds} build(s), {figures.Pushes} push(es), {figures.ToRegistry:N0} bytes to the registry ({figures.UploadRequests} upload requests, " +
             $"{figures.StoredBytes:N0} new blob bytes in {figures.NewBlobs} blobs), {figures.StepsExecuted}/{figures.StepCalls} steps executed, {figures.WallSeconds:0.0} s");
@@ -164,7 +165,8 @@ try
     var unchangedMet = new[] { unchanged, unchangedNoCache }.All(r => r.Builds == 0 && r.Pushes == 0 && r.UploadRequests == 0 && r.StoredBytes == 0);
     var ratios = edited.Select(r => (double)r.ToRegistry / r.AppBytes).ToList();
     var storedRatios = edited.Select(r => (double)r.StoredBytes / r.AppBytes).ToList();
-    var editMet = ratios.Count > 0 && Results.Median(ratios) <= Goal && edited.All(r => r.Builds == 1);
+    // Every edit must meet it: one that re-sends the dependencies is a miss, whatever the median.
+    var editMet = ratios.Count > 0 && ratios.All(r => r <= Goal) && edited.All(r => r.Builds == 1);
 
     var report = new StringBuilder();
     report.AppendLine("## P4: image reuse on the docker stack");
@@ -180,20 +182,20 @@ try
     report.AppendLine();
     report.AppendLine($"Application size (the image's last layer, the program's own files): {AppBytes(contexts[0]):N0} bytes ({appFiles}); dependencies layer {depsBytes:N0} bytes.");
     report.AppendLine();
-    report.AppendLine("| run | builds | pushes | bytes to registry | uploads | stored bytes (blobs) | steps executed | wall s | bytes to registry / app size |");
-    report.AppendLine("|---|---|---|---|---|---|---|---|---|");
+    report.AppendLine("| run | builds | pushes | layers pushed | bytes to registry | uploads | stored bytes (blobs) | steps executed | wall s | bytes to registry / app size |");
+    report.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
     foreach (var r in runs)
     {
         var ratio = r.Variant > 0 ? $"**{Results.F((double)r.ToRegistry / r.AppBytes)}×** (app {r.AppBytes:N0} B)" : string.Empty;
-        report.AppendLine($"| {r.Label} | {r.Builds} | {r.Pushes} | {r.ToRegistry:N0} | {r.UploadRequests} | {r.StoredBytes:N0} ({r.NewBlobs}) | {r.StepsExecuted}/{r.StepCalls} | {Results.F(r.WallSeconds, "0.0")} | {ratio} |");
+        report.AppendLine($"| {r.Label} | {r.Builds} | {r.Pushes} | {r.LayersPushed} | {r.ToRegistry:N0} | {r.UploadRequests} | {r.StoredBytes:N0} ({r.NewBlobs}) | {r.StepsExecuted}/{r.StepCalls} | {Results.F(r.WallSeconds, "0.0")} | {ratio} |");
     }
 
     report.AppendLine();
     report.AppendLine($"- Unchanged code (second run, and third with `--no-cache` so the steps run): builds {unchanged.Builds} and {unchangedNoCache.Builds}, image bytes pushed " +
         $"{unchanged.StoredBytes} and {unchangedNoCache.StoredBytes} (upload requests {unchanged.UploadRequests} and {unchangedNoCache.UploadRequests}; the {unchanged.ToRegistry:N0} and " +
         $"{unchangedNoCache.ToRegistry:N0} bytes sent are the program's credential and tag checks). Goal 0 and 0: **{(unchangedMet ? "met" : "missed")}**.");
-    report.AppendLine($"- After a one-line edit: bytes sent to the registry / application size = **{Results.F(Results.Median(ratios))}×** median (edits: {Results.List(ratios)}; " +
-        $"stored bytes / app size: {Results.List(storedRatios)}). Goal ≤ {Goal}×: **{(editMet ? "met" : "missed")}**.");
+    report.AppendLine($"- After a one-line edit: bytes sent to the registry / application size = **{Results.F(Results.Median(ratios))}×** median, **{Results.F(ratios.Max())}×** worst " +
+        $"(edits: {Results.List(ratios)}; stored bytes / app size: {Results.List(storedRatios)}). Goal ≤ {Goal}× for every edit: **{(editMet ? "met" : "missed")}**.");
     var notes = Path.Combine(AppContext.BaseDirectory, "P4-notes.md");
     if (File.Exists(notes))
     {
@@ -279,4 +281,5 @@ internal sealed record RunFigures(
     int StepCalls,
     long AppBytes,
     double WallSeconds,
+    int LayersPushed,
     List<string> ImageLines);
