@@ -319,6 +319,14 @@ try
 }
 finally
 {
+    // The image under this run's registry address (built here, pulled again by the emulator) is of no use after it.
+    var images = await Shell.RunAsync("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    var ours = images.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(t => t.StartsWith(registry.Address + "/", StringComparison.Ordinal)).ToList();
+    if (ours.Count > 0)
+    {
+        await Shell.RunAsync("docker", ["rmi", .. ours]);
+    }
+
     if (!emulator.HasExited)
     {
         using (var term = Process.Start("kill", ["-TERM", emulator.Id.ToString(CultureInfo.InvariantCulture)]))
