@@ -127,7 +127,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
         var emulator = modal.Emulator;
-        // Created, but the answer is late. (Kept short: the host gives a cancelled run 2 s to clean up, see the skipped test.)
+        // Created, but the answer is late.
         emulator.Faults.DelayResponses(ModalRpc.SandboxCreate, TimeSpan.FromSeconds(0.75));
 
         using var process = modal.Program.Start("RemoteSlow", "--stack", ModalTestStack.StackName);
@@ -186,12 +186,10 @@ public class FaultInjectionTests(DockerEnvironment docker)
         await AssertNoOrphansAsync(docker, emulator, modal.Program.OnlyRun().RunId);
     }
 
-    // Fails today: System.CommandLine gives a cancelled command 2 s (its default ProcessTerminationTimeout)
-    // and then ends the process, so StepOperatorHost.RunAsync cuts short any cleanup that takes longer
-    // (here a SandboxTerminate the server asks to retry after 1 s, three times) and the sandbox is left
-    // running. Passes with ProcessTerminationTimeout = TimeSpan.FromMinutes(1) in StepOperatorHost (null
-    // would turn Ctrl-C handling off altogether). Un-skip with that fix.
-    [DockerFact(Skip = "Needs StepOperatorHost to wait longer than 2 s for a cancelled run's cleanup (ProcessTerminationTimeout); see the comment")]
+    // System.CommandLine ends a cancelled command after its ProcessTerminationTimeout (2 s by default);
+    // StepOperatorHost raises it so a slow clean-up (here a SandboxTerminate the server asks to retry
+    // after 1 s, three times) still finishes and no sandbox is left running.
+    [DockerFact]
     public async Task Ctrl_c_waits_for_a_slow_termination_instead_of_leaving_the_sandbox_running()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
@@ -225,7 +223,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
     [DockerFact]
     public async Task Ctrl_c_while_the_engine_creates_a_container_still_removes_it()
     {
-        // The engine creates the container; its answer (the id) reaches the program late. (Short: the host's 2 s, see above.)
+        // The engine creates the container; its answer (the id) reaches the program late. 
         await using var proxy = DockerEngineProxy.Start(TimeSpan.FromSeconds(0.75));
         using var program = new TestProgram();
         docker.Configure(program);

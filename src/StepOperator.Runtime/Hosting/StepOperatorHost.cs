@@ -20,6 +20,9 @@ public static class StepOperatorHost
     public const string StackVariable = "STEPOPERATOR_STACK";
     public const string HomeVariable = "STEPOPERATOR_HOME";
 
+    /// <summary>How long a cancelled run may take to stop what it started before the process ends anyway.</summary>
+    public static readonly TimeSpan CleanUpAfterCancelTimeout = TimeSpan.FromMinutes(1);
+
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
@@ -32,6 +35,10 @@ public static class StepOperatorHost
                 Output = output,
                 Error = error,
                 EnableDefaultExceptionHandler = false,
+
+                // After Ctrl-C a run stops its sandboxes and containers; give that clean-up time instead of
+                // System.CommandLine's default 2 s, after which it would end the process mid-clean-up.
+                ProcessTerminationTimeout = CleanUpAfterCancelTimeout,
             }).ConfigureAwait(false);
         }
         catch (Exception e) when (e is StackConfigurationException or UnknownNameException)
