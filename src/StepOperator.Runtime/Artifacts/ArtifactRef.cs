@@ -9,4 +9,9 @@ namespace StepOperator.Artifacts;
 public sealed record ArtifactRef(
     string Key,
     string Type,
-    [property: JsonConverter(typeof(JsonStringEnumConverter<ArtifactFormat>))] ArtifactFormat Format);
+    [property: JsonConverter(typeof(JsonStringEnumConverter<ArtifactFormat>))] ArtifactFormat Format)
+{
+    /// <summary>The reference to an artifact of <paramref name="type"/> stored under <paramref name="key"/>.</summary>
+    public static ArtifactRef For(ArtifactKey key, System.Type type) =>
+        new(key.Value, ArtifactSerializer.TypeName(type), ArtifactSerializer.FormatOf(type));
+}

@@ -135,10 +135,16 @@ internal sealed class PipelineRun : IDisposable
         try
         {
             var inputs = await GatherInputsAsync(step, record, arguments).ConfigureAwait(false);
-            var (ingredients, cached) = await DecideCacheAsync(step, record, inputs).ConfigureAwait(false);
-            if (cached is not null || Options.PlanOnly)
+            var (ingredients, reused, reusedOutput) = await DecideCacheAsync(step, record, inputs).ConfigureAwait(false);
+            if (reused)
             {
-                return cached?.Output ?? PlannedOutput(step, record);
+                return reusedOutput;
+            }
+
+            if (Options.PlanOnly)
+            {
+                // Where the output would be: enough for later steps to be planned.
+                return OutputOf(step, record);
             }
 
             await inputs.WriteValuesAsync(Stack.ArtifactStore, CancellationToken).ConfigureAwait(false);
@@ -203,7 +209,8 @@ internal sealed class PipelineRun : IDisposable
         return gathered;
     }
 
-    private async Task<(CacheIngredients Ingredients, CacheEntry? Hit)> DecideCacheAsync(StepDefinition step, StepRecord record, GatheredInputs inputs)
+    /// <summary>Decides whether the call reuses an earlier output (and records it if so); returns that output when it does.</summary>
+    private async Task<(CacheIngredients Ingredients, bool Reused, ArtifactRef? Output)> DecideCacheAsync(StepDefinition step, StepRecord record, GatheredInputs inputs)
     {
         var code = step.Entrypoint is { } entrypoint ? CodeIdentity.Of(entrypoint.Method) : "method " + step.Method;
         var ingredients = new CacheIngredients(step.Name, code, CacheIngredients.SettingsFingerprint(step.Settings), inputs.Fingerprints);
@@ -219,15 +226,14 @@ internal sealed class PipelineRun : IDisposable
         if (_completedBefore.TryGetValue(record.InvocationId, out var before) && before.Cache!.Key == key &&
             (before.Output is null || await Stack.ArtifactStore.ExistsAsync(ArtifactKey.Parse(before.Output.Key), CancellationToken).ConfigureAwait(false)))
         {
-            var resumed = new CacheEntry(key, RunId, record.InvocationId, before.Output, ingredients, before.FinishedAt ?? DateTimeOffset.UtcNow);
-            await ReuseAsync(record, new CacheDecision(true, "resumed: completed before the interruption", key) { SourceRun = RunId }, resumed).ConfigureAwait(false);
-            return (ingredients, resumed);
+            await ReuseAsync(record, new CacheDecision(true, "resumed: completed before the interruption", key) { SourceRun = RunId }, before.Output).ConfigureAwait(false);
+            return (ingredients, true, before.Output);
         }
 
         if (!Options.UseCache || !cacheable)
         {
             record.Cache = new CacheDecision(false, cacheable ? "disabled (--no-cache)" : "disabled (EnableCache = false)", key);
-            return (ingredients, null);
+            return (ingredients, false, null);
         }
 
         var entry = await _cache.FindAsync(key, CancellationToken).ConfigureAwait(false);
@@ -235,15 +241,15 @@ internal sealed class PipelineRun : IDisposable
         {
             var reason = await _cache.ExplainMissAsync(Recorder.Record.Pipeline, record.InvocationId, ingredients, CancellationToken).ConfigureAwait(false);
             record.Cache = new CacheDecision(false, reason, key);
-            return (ingredients, null);
+            return (ingredients, false, null);
         }
 
-        await ReuseAsync(record, new CacheDecision(true, $"cached: output of run {entry.RunId} reused", key) { SourceRun = entry.RunId }, entry).ConfigureAwait(false);
-        return (ingredients, entry);
+        await ReuseAsync(record, new CacheDecision(true, $"cached: output of run {entry.RunId} reused", key) { SourceRun = entry.RunId }, entry.Output).ConfigureAwait(false);
+        return (ingredients, true, entry.Output);
     }
 
     /// <summary>Records a call that reuses an earlier output instead of running (in a plan, only the decision).</summary>
-    private async Task ReuseAsync(StepRecord record, CacheDecision decision, CacheEntry entry)
+    private async Task ReuseAsync(StepRecord record, CacheDecision decision, ArtifactRef? output)
     {
         record.Cache = decision;
         if (Options.PlanOnly)
@@ -251,27 +257,22 @@ internal sealed class PipelineRun : IDisposable
             return;
         }
 
-        record.Output = entry.Output;
+        record.Output = output;
         record.StartedAt = record.FinishedAt = DateTimeOffset.UtcNow;
         record.Status = StepStatus.Cached;
         await Recorder.SaveAsync().ConfigureAwait(false);
         Console.StepChanged(record, StepEvent.Cached);
     }
 
-    /// <summary>In a plan, where the output would be: enough for later steps to be planned.</summary>
-    private ArtifactRef? PlannedOutput(StepDefinition step, StepRecord record) =>
+    /// <summary>Where this call's output goes in its run's folder; null for a step that returns nothing.</summary>
+    private ArtifactRef? OutputOf(StepDefinition step, StepRecord record) =>
         step.OutputType is { } outputType
-            ? new ArtifactRef(RunLayout.InvocationFolder(RunId, record.InvocationId).Child(ArtifactSerializer.FileNameFor("output", outputType)).Value,
-                ArtifactSerializer.TypeName(outputType), ArtifactSerializer.FormatOf(outputType))
+            ? ArtifactRef.For(RunLayout.InvocationFolder(RunId, record.InvocationId).Child(ArtifactSerializer.FileNameFor("output", outputType)), outputType)
             : null;
 
     private async Task WriteInvocationAsync(StepDefinition step, StepRecord record)
     {
-        if (step.OutputType is { } outputType)
-        {
-            var key = RunLayout.InvocationFolder(RunId, record.InvocationId).Child(ArtifactSerializer.FileNameFor("output", outputType));
-            record.Output = new ArtifactRef(key.Value, ArtifactSerializer.TypeName(outputType), ArtifactSerializer.FormatOf(outputType));
-        }
+        record.Output = OutputOf(step, record);
 
         Dictionary<string, ArtifactRef> inputs;
         lock (Recorder.Record)
@@ -411,14 +412,13 @@ internal sealed class PipelineRun : IDisposable
     /// <summary>Stores the output under the call's cache key (when the step allows it) and remembers its ingredients.</summary>
     private async Task RememberAsync(StepDefinition step, StepRecord record, CacheIngredients ingredients)
     {
-        var key = record.Cache?.Key ?? ingredients.Key();
         if (step.Settings.EnableCache == false)
         {
             await _cache.RememberAsync(Recorder.Record.Pipeline, record.InvocationId, ingredients, CancellationToken.None).ConfigureAwait(false);
             return;
         }
 
-        var entry = new CacheEntry(key, RunId, record.InvocationId, record.Output, ingredients, DateTimeOffset.UtcNow);
+        var entry = new CacheEntry(record.Cache!.Key!, RunId, record.InvocationId, record.Output, ingredients, DateTimeOffset.UtcNow);
         await _cache.StoreAsync(Recorder.Record.Pipeline, entry, CancellationToken.None).ConfigureAwait(false);
     }
 
@@ -536,7 +536,7 @@ internal sealed class PipelineRun : IDisposable
 
         public async Task FingerprintValueAsync(StepArgument argument, IArtifactStore store, CancellationToken cancellationToken)
         {
-            var owner = $"Step '{step.Name}' input '{argument.Parameter}'";
+            var owner = OwnerOf(argument);
             if (argument.IsOneShot && !run.Options.PlanOnly)
             {
                 string? hash = null;
@@ -561,21 +561,20 @@ internal sealed class PipelineRun : IDisposable
         {
             foreach (var argument in _unwritten)
             {
-                await ArtifactStoreWrite(store, argument, cancellationToken).ConfigureAwait(false);
+                await store.WriteAsync(KeyOf(argument), (target, ct) => argument.Serialize!(target, OwnerOf(argument), ct), cancellationToken).ConfigureAwait(false);
                 Record(argument);
             }
 
             _unwritten.Clear();
         }
 
-        private Task ArtifactStoreWrite(IArtifactStore store, StepArgument argument, CancellationToken cancellationToken) =>
-            store.WriteAsync(KeyOf(argument), (target, ct) => argument.Serialize!(target, $"Step '{step.Name}' input '{argument.Parameter}'", ct), cancellationToken);
+        private string OwnerOf(StepArgument argument) => $"Step '{step.Name}' input '{argument.Parameter}'";
 
         private ArtifactKey KeyOf(StepArgument argument) =>
             RunLayout.InvocationFolder(run.RunId, record.InvocationId).Child("inputs").Child(ArtifactSerializer.FileNameFor(argument.Parameter, argument.Type));
 
         private void Record(StepArgument argument) =>
-            run.SetInput(record, argument.Parameter, new ArtifactRef(KeyOf(argument).Value, ArtifactSerializer.TypeName(argument.Type), ArtifactSerializer.FormatOf(argument.Type)));
+            run.SetInput(record, argument.Parameter, ArtifactRef.For(KeyOf(argument), argument.Type));
     }
 
     /// <summary>Passes a step's lines to the console and keeps the last ones for the failure report.</summary>

@@ -22,23 +22,52 @@ public sealed class RunConsole
 
     public IRunView View { get; }
 
-    public void Info(string message) => Locked(() => View.Message(message, isProblem: false));
-
-    public void Problem(string message) => Locked(() => View.Message(message, isProblem: true));
-
-    public void StepLine(string invocationId, string line, bool isError) => Locked(() => View.StepLine(invocationId, line, isError));
-
-    public void StepChanged(StepRecord step, StepEvent change, string? detail = null) => Locked(() => View.StepChanged(step, change, detail));
-
-    public void RunStarted(RunRecord run, string runDirectory) => Locked(() => View.RunStarted(run, runDirectory));
-
-    public void RunFinished(RunRecord run, string recordPath) => Locked(() => View.RunFinished(run, recordPath));
-
-    private void Locked(Action action)
+    public void Info(string message)
     {
         lock (_gate)
         {
-            action();
+            View.Message(message, isProblem: false);
+        }
+    }
+
+    public void Problem(string message)
+    {
+        lock (_gate)
+        {
+            View.Message(message, isProblem: true);
+        }
+    }
+
+    /// <summary>One line a step printed (called for every line: no allocation beyond the view's own).</summary>
+    public void StepLine(string invocationId, string line, bool isError)
+    {
+        lock (_gate)
+        {
+            View.StepLine(invocationId, line, isError);
+        }
+    }
+
+    public void StepChanged(StepRecord step, StepEvent change, string? detail = null)
+    {
+        lock (_gate)
+        {
+            View.StepChanged(step, change, detail);
+        }
+    }
+
+    public void RunStarted(RunRecord run, string runDirectory)
+    {
+        lock (_gate)
+        {
+            View.RunStarted(run, runDirectory);
+        }
+    }
+
+    public void RunFinished(RunRecord run, string recordPath)
+    {
+        lock (_gate)
+        {
+            View.RunFinished(run, recordPath);
         }
     }
 }
