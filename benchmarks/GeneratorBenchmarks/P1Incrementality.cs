@@ -5,7 +5,8 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 using StepOperator.Benchmarks;
 using StepOperator.Generators;
-using static StepOperator.Benchmarks.Stats;
+using static StepOperator.Benchmarks.Support.Results;
+using StepOperator.Benchmarks.Support;
 
 namespace GeneratorBenchmarks;
 
@@ -107,20 +108,20 @@ internal static class P1Incrementality
         var report = new StringBuilder();
         report.AppendLine("## P1: generator incrementality after an unrelated edit");
         report.AppendLine();
-        report.AppendLine(Invariant($"**Goal:** 100% of tracked generator step outputs Cached/Unchanged. **Measured: {percent:0.0}% ({good}/{total}) — {(met ? "met" : "missed")}.**"));
+        report.AppendLine($"**Goal:** 100% of tracked generator step outputs Cached/Unchanged. **Measured: {percent:0.0}% ({good}/{total}) — {(met ? "met" : "missed")}.**");
         report.AppendLine();
-        report.AppendLine(Invariant($"Project: {steps} steps ({steps - steps / 10} `[ModalStep]`, {steps / 10} `[Step]`) in {files.Count - 3} types of {SyntheticProject.StepsPerType}, one `[Pipeline]`, console program (Main generated). " +
+        report.AppendLine($"Project: {steps} steps ({steps - steps / 10} `[ModalStep]`, {steps / 10} `[Step]`) in {files.Count - 3} types of {SyntheticProject.StepsPerType}, one `[Pipeline]`, console program (Main generated). " +
             $"First run {coldMs:0} ms, {generatedFiles} generated files, 0 compile errors. Each edit is applied to the state after the first run " +
             "(CSharpGeneratorDriver, `GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true)`); " +
-            $"counted: every output of the generator's tracking names ({string.Join(", ", OurTrackingNames)}) and of its source-output steps."));
+            $"counted: every output of the generator's tracking names ({string.Join(", ", OurTrackingNames)}) and of its source-output steps.");
         report.AppendLine();
         report.AppendLine("| edit | outputs | Cached | Unchanged | Modified | New | Removed | Cached/Unchanged | rerun ms (single run, for information) |");
         report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var o in outcomes)
         {
             int Sum(IncrementalStepRunReason reason) => o.Ours.Values.Sum(r => r.GetValueOrDefault(reason));
-            report.AppendLine(Invariant($"| {o.Edit} | {o.Total} | {Sum(IncrementalStepRunReason.Cached)} | {Sum(IncrementalStepRunReason.Unchanged)} | " +
-                $"{Sum(IncrementalStepRunReason.Modified)} | {Sum(IncrementalStepRunReason.New)} | {Sum(IncrementalStepRunReason.Removed)} | {100.0 * o.Good / Math.Max(1, o.Total):0.0}% | {o.Milliseconds:0} |"));
+            report.AppendLine($"| {o.Edit} | {o.Total} | {Sum(IncrementalStepRunReason.Cached)} | {Sum(IncrementalStepRunReason.Unchanged)} | " +
+                $"{Sum(IncrementalStepRunReason.Modified)} | {Sum(IncrementalStepRunReason.New)} | {Sum(IncrementalStepRunReason.Removed)} | {100.0 * o.Good / Math.Max(1, o.Total):0.0}% | {o.Milliseconds:0} |");
         }
 
         report.AppendLine();
@@ -145,14 +146,14 @@ internal static class P1Incrementality
             string.Join("; ", outcomes.SelectMany(o => o.Roslyns.Keys).Distinct().Order(StringComparer.Ordinal)
                 .Select(n => $"{n}: {Describe(outcomes.Select(o => o.Roslyns.GetValueOrDefault(n)))}")) + ".");
         report.AppendLine();
-        report.AppendLine($"Machine: {ResultsFile.Machine()}. Source: {ResultsFile.SourceRevision()}.");
+        report.AppendLine($"Machine: {Results.Machine()}. Source: {Results.Revision()}.");
         report.AppendLine();
         report.AppendLine($"Command: `{command}`");
 
         Console.WriteLine();
         Console.WriteLine(report);
-        ResultsFile.WriteSection("P1", report.ToString());
-        Console.WriteLine($"Written to {ResultsFile.Path} (section P1).");
+        Results.WriteSection("P1", report.ToString());
+        Console.WriteLine($"Written to {Results.FilePath} (section P1).");
         return met ? 0 : 1;
     }
 

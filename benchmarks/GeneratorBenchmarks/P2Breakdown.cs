@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
-using static StepOperator.Benchmarks.Stats;
+using static StepOperator.Benchmarks.Support.Results;
 
 namespace GeneratorBenchmarks;
 

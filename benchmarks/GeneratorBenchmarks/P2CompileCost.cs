@@ -4,7 +4,8 @@ using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using StepOperator.Benchmarks;
-using static StepOperator.Benchmarks.Stats;
+using static StepOperator.Benchmarks.Support.Results;
+using StepOperator.Benchmarks.Support;
 
 namespace GeneratorBenchmarks;
 
@@ -62,9 +63,9 @@ internal static class P2CompileCost
             if (round >= warmup)
             {
                 var r = round - warmup;
-                Console.WriteLine(Invariant($"  round {r + 1,2}: compiler {samples[Variant.Compiler][r].WallMs,6:0} ms, " +
+                Console.WriteLine($"  round {r + 1,2}: compiler {samples[Variant.Compiler][r].WallMs,6:0} ms, " +
                     $"+generator {samples[Variant.CompilerAndGenerator][r].WallMs,6:0} ms, " +
-                    $"+generator+analyzers {samples[Variant.CompilerGeneratorAndAnalyzers][r].WallMs,6:0} ms"));
+                    $"+generator+analyzers {samples[Variant.CompilerGeneratorAndAnalyzers][r].WallMs,6:0} ms");
             }
             else
             {
@@ -83,14 +84,14 @@ internal static class P2CompileCost
         var report = new StringBuilder();
         report.AppendLine("## P2: compile cost of the generator and analyzers");
         report.AppendLine();
-        report.AppendLine(Invariant($"**Goal:** compiling with the generator and analyzers ≤ {Goal:0.00}× the compiler alone. **Measured: {full:0.000}× — {(met ? "met" : "missed")}** (median of per-round ratios of wall time)."));
+        report.AppendLine($"**Goal:** compiling with the generator and analyzers ≤ {Goal:0.00}× the compiler alone. **Measured: {full:0.000}× — {(met ? "met" : "missed")}** (median of per-round ratios of wall time).");
         report.AppendLine();
-        report.AppendLine(Invariant($"Project: a library of {steps} `[ModalStep]` methods (4 signature shapes, varied valid resource settings, bodies of 5–10 lines) in {files.Count - 2} types of {SyntheticProject.StepsPerType} plus 2 files without steps; {lines} lines. " +
+        report.AppendLine($"Project: a library of {steps} `[ModalStep]` methods (4 signature shapes, varied valid resource settings, bodies of 5–10 lines) in {files.Count - 2} types of {SyntheticProject.StepsPerType} plus 2 files without steps; {lines} lines. " +
             $"Compile = parse every file + create the compilation + all diagnostics (every method body bound; no IL emitted), in-process with Microsoft.CodeAnalysis.CSharp {typeof(Compilation).Assembly.GetName().Version}, " +
             $"{(concurrent ? "concurrent build and analysis" : "concurrentBuild: false, concurrentAnalysis: false")}. " +
             $"The generator runs in a fresh CSharpGeneratorDriver each time (a cold build) and adds {check.GeneratedFiles} files ({check.GeneratedLines} lines); " +
             $"the analyzers ({analyzerNames}) run through CompilationWithAnalyzers.GetAllDiagnosticsAsync on the generator's output; 0 errors and 0 analyzer diagnostics in every variant. " +
-            $"{warmup} warm-up rounds, then {rounds} rounds, each running the three variants in rotating order."));
+            $"{warmup} warm-up rounds, then {rounds} rounds, each running the three variants in rotating order.");
         report.AppendLine();
         report.AppendLine("| variant | median wall ms | median CPU ms | ratio (wall, per round) | ratio (CPU, per round) | generator ms |");
         report.AppendLine("|---|---:|---:|---:|---:|---:|");
@@ -102,19 +103,19 @@ internal static class P2CompileCost
                 Variant.CompilerAndGenerator => "+ generator",
                 _ => "+ generator + analyzers",
             };
-            var generator = v == Variant.Compiler ? "–" : Invariant($"{Median(samples[v].Select(s => s.GeneratorMs)):0}");
-            report.AppendLine(Invariant($"| {name} | {MedianWall(v):0} | {MedianCpu(v):0} | {RoundRatio(v, s => s.WallMs):0.000}× | {RoundRatio(v, s => s.CpuMs):0.000}× | {generator} |"));
+            var generator = v == Variant.Compiler ? "–" : $"{Median(samples[v].Select(s => s.GeneratorMs)):0}";
+            report.AppendLine($"| {name} | {MedianWall(v):0} | {MedianCpu(v):0} | {RoundRatio(v, s => s.WallMs):0.000}× | {RoundRatio(v, s => s.CpuMs):0.000}× | {generator} |");
         }
 
         report.AppendLine();
-        report.AppendLine($"Machine: {ResultsFile.Machine()}. Source: {ResultsFile.SourceRevision()}.");
+        report.AppendLine($"Machine: {Results.Machine()}. Source: {Results.Revision()}.");
         report.AppendLine();
         report.AppendLine($"Command: `{command}`");
 
         Console.WriteLine();
         Console.WriteLine(report);
-        ResultsFile.WriteSection("P2", report.ToString());
-        Console.WriteLine($"Written to {ResultsFile.Path} (section P2).");
+        Results.WriteSection("P2", report.ToString());
+        Console.WriteLine($"Written to {Results.FilePath} (section P2).");
         return met ? 0 : 1;
     }
 

@@ -3,7 +3,8 @@ using System.Text;
 using System.Text.Json;
 using StepOperator.Benchmarks;
 using StepOperator.Stacks.Local;
-using static StepOperator.Benchmarks.Stats;
+using static StepOperator.Benchmarks.Support.Results;
+using StepOperator.Benchmarks.Support;
 
 namespace StepOverhead;
 
@@ -29,7 +30,7 @@ internal static class Bench
             return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], out var value) ? value : fallback;
         }
 
-        UseInvariantCulture();
+        System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
         var rounds = Option("--rounds", 9);
         var warmup = Option("--warmup", 2);
         var command = "dotnet run -c Release --project benchmarks/StepOverhead -- bench" + (args.Length > 0 ? " " + string.Join(' ', args) : string.Empty);
@@ -57,8 +58,8 @@ internal static class Bench
                 }
 
                 var label = round < warmup ? $"warm-up {round + 1}" : $"round {round - warmup + 1,2}";
-                Console.WriteLine(Invariant($"  {label}: pipeline {p.WallMs,6:0} ms, direct {d.WallMs,5:0} ms, per step {(p.WallMs - d.WallMs) / NoOpSteps.Count,5:0.0} ms, CPU per step {(p.CpuMs - d.CpuMs) / NoOpSteps.Count,5:0.0} ms" +
-                    (p.Run is { } r ? $" (steps {r.StepsMs / r.Steps:0.0} ms each, gaps {r.GapsMs / Math.Max(1, r.Steps - 1):0.0} ms each, before run {r.BeforeRunMs:0} ms)" : "")));
+                Console.WriteLine($"  {label}: pipeline {p.WallMs,6:0} ms, direct {d.WallMs,5:0} ms, per step {(p.WallMs - d.WallMs) / NoOpSteps.Count,5:0.0} ms, CPU per step {(p.CpuMs - d.CpuMs) / NoOpSteps.Count,5:0.0} ms" +
+                    (p.Run is { } r ? $" (steps {r.StepsMs / r.Steps:0.0} ms each, gaps {r.GapsMs / Math.Max(1, r.Steps - 1):0.0} ms each, before run {r.BeforeRunMs:0} ms)" : ""));
                 if (round >= warmup)
                 {
                     pipeline.Add(p);
@@ -82,36 +83,36 @@ internal static class Bench
         var report = new StringBuilder();
         report.AppendLine("## P3: per-step overhead on the local stack");
         report.AppendLine();
-        report.AppendLine(Invariant($"**Goal:** ≤ {GoalMs:0} ms per step. **Measured: {perStep:0.0} ms per step — {(met ? "met" : "missed")}** " +
-            $"((median pipeline wall {pipelineMs:0} ms − median direct wall {directMs:0} ms) / {NoOpSteps.Count}; median of per-round values {perRound:0.0} ms)."));
+        report.AppendLine($"**Goal:** ≤ {GoalMs:0} ms per step. **Measured: {perStep:0.0} ms per step — {(met ? "met" : "missed")}** " +
+            $"((median pipeline wall {pipelineMs:0} ms − median direct wall {directMs:0} ms) / {NoOpSteps.Count}; median of per-round values {perRound:0.0} ms).");
         report.AppendLine();
-        report.AppendLine(Invariant($"Program: benchmarks/StepOverhead, {NoOpSteps.Count} no-op `[Step(EnableCache = false)] int StepNN(int value) => value + 1` chained in one `[Pipeline]` " +
+        report.AppendLine($"Program: benchmarks/StepOverhead, {NoOpSteps.Count} no-op `[Step(EnableCache = false)] int StepNN(int value) => value + 1` chained in one `[Pipeline]` " +
             "(each step takes the previous output by reference, so they run one after another). " +
             $"Both variants are whole processes of the same Release build, started by the benchmark: `StepOverhead Chain --stack local --home <fresh dir>` " +
-            $"(every step a child process through the step entrypoint) and `StepOverhead direct` (the same methods called in-process); {warmup} warm-up rounds, then {rounds} rounds, alternating which runs first."));
+            $"(every step a child process through the step entrypoint) and `StepOverhead direct` (the same methods called in-process); {warmup} warm-up rounds, then {rounds} rounds, alternating which runs first.");
         report.AppendLine();
         report.AppendLine("| | median ms |");
         report.AppendLine("|---|---:|");
-        report.AppendLine(Invariant($"| pipeline process, wall | {pipelineMs:0} |"));
-        report.AppendLine(Invariant($"| direct process, wall | {directMs:0} |"));
-        report.AppendLine(Invariant($"| per-step overhead (wall) | {perStep:0.0} |"));
-        report.AppendLine(Invariant($"| pipeline process tree, CPU (user + system, steps included) | {Median(pipeline.Select(t => t.CpuMs)):0} |"));
-        report.AppendLine(Invariant($"| direct process, CPU | {Median(direct.Select(t => t.CpuMs)):0} |"));
-        report.AppendLine(Invariant($"| per-step overhead (CPU) | {cpuPerStep:0.0} |"));
-        report.AppendLine(Invariant($"| from run.json: one step call (child process as the orchestrator sees it) | {Median(runs.Select(r => r.StepsMs / r.Steps)):0.0} |"));
-        report.AppendLine(Invariant($"| from run.json: orchestrator gap between one step's end and the next one's start | {Median(runs.Select(r => r.GapsMs / Math.Max(1, r.Steps - 1))):0.0} |"));
-        report.AppendLine(Invariant($"| from run.json: pipeline process start → run recorded as started | {Median(runs.Select(r => r.BeforeRunMs)):0} |"));
-        report.AppendLine(Invariant($"| from run.json: run started → first step started | {Median(runs.Select(r => r.RunToFirstStepMs)):0} |"));
-        report.AppendLine(Invariant($"| from run.json: last step finished → run finished | {Median(runs.Select(r => r.AfterLastStepMs)):0} |"));
+        report.AppendLine($"| pipeline process, wall | {pipelineMs:0} |");
+        report.AppendLine($"| direct process, wall | {directMs:0} |");
+        report.AppendLine($"| per-step overhead (wall) | {perStep:0.0} |");
+        report.AppendLine($"| pipeline process tree, CPU (user + system, steps included) | {Median(pipeline.Select(t => t.CpuMs)):0} |");
+        report.AppendLine($"| direct process, CPU | {Median(direct.Select(t => t.CpuMs)):0} |");
+        report.AppendLine($"| per-step overhead (CPU) | {cpuPerStep:0.0} |");
+        report.AppendLine($"| from run.json: one step call (child process as the orchestrator sees it) | {Median(runs.Select(r => r.StepsMs / r.Steps)):0.0} |");
+        report.AppendLine($"| from run.json: orchestrator gap between one step's end and the next one's start | {Median(runs.Select(r => r.GapsMs / Math.Max(1, r.Steps - 1))):0.0} |");
+        report.AppendLine($"| from run.json: pipeline process start → run recorded as started | {Median(runs.Select(r => r.BeforeRunMs)):0} |");
+        report.AppendLine($"| from run.json: run started → first step started | {Median(runs.Select(r => r.RunToFirstStepMs)):0} |");
+        report.AppendLine($"| from run.json: last step finished → run finished | {Median(runs.Select(r => r.AfterLastStepMs)):0} |");
         report.AppendLine();
-        report.AppendLine($"Machine: {ResultsFile.Machine()}. Source: {ResultsFile.SourceRevision()}.");
+        report.AppendLine($"Machine: {Results.Machine()}. Source: {Results.Revision()}.");
         report.AppendLine();
         report.AppendLine($"Command: `{command}`");
 
         Console.WriteLine();
         Console.WriteLine(report);
-        ResultsFile.WriteSection("P3", report.ToString());
-        Console.WriteLine($"Written to {ResultsFile.Path} (section P3).");
+        Results.WriteSection("P3", report.ToString());
+        Console.WriteLine($"Written to {Results.FilePath} (section P3).");
         return met ? 0 : 1;
     }
 
