@@ -161,17 +161,9 @@ public class FaultInjectionTests(DockerEnvironment docker)
         emulator.Faults.FailNext(ModalRpc.SandboxTerminate, StatusCode.Unavailable, Burst);
 
         using var process = modal.Program.Start("RemoteSlow", "--stack", ModalTestStack.StackName);
-        var seen = new StringBuilder();
-        while (await process.StandardOutput.ReadLineAsync() is { } line)
-        {
-            seen.AppendLine(line);
-            if (line.Contains("sleeping remotely", StringComparison.Ordinal))
-            {
-                break;
-            }
-        }
+        var (seen, _) = await TestProgram.ReadUntilAsync(process, line => line.Contains("sleeping remotely", StringComparison.Ordinal));
 
-        Assert.True(emulator.RunningSandboxCount == 1, seen.ToString());
+        Assert.True(emulator.RunningSandboxCount == 1, seen);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await InterruptAsync(process);
@@ -197,17 +189,9 @@ public class FaultInjectionTests(DockerEnvironment docker)
         emulator.Faults.RetryAfter(ModalRpc.SandboxTerminate, retryAfterSeconds: 1, times: Burst); // terminating takes 3 s
 
         using var process = modal.Program.Start("RemoteSlow", "--stack", ModalTestStack.StackName);
-        var seen = new StringBuilder();
-        while (await process.StandardOutput.ReadLineAsync() is { } line)
-        {
-            seen.AppendLine(line);
-            if (line.Contains("sleeping remotely", StringComparison.Ordinal))
-            {
-                break;
-            }
-        }
+        var (seen, _) = await TestProgram.ReadUntilAsync(process, line => line.Contains("sleeping remotely", StringComparison.Ordinal));
 
-        Assert.True(emulator.RunningSandboxCount == 1, seen.ToString());
+        Assert.True(emulator.RunningSandboxCount == 1, seen);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await InterruptAsync(process);

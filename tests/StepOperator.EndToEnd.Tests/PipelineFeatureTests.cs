@@ -206,13 +206,10 @@ public class PipelineFeatureTests
         int? stepProcess = null;
         using (var orchestrator = program.Start("Interruptible"))
         {
-            while (await orchestrator.StandardOutput.ReadLineAsync() is { } line)
+            var (_, waiting) = await TestProgram.ReadUntilAsync(orchestrator, line => line.Contains("waiting for the gate in process", StringComparison.Ordinal));
+            if (waiting is not null)
             {
-                if (System.Text.RegularExpressions.Regex.Match(line, @"waiting for the gate in process (\d+)") is { Success: true } waiting)
-                {
-                    stepProcess = int.Parse(waiting.Groups[1].Value);
-                    break;
-                }
+                stepProcess = int.Parse(System.Text.RegularExpressions.Regex.Match(waiting, @"process (\d+)").Groups[1].Value);
             }
 
             Assert.NotNull(stepProcess);

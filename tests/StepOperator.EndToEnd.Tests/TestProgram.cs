@@ -83,6 +83,25 @@ public sealed class TestProgram : IDisposable
         return new Result(process.ExitCode, await output, await error);
     }
 
+    /// <summary>
+    /// Reads a started program's standard output until a line matches; returns everything read so far and
+    /// the matching line (null when the output ended first).
+    /// </summary>
+    public static async Task<(string Seen, string? Match)> ReadUntilAsync(Process process, Func<string, bool> matches)
+    {
+        var seen = new System.Text.StringBuilder();
+        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            seen.AppendLine(line);
+            if (matches(line))
+            {
+                return (seen.ToString(), line);
+            }
+        }
+
+        return (seen.ToString(), null);
+    }
+
     /// <summary>The single run recorded in this home folder.</summary>
     public RunRecord OnlyRun() => Assert.Single(Runs());
 
