@@ -1,12 +1,14 @@
 using System;
 using System.IO;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using System.Threading;
 using System.Threading.Tasks;
 
 namespace StepOperator.Artifacts;
 
-/// <summary>How an artifact's bytes are laid out.</summary>
+/// <summary>How an artifact's bytes are laid out (written by name in JSON).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ArtifactFormatJsonConverter))]
 public enum ArtifactFormat
 {
     /// <summary>System.Text.Json, for ordinary types.</summary>
@@ -23,6 +25,10 @@ public static class ArtifactSerializer
     {
         IncludeFields = true,
         WriteIndented = false,
+
+        // Common values (numbers, strings, their arrays and lists) come from source-generated metadata, so a
+        // step process passing them around never starts System.Text.Json's reflection; other types use reflection.
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(CommonArtifactJson.Default, new DefaultJsonTypeInfoResolver()),
     };
 
     public static ArtifactFormat FormatOf(Type type) =>

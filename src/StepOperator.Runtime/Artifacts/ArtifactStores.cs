@@ -35,14 +35,15 @@ public static class ArtifactStores
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(environment);
 
+        // A plain path is the common case (every local step process opens one): no URI parsing for it.
+        if (!location.Contains("://", StringComparison.Ordinal) && !location.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            return new LocalArtifactStore(location);
+        }
+
         if (Uri.TryCreate(location, UriKind.Absolute, out var uri) && uri.IsFile)
         {
             return new LocalArtifactStore(uri.LocalPath);
-        }
-
-        if (!location.Contains("://", StringComparison.Ordinal))
-        {
-            return new LocalArtifactStore(location);
         }
 
         if (StoreLocation.TryParse(location, out var parsed))

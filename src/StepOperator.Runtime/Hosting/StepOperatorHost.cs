@@ -25,7 +25,14 @@ public static class StepOperatorHost
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    // Every step process starts with the step-entrypoint arguments: it goes straight to the step, without
+    // loading and building the whole command line first (a step process's start-up is per-step overhead).
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) =>
+        StepEntrypointArguments.TryParse(args) is { } call
+            ? StepProcess.RunAsync(call, error)
+            : RunCommandLineAsync(args, output, error);
+
+    private static async Task<int> RunCommandLineAsync(string[] args, TextWriter output, TextWriter error)
     {
         var root = BuildCommandLine(output, error);
         try
@@ -214,16 +221,16 @@ public static class StepOperatorHost
         }
 
         var stepArgument = new Argument<string>("name") { Description = "The step to run." };
-        var runIdOption = new Option<string>("--run-id") { Description = "The run the call belongs to.", Required = true };
-        var invocationOption = new Option<string>("--invocation") { Description = "The call's id within the run.", Required = true };
-        var storeOption = new Option<string>("--store") { Description = "The artifact store's location.", Required = true };
+        var runIdOption = new Option<string>(StepEntrypointArguments.RunIdOption) { Description = "The run the call belongs to.", Required = true };
+        var invocationOption = new Option<string>(StepEntrypointArguments.InvocationOption) { Description = "The call's id within the run.", Required = true };
+        var storeOption = new Option<string>(StepEntrypointArguments.StoreOption) { Description = "The artifact store's location.", Required = true };
         var step = new Command(StepEntrypointArguments.Command, "Step-entrypoint mode: runs one step call (what child processes and containers start with).")
         {
             stepArgument, runIdOption, invocationOption, storeOption,
         };
         step.SetAction((parse, cancellationToken) => StepProcess.RunAsync(
             parse.GetValue(stepArgument)!, parse.GetValue(runIdOption)!, parse.GetValue(invocationOption)!,
-            parse.GetValue(storeOption)!, Console.Error, cancellationToken));
+            parse.GetValue(storeOption)!, error, cancellationToken));
         root.Subcommands.Add(step);
 
         root.Subcommands.Add(StackCommands.Create(output));

@@ -282,7 +282,7 @@ internal sealed class PipelineRun : IDisposable
 
         var invocation = new InvocationRecord(RunId, step.Name, record.InvocationId, inputs, record.Output);
         await Stack.ArtifactStore.WriteAsync(RunLayout.Invocation(RunId, record.InvocationId),
-            (stream, ct) => JsonSerializer.SerializeAsync(stream, invocation, ArtifactSerializer.Options, ct), CancellationToken).ConfigureAwait(false);
+            (stream, ct) => JsonSerializer.SerializeAsync(stream, invocation, RuntimeJson.Default.InvocationRecord, ct), CancellationToken).ConfigureAwait(false);
     }
 
     private async Task RunAttemptsAsync(StepDefinition step, StepRecord record, IStepOperator stepOperator)

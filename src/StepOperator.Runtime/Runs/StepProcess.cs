@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -14,6 +15,24 @@ namespace StepOperator.Runs;
 /// </summary>
 public static class StepProcess
 {
+    /// <summary>
+    /// Runs a call as the process's whole job: SIGINT and SIGTERM cancel the step (the orchestrator's way to
+    /// stop it) instead of ending the process, so it can still exit with 130 and leave nothing half-written.
+    /// </summary>
+    public static async Task<int> RunAsync(StepEntrypointCall call, TextWriter error)
+    {
+        using var cancellation = new CancellationTokenSource();
+        void Cancel(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            cancellation.Cancel();
+        }
+
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        return await RunAsync(call.Step, call.RunId, call.InvocationId, call.StoreLocation, error, cancellation.Token).ConfigureAwait(false);
+    }
+
     public static async Task<int> RunAsync(string stepName, string runId, string invocationId, string storeLocation, TextWriter error, CancellationToken cancellationToken)
     {
         var step = StepCatalog.FindStep(stepName);
@@ -27,10 +46,25 @@ public static class StepProcess
         OrphanGuard.Start(invocationId, error, stopGuard.Token);
         var store = ArtifactStores.Open(storeLocation);
         InvocationRecord record;
-        await using (var stream = await store.OpenReadAsync(RunLayout.Invocation(runId, invocationId), cancellationToken).ConfigureAwait(false))
+        try
         {
-            record = await JsonSerializer.DeserializeAsync<InvocationRecord>(stream, ArtifactSerializer.Options, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidDataException($"The invocation record of '{invocationId}' is empty.");
+            // A few hundred bytes: read whole and parsed synchronously (less start-up work than the async reader).
+            using var bytes = new MemoryStream();
+            await using (var stream = await store.OpenReadAsync(RunLayout.Invocation(runId, invocationId), cancellationToken).ConfigureAwait(false))
+            {
+                await stream.CopyToAsync(bytes, cancellationToken).ConfigureAwait(false);
+            }
+
+            record = JsonSerializer.Deserialize(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), RuntimeJson.Default.InvocationRecord)
+                ?? throw new JsonException("the record is empty");
+        }
+        catch (Exception e) when (e is ArtifactNotFoundException or JsonException)
+        {
+            // The orchestrator writes the record before it starts the process; without it there is nothing to run.
+            await error.WriteLineAsync(
+                $"Step call '{invocationId}' of run '{runId}' has no readable invocation record in the artifact store {storeLocation}: {e.Message} " +
+                "Step processes are started by a pipeline run, which writes that record first; run the pipeline instead.").ConfigureAwait(false);
+            return 2;
         }
 
         try
@@ -50,7 +84,7 @@ public static class StepProcess
             var report = new StepErrorRecord(e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace);
             await error.WriteLineAsync($"Step '{invocationId}' failed: {report.ExceptionType}: {report.Message}").ConfigureAwait(false);
             await error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
-            await ArtifactSerializer.WriteAsync(store, RunLayout.Error(runId, invocationId), report, "error report", CancellationToken.None).ConfigureAwait(false);
+            await store.WriteAsync(RunLayout.Error(runId, invocationId), (stream, ct) => JsonSerializer.SerializeAsync(stream, report, RuntimeJson.Default.StepErrorRecord, ct), CancellationToken.None).ConfigureAwait(false);
             return 1;
         }
     }
