@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using StepOperator.Runs;
+using StepOperator.Stacks.Modal;
 
 namespace StepOperator.EndToEnd.Tests;
 
@@ -54,6 +55,11 @@ public class ModalStackTests(DockerEnvironment docker)
         Assert.Equal(1, resources.GetProperty("gpuConfig").GetProperty("count").GetInt32());
         Assert.Equal(86400, create.GetProperty("definition").GetProperty("timeoutSecs").GetInt32());
         Assert.Contains(create.GetProperty("tags").EnumerateArray(), t => t.GetProperty("tagValue").GetString() == "Train");
+
+        // The client waited for the sandbox's task server-side: one held call, not a poll every 500 ms.
+        var taskWait = Json(Assert.Single(emulator.RequestsFor("SandboxGetTaskId")));
+        Assert.Equal(ModalStepOperator.TaskWaitSeconds, taskWait.GetProperty("timeout").GetSingle());
+        Assert.True(taskWait.GetProperty("waitUntilReady").GetBoolean());
         var sent = $"milli_cpu {resources.GetProperty("milliCpu").GetInt32()}, memory_mb {resources.GetProperty("memoryMb").GetInt32()}, " +
             $"gpu {resources.GetProperty("gpuConfig").GetProperty("gpuType").GetString()}:{resources.GetProperty("gpuConfig").GetProperty("count").GetInt32()}";
         Assert.Equal(sent, planned.Groups["resources"].Value);

@@ -43,7 +43,7 @@ internal sealed record SandboxOutcome(string SandboxId, string Stdout, string St
 /// ephemeral secret, EnvironmentGetOrCreate for the builder version, ImageGetOrCreate for
 /// "FROM &lt;tag&gt;" with STATIC_CREDS, ImageJoinStreaming until the build's result; per sandbox the
 /// environment as an ephemeral secret, SandboxCreate (resources through the same resource rules),
-/// SandboxGetTaskId until scheduled, SandboxGetLogs for stdout and stderr beside a SandboxWait
+/// SandboxGetTaskId (a server-side wait) until scheduled, SandboxGetLogs for stdout and stderr beside a SandboxWait
 /// long poll; SandboxTerminate for the sleeping one (then SandboxWait for its exit code, as the JS
 /// SDK's terminate({ wait: true }) does).
 /// </summary>
@@ -200,15 +200,15 @@ internal sealed class CSharpClientRun(ModalApi api, string environment)
 
     private async Task WaitForTaskAsync(string sandboxId, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 600; attempt++)
+        // As ModalStepOperator does: one server-side wait per call instead of the JS SDK's 500 ms polling.
+        while (true)
         {
-            var response = await api.SandboxGetTaskIdAsync(new SandboxGetTaskIdRequest { SandboxId = sandboxId }, cancellationToken);
+            var response = await api.SandboxGetTaskIdAsync(
+                new SandboxGetTaskIdRequest { SandboxId = sandboxId, Timeout = ModalStepOperator.TaskWaitSeconds, WaitUntilReady = true }, cancellationToken);
             if (response.HasTaskId || response.TaskResult is not null)
             {
                 return;
             }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
         }
     }
 

@@ -73,7 +73,8 @@ public sealed class ModalApi : IDisposable
         UnaryAsync(nameof(ModalClient.ModalClientClient.SandboxCreate), request, (r, o) => Client.SandboxCreateAsync(r, o), cancellationToken);
 
     public Task<SandboxGetTaskIdResponse> SandboxGetTaskIdAsync(SandboxGetTaskIdRequest request, CancellationToken cancellationToken) =>
-        UnaryAsync(nameof(ModalClient.ModalClientClient.SandboxGetTaskId), request, (r, o) => Client.SandboxGetTaskIdAsync(r, o), cancellationToken);
+        UnaryAsync(nameof(ModalClient.ModalClientClient.SandboxGetTaskId), request, (r, o) => Client.SandboxGetTaskIdAsync(r, o), cancellationToken,
+            deadline: request.HasTimeout ? TimeSpan.FromSeconds(request.Timeout + 30) : null);
 
     public Task<SandboxWaitResponse> SandboxWaitAsync(SandboxWaitRequest request, CancellationToken cancellationToken) =>
         UnaryAsync(nameof(ModalClient.ModalClientClient.SandboxWait), request, (r, o) => Client.SandboxWaitAsync(r, o), cancellationToken, deadline: TimeSpan.FromSeconds(request.Timeout + 30));

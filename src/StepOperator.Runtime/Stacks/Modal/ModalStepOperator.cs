@@ -71,8 +71,23 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
                 _image = await new ImageBuilder(engine, line => console.Info($"  [image] {line}")).EnsureImageAsync(options.Image, cancellationToken).ConfigureAwait(false);
             }
 
-            _api = new ModalApi(credentials);
+            var api = new ModalApi(credentials);
             console.Info($"  [modal] {credentials}");
+
+            // The session opens now (auth token, the app of the default environment): a token Modal refuses fails
+            // the run before any step starts, and the first sandbox does not wait for the connection and sign-in.
+            var environment = credentials.Environment ?? string.Empty;
+            try
+            {
+                await OnceAsync(_apps, environment, () => GetOrCreateAppAsync(api, environment, cancellationToken)).ConfigureAwait(false);
+            }
+            catch
+            {
+                api.Dispose();
+                throw;
+            }
+
+            _api = api;
         }
         finally
         {
@@ -293,17 +308,31 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         return result!;
     }
 
+    /// <summary>How long one SandboxGetTaskId call asks the server to hold on until the sandbox has a task.</summary>
+    public const float TaskWaitSeconds = 55;
+
+    /// <summary>
+    /// Waits until the sandbox is scheduled (has a task) or already ended. Each call asks the server to answer as
+    /// soon as that happens (timeout + wait_until_ready) rather than polling every half second, so the step starts
+    /// streaming its logs the moment the sandbox runs; a server that answers at once without a task is asked
+    /// again after a short pause, as a poll.
+    /// </summary>
     private static async Task WaitForTaskAsync(ModalApi api, string sandboxId, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 600; attempt++)
+        while (true)
         {
-            var response = await api.SandboxGetTaskIdAsync(new SandboxGetTaskIdRequest { SandboxId = sandboxId }, cancellationToken).ConfigureAwait(false);
+            var asked = System.Diagnostics.Stopwatch.GetTimestamp();
+            var response = await api.SandboxGetTaskIdAsync(
+                new SandboxGetTaskIdRequest { SandboxId = sandboxId, Timeout = TaskWaitSeconds, WaitUntilReady = true }, cancellationToken).ConfigureAwait(false);
             if (response.HasTaskId || response.TaskResult is not null)
             {
                 return;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(asked) < TimeSpan.FromSeconds(TaskWaitSeconds / 2))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
