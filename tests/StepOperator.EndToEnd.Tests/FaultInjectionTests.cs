@@ -72,6 +72,31 @@ public class FaultInjectionTests(DockerEnvironment docker)
     }
 
     [DockerFact]
+    public async Task Lost_answers_to_create_calls_are_retried_with_the_same_idempotency_key_and_make_nothing_twice()
+    {
+        await using var modal = await ModalTestStack.StartAsync(docker);
+        var faults = modal.Emulator.Faults;
+        faults.LoseResponses(ModalRpc.SandboxCreate); // the sandbox starts, its id never reaches the client
+        faults.LoseResponses(ModalRpc.SecretGetOrCreate, times: 2);
+
+        var result = await modal.Program.RunAsync(RemoteLines);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        AssertEveryLineOnce(result);
+        foreach (var rpc in new[] { ModalRpc.SandboxCreate, ModalRpc.SecretGetOrCreate })
+        {
+            // Each lost answer was followed by a retry of the same logical call: same key, next attempt number.
+            var byKey = modal.Emulator.RequestsFor(rpc).GroupBy(r => r.Header("x-idempotency-key")).ToList();
+            Assert.Contains(byKey, g => g.Count() == 2 && g.Select(r => r.Header("x-retry-attempt")).SequenceEqual(["0", "1"]));
+        }
+
+        var sandbox = Assert.Single(modal.Emulator.Sandboxes); // the retried SandboxCreate got the first sandbox back
+        Assert.True(sandbox.TimeoutSeconds > 0);
+        Assert.Single(modal.Program.OnlyRun().Steps.Single().Attempts);
+        await AssertNoOrphansAsync(docker, modal.Emulator, modal.Program.OnlyRun().RunId);
+    }
+
+    [DockerFact]
     public async Task A_burst_longer_than_the_clients_retries_fails_the_attempt_and_the_steps_retry_imports_the_image_again()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);

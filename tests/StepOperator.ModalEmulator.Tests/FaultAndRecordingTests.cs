@@ -29,6 +29,27 @@ public sealed class FaultAndRecordingTests
     }
 
     [Fact]
+    public async Task A_lost_answer_is_UNAVAILABLE_after_the_call_was_carried_out_and_a_retry_with_its_key_gets_that_answer()
+    {
+        await using var modal = await ModalEmulator.StartAsync();
+        using var client = new EmulatorClient(modal);
+        modal.Faults.LoseResponses(ModalRpc.SecretGetOrCreate);
+        var request = new SecretGetOrCreateRequest { ObjectCreationType = ObjectCreationType.Ephemeral, EnvDict = { ["A"] = "1" } };
+        var headers = client.Headers();
+
+        var lost = await Assert.ThrowsAsync<RpcException>(() => client.Raw.SecretGetOrCreateAsync(request, new CallOptions(headers)).ResponseAsync);
+        var retried = await client.Raw.SecretGetOrCreateAsync(request, new CallOptions(headers)); // same x-idempotency-key
+        var another = await client.Raw.SecretGetOrCreateAsync(request, client.Call()); // a new logical call
+
+        Assert.Equal(StatusCode.Unavailable, lost.StatusCode);
+        Assert.Contains("was lost after it was carried out", lost.Status.Detail);
+        Assert.StartsWith("st-", retried.SecretId);
+        Assert.NotEqual(retried.SecretId, another.SecretId);
+        Assert.Equal(3, modal.RequestsFor(ModalRpc.SecretGetOrCreate).Count); // all recorded, the retry answered from memory
+        Assert.Throws<ArgumentException>(() => modal.Faults.LoseResponses(ModalRpc.SandboxGetLogs));
+    }
+
+    [Fact]
     public async Task RetryAfter_sends_an_RPCRetryPolicy_in_the_status_details_trailer()
     {
         await using var modal = await ModalEmulator.StartAsync();

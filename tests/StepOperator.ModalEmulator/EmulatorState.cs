@@ -33,6 +33,8 @@ internal sealed class EmulatorState
 
     public RequestLog Requests { get; } = new();
 
+    public Common.IdempotentReplies Replies { get; } = new();
+
     public AuthTokenIssuer Tokens { get; }
 
     public EmulatorFaults Faults { get; }

@@ -120,6 +120,7 @@ public sealed class ModalEmulator : IAsyncDisposable
         builder.Services.AddRoutingCore();
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(state.Requests);
+        builder.Services.AddSingleton(state.Replies);
         builder.Services.AddSingleton(state.Faults);
         builder.Services.AddSingleton(state.Tokens);
         builder.Services.AddSingleton(options);

@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using StepOperator.ModalEmulator.Common;
 using StepOperator.ModalEmulator.Faults;
 using StepOperator.ModalEmulator.Recording;
 
@@ -12,10 +13,11 @@ namespace StepOperator.ModalEmulator.Auth;
 /// <summary>
 /// What every call passes before its RPC runs, in this order: it is recorded (also when it is
 /// refused), an injected fault answers it if one is planned, and then the client must present its
-/// version and a known token id/secret, plus a valid unexpired auth token if it sends one. After a
-/// unary RPC has run, a planned response delay holds its answer back.
+/// version and a known token id/secret, plus a valid unexpired auth token if it sends one. A unary call
+/// repeating an x-idempotency-key gets the first answer without running again. After a unary RPC has
+/// run, a planned loss replaces its answer with UNAVAILABLE and a planned delay holds it back.
 /// </summary>
-internal sealed class CallGate(RequestLog log, EmulatorFaults faults, AuthTokenIssuer tokens, ModalEmulatorOptions options) : Interceptor
+internal sealed class CallGate(RequestLog log, EmulatorFaults faults, AuthTokenIssuer tokens, IdempotentReplies replies, ModalEmulatorOptions options) : Interceptor
 {
     public const string ClientVersionHeader = "x-modal-client-version";
     public const string TokenIdHeader = "x-modal-token-id";
@@ -26,8 +28,25 @@ internal sealed class CallGate(RequestLog log, EmulatorFaults faults, AuthTokenI
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         Admit(request, context);
+        var rpc = RpcName(context.Method);
+        var idempotencyKey = Value(context.RequestHeaders, IdempotentReplies.KeyHeader);
+        if (idempotencyKey is { Length: > 0 } && replies.TryGet(rpc, idempotencyKey, out var earlier))
+        {
+            return (TResponse)earlier;
+        }
+
         var response = await continuation(request, context).ConfigureAwait(false);
-        if (faults.TakeResponseDelay(RpcName(context.Method)) is { } delay)
+        if (idempotencyKey is { Length: > 0 })
+        {
+            replies.Remember(rpc, idempotencyKey, response);
+        }
+
+        if (faults.TakeLostResponse(rpc))
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"Injected fault: the answer to {rpc} was lost after it was carried out"));
+        }
+
+        if (faults.TakeResponseDelay(rpc) is { } delay)
         {
             // Done, but the answer is late: a client that cancels meanwhile never gets it.
             await Task.Delay(delay, context.CancellationToken).ConfigureAwait(false);

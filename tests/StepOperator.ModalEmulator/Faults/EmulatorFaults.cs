@@ -26,6 +26,7 @@ public sealed class EmulatorFaults
     private readonly List<PlannedCut> _cuts = new();
     private readonly Queue<string> _imageBuildFailures = new();
     private readonly Dictionary<string, Queue<TimeSpan>> _responseDelays = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _lostResponses = new(StringComparer.Ordinal);
     private readonly Func<string, SandboxKill, CancellationToken, Task> _killSandbox;
     private TimeSpan _imageBuildDelay;
 
@@ -114,11 +115,7 @@ public sealed class EmulatorFaults
     /// </summary>
     public void DelayResponses(string rpc, TimeSpan delay, int times = 1)
     {
-        if (!ModalRpc.All.Contains(rpc) || rpc is ModalRpc.SandboxGetLogs or ModalRpc.ImageJoinStreaming)
-        {
-            throw new ArgumentException($"'{rpc}' is not a unary RPC of the emulator.", nameof(rpc));
-        }
-
+        RequireUnary(rpc);
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(times, 1);
         lock (_gate)
@@ -132,6 +129,21 @@ public sealed class EmulatorFaults
             {
                 queue.Enqueue(delay);
             }
+        }
+    }
+
+    /// <summary>
+    /// The next <paramref name="times"/> calls of the unary <paramref name="rpc"/> are carried out, and then their
+    /// answer is lost: the client gets UNAVAILABLE, as when the connection drops after the server acted. A client
+    /// that retries with the same x-idempotency-key gets the first call's answer instead of a second effect.
+    /// </summary>
+    public void LoseResponses(string rpc, int times = 1)
+    {
+        RequireUnary(rpc);
+        ArgumentOutOfRangeException.ThrowIfLessThan(times, 1);
+        lock (_gate)
+        {
+            _lostResponses[rpc] = (_lostResponses.TryGetValue(rpc, out var planned) ? planned : 0) + times;
         }
     }
 
@@ -149,7 +161,7 @@ public sealed class EmulatorFaults
         }
     }
 
-    /// <summary>Forgets planned call failures, stream cuts, response delays, image build failures and the image build delay.</summary>
+    /// <summary>Forgets planned call failures, stream cuts, response delays and losses, image build failures and the image build delay.</summary>
     public void Clear()
     {
         lock (_gate)
@@ -158,6 +170,7 @@ public sealed class EmulatorFaults
             _cuts.Clear();
             _imageBuildFailures.Clear();
             _responseDelays.Clear();
+            _lostResponses.Clear();
             _imageBuildDelay = TimeSpan.Zero;
         }
     }
@@ -199,6 +212,29 @@ public sealed class EmulatorFaults
         lock (_gate)
         {
             return _responseDelays.TryGetValue(rpc, out var queue) && queue.Count > 0 ? queue.Dequeue() : null;
+        }
+    }
+
+    /// <summary>Whether the answer to this call of <paramref name="rpc"/> is to be lost (and forgets it if so).</summary>
+    internal bool TakeLostResponse(string rpc)
+    {
+        lock (_gate)
+        {
+            if (!_lostResponses.TryGetValue(rpc, out var planned) || planned == 0)
+            {
+                return false;
+            }
+
+            _lostResponses[rpc] = planned - 1;
+            return true;
+        }
+    }
+
+    private static void RequireUnary(string rpc)
+    {
+        if (!ModalRpc.All.Contains(rpc) || rpc is ModalRpc.SandboxGetLogs or ModalRpc.ImageJoinStreaming)
+        {
+            throw new ArgumentException($"'{rpc}' is not a unary RPC of the emulator.", nameof(rpc));
         }
     }
 
