@@ -265,8 +265,9 @@ try
         "**Running** = the client knows the sandbox has a task. JS polls `SandboxGetTaskId` every 500 ms: its last call (answered at once with the task id). " +
         "C#: the arrival of its first `SandboxGetLogs`, which it sends as soon as its held `SandboxGetTaskId` answered (slightly late, never early). " +
         "**Submit → running** = that arrival in the emulator's request log − the client's clock just before the submission (same machine, same clock). " +
-        "*Cold* = the first submission of a client process: it also gets the auth token, the app, the registry secret and the image; for C# that includes `PrepareAsync` " +
-        "(the image check against the registry and the Modal session, which the product opens before a run's steps start); *warm* = the following ones. " +
+        "*Cold* = the first submission of a client process: it also gets the auth token, the app, the registry secret and the image; for C# its clock starts inside " +
+        "`PrepareAsync`, where the product opens the Modal session before a run's steps start, after the image check against the registry (JS is handed the image); " +
+        "*warm* = the following ones. " +
         $"Process start-up of each runtime (dotnet, node and loading the SDK) is excluded from both. {rounds} rounds × {count} submissions per client, the client going first alternating; medians, in ms.");
     report.AppendLine();
     report.AppendLine("| median, ms | C# cold | JS cold | C#/JS cold | C# warm | JS warm | C#/JS warm |");
@@ -378,10 +379,13 @@ internal static class CSharpClient
         var image = new ImageBuildRequest(AppContext.BaseDirectory, "ModalSubmit.dll", "stepoperator/dotnet-runtime:10.0", registry);
         await using var modal = new ModalStepOperator(new ModalStepOperatorOptions(image, AppName: options["app"]));
 
-        // Per run, not per step: the image (already built and pushed: reused) and the Modal session (auth token, app),
-        // both inside the first (cold) submission's time, as JS's first create() gets its app and token.
-        var coldStart = (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
-        await modal.PrepareAsync(new RunConsole(TextWriter.Null, TextWriter.Null), CancellationToken.None);
+        // Per run, not per step: the image (already built and pushed: reused) and the Modal session (auth token, app).
+        // The session counts in the first (cold) submission's time, as JS's first create() gets its token and app; the
+        // image check does not (JS is handed the image): the cold clock starts when PrepareAsync reports the session
+        // it is about to open ("[modal] ..."), right after the image.
+        var sessionStart = new SessionStartClock();
+        await modal.PrepareAsync(new RunConsole(sessionStart, TextWriter.Null), CancellationToken.None);
+        var coldStart = sessionStart.At ?? throw new InvalidOperationException("PrepareAsync did not report the Modal session it opens.");
         var step = new StepDefinition("Sandbox", StepPlacement.Modal, "ModalSubmit.Sandbox", new StepSettings { CpuCount = 0.5, Memory = "256MB", Timeout = 120 });
         var sink = new Sink();
         for (var n = 0; n < count; n++)
@@ -398,6 +402,22 @@ internal static class CSharpClient
         }
 
         return 0;
+    }
+
+    /// <summary>The time (unix ms) ModalStepOperator.PrepareAsync printed its "[modal] ..." line: the image is ready, the session opens.</summary>
+    private sealed class SessionStartClock : TextWriter
+    {
+        public double? At { get; private set; }
+
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public override void WriteLine(string? value)
+        {
+            if (At is null && value is not null && value.Contains("[modal] ", StringComparison.Ordinal))
+            {
+                At = (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
+            }
+        }
     }
 
     /// <summary>Takes the sandbox id from the operator's "sandbox sb-...: resources" line.</summary>
