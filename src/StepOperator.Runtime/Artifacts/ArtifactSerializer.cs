@@ -31,6 +31,9 @@ public static class ArtifactSerializer
         TypeInfoResolver = JsonTypeInfoResolver.Combine(CommonArtifactJson.Default, new DefaultJsonTypeInfoResolver()),
     };
 
+    /// <summary>Stored JSON values up to this size are read whole instead of streamed.</summary>
+    private const int SmallValueBytes = 64 * 1024;
+
     public static ArtifactFormat FormatOf(Type type) =>
         type == typeof(byte[]) || typeof(Stream).IsAssignableFrom(type) ? ArtifactFormat.Binary : ArtifactFormat.Json;
 
@@ -94,6 +97,16 @@ public static class ArtifactSerializer
 
             try
             {
+                // A small stored value (a number, a short list: most step inputs) is read whole and parsed
+                // synchronously, which spares a step process the async reader's start-up; anything larger
+                // or of unknown size streams.
+                if (stream.CanSeek && stream.Length <= SmallValueBytes)
+                {
+                    var bytes = new byte[stream.Length];
+                    await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+                    return JsonSerializer.Deserialize<T>(bytes, Options)!;
+                }
+
                 return (await JsonSerializer.DeserializeAsync<T>(stream, Options, cancellationToken).ConfigureAwait(false))!;
             }
             catch (Exception e) when (e is NotSupportedException or JsonException)

@@ -171,6 +171,6 @@ public sealed class RunRecord
 
     /// <summary>Reads a run.json file.</summary>
     public static RunRecord Load(string path) =>
-        System.Text.Json.JsonSerializer.Deserialize<RunRecord>(System.IO.File.ReadAllText(path), RunRecorder.Options)
+        System.Text.Json.JsonSerializer.Deserialize(System.IO.File.ReadAllText(path), RunRecordJson.Default.RunRecord)
         ?? throw new System.IO.InvalidDataException($"{path} holds no run record.");
 }

@@ -8,7 +8,6 @@ namespace StepOperator.Runs;
 /// <summary>Keeps run.json in the run directory up to date (written whole, then moved into place); a null directory keeps the record in memory only (plans).</summary>
 internal sealed class RunRecorder(string? runDirectory, RunRecord record)
 {
-    internal static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public string Path { get; } = runDirectory is null ? string.Empty : System.IO.Path.Combine(runDirectory, "run.json");
@@ -30,7 +29,7 @@ internal sealed class RunRecorder(string? runDirectory, RunRecord record)
             string json;
             lock (Record)
             {
-                json = JsonSerializer.Serialize(Record, Options);
+                json = JsonSerializer.Serialize(Record, RunRecordJson.Default.RunRecord);
             }
 
             await File.WriteAllTextAsync(temporary, json).ConfigureAwait(false);
@@ -42,3 +41,8 @@ internal sealed class RunRecorder(string? runDirectory, RunRecord record)
         }
     }
 }
+
+/// <summary>run.json's shape, source-generated: written after every step event, so no reflection metadata is built for it.</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(RunRecord))]
+internal sealed partial class RunRecordJson : System.Text.Json.Serialization.JsonSerializerContext;
