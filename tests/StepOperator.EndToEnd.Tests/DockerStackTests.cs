@@ -98,6 +98,22 @@ public class DockerStackTests(DockerEnvironment docker)
             // The push sent one layer; the registry had the others.
             Assert.Single(log, line => line.EndsWith(": Pushed", StringComparison.Ordinal));
             Assert.Contains(log, line => line.EndsWith(": Layer already exists", StringComparison.Ordinal));
+
+            // Another chain of the same files in the engine's cache, never pushed to this registry (as another
+            // checkout or a build for another registry leaves one): the next change still builds on this
+            // program's own newest image, so the registry gets one layer again.
+            var elsewhere = await builder.EnsureImageAsync(new ImageBuildRequest(output.FullName, "StepOperator.TestPipelines.dll", DockerEnvironment.BaseImage, Registry: null, PreventBuildReuse: true), CancellationToken.None);
+            var elsewhereLayers = (await docker.Engine.Client.Images.InspectImageAsync(elsewhere.Reference)).RootFS!.Layers!;
+            Assert.NotEqual(after.Take(after.Count - 1), elsewhereLayers.Take(elsewhereLayers.Count - 1)); // the classic builder's layers are not reproducible
+            await File.AppendAllTextAsync(runtimeConfig, "\n");
+            log.Clear();
+            var third = await builder.EnsureImageAsync(request, CancellationToken.None);
+
+            Assert.True(third.Built && third.Pushed);
+            Assert.Contains(log, line => line.Contains($"layers cached from {changed.Reference}", StringComparison.Ordinal));
+            var thirdLayers = (await docker.Engine.Client.Images.InspectImageAsync(third.Reference)).RootFS!.Layers!;
+            Assert.Equal(after.Take(after.Count - 1), thirdLayers.Take(thirdLayers.Count - 1));
+            Assert.Single(log, line => line.EndsWith(": Pushed", StringComparison.Ordinal));
         }
         finally
         {

@@ -72,8 +72,14 @@ public sealed class ImageBuilder(DockerEngine engine, Action<string> log)
                     "Pull it ('docker pull'), build a local one (eng/docker/build-base-image.sh), or configure another base image.");
             }
 
-            log($"building image {reference} ({context.Files.Count} files, platform {Platform}{(request.PreventBuildReuse ? ", reuse prevented" : string.Empty)})");
-            await BuildAsync(context, reference, request.PreventBuildReuse, cancellationToken).ConfigureAwait(false);
+            // The engine's build cache can hold several layer chains for the same files (another checkout's build, a
+            // --prevent-build-reuse build, a build for another registry): the classic builder stamps what it creates
+            // with the build time, so each chain has its own layer digests. Building from this program's newest image
+            // keeps the layers its registry already has, and a code change pushes only the program's own layer.
+            var cacheFrom = request.PreventBuildReuse ? null : await NewestImageAsync(repository, cancellationToken).ConfigureAwait(false);
+            log($"building image {reference} ({context.Files.Count} files, platform {Platform}{(request.PreventBuildReuse ? ", reuse prevented" : string.Empty)}" +
+                $"{(cacheFrom is null ? string.Empty : $", layers cached from {cacheFrom}")})");
+            await BuildAsync(context, reference, request.PreventBuildReuse, cacheFrom, cancellationToken).ConfigureAwait(false);
             built = true;
         }
         else if (!existsLocally)
@@ -171,7 +177,29 @@ public sealed class ImageBuilder(DockerEngine engine, Action<string> log)
         }
     }
 
-    private async Task BuildAsync(ImageBuildContext context, string reference, bool noCache, CancellationToken cancellationToken)
+    /// <summary>The newest local image of <paramref name="repository"/> (as repository:tag), or null when there is none.</summary>
+    private async Task<string?> NewestImageAsync(string repository, CancellationToken cancellationToken)
+    {
+        IList<ImagesListResponse> images;
+        try
+        {
+            images = await engine.Client.Images.ListImagesAsync(new ImagesListParameters
+            {
+                Filters = new Dictionary<string, IDictionary<string, bool>> { ["reference"] = new Dictionary<string, bool> { [repository] = true } },
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw engine.Explain(e, $"list the images of {repository}");
+        }
+
+        return images
+            .OrderByDescending(image => image.Created)
+            .SelectMany(image => image.RepoTags ?? [])
+            .FirstOrDefault(tag => tag.StartsWith(repository + ":", StringComparison.Ordinal));
+    }
+
+    private async Task BuildAsync(ImageBuildContext context, string reference, bool noCache, string? cacheFrom, CancellationToken cancellationToken)
     {
         var pipe = new Pipe();
         var writer = Task.Run(async () =>
@@ -196,6 +224,8 @@ public sealed class ImageBuilder(DockerEngine engine, Action<string> log)
             Dockerfile = "Dockerfile",
             Platform = Platform,
             NoCache = noCache,
+            // The engine reads cachefrom as one JSON array; Docker.DotNet sends each item as it is, so the one item is that array.
+            CacheFrom = cacheFrom is null ? null : new List<string> { System.Text.Json.JsonSerializer.Serialize(new[] { cacheFrom }) },
             Remove = true,
             ForceRemove = true,
             Labels = new Dictionary<string, string> { ["io.stepoperator.content-hash"] = context.ContentHash },
