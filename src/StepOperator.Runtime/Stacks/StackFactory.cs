@@ -29,6 +29,7 @@ public static class StackFactory
         var store = CreateArtifactStore(Component(ComponentType.ArtifactStore, definition.ArtifactStore), homeDirectory);
         var registry = definition.ContainerRegistry is { } registryName ? CreateRegistry(Component(ComponentType.ContainerRegistry, registryName)) : null;
         var image = definition.ImageBuilder is { } builderName ? ImageRequest(Component(ComponentType.ImageBuilder, builderName), registry, options) : null;
+        var sharedImage = image is null ? null : new StackImage(image); // one preparation for every operator of the stack
 
         var created = new Dictionary<string, IStepOperator>(StringComparer.OrdinalIgnoreCase);
         IStepOperator Operator(ComponentDefinition component)
@@ -40,7 +41,10 @@ public static class StackFactory
                 {
                     "local" => new LocalProcessStepOperator(name: component.Name),
                     "docker" => new DockerStepOperator(
-                        new DockerStepOperatorOptions(image ?? throw new StackConfigurationException($"Stack '{definition.Name}' runs steps in containers but has no image builder."), GpuPolicy(component)),
+                        new DockerStepOperatorOptions(image ?? throw new StackConfigurationException($"Stack '{definition.Name}' runs steps in containers but has no image builder."), GpuPolicy(component))
+                        {
+                            SharedImage = sharedImage,
+                        },
                         component.Name),
                     "modal" => new ModalStepOperator(
                         new ModalStepOperatorOptions(
@@ -48,7 +52,10 @@ public static class StackFactory
                             component.Get("TokenId"),
                             component.Get("TokenSecret"),
                             component.Get("ServerUrl"),
-                            component.Get("AppName")),
+                            component.Get("AppName"))
+                        {
+                            SharedImage = sharedImage,
+                        },
                         component.Name),
                     _ => throw new StackConfigurationException($"{component.Describe()} cannot run steps."),
                 };

@@ -29,7 +29,11 @@ public enum DockerGpuPolicy
 /// <summary>How the docker step operator runs steps.</summary>
 /// <param name="Image">How to build or reuse the step image.</param>
 /// <param name="Gpus">What to do with GPU requests.</param>
-public sealed record DockerStepOperatorOptions(ImageBuildRequest Image, DockerGpuPolicy Gpus = DockerGpuPolicy.Require);
+public sealed record DockerStepOperatorOptions(ImageBuildRequest Image, DockerGpuPolicy Gpus = DockerGpuPolicy.Require)
+{
+    /// <summary>The stack's one preparation of <see cref="Image"/>, shared with its other step operators (default: this operator's own).</summary>
+    public StackImage? SharedImage { get; init; }
+}
 
 /// <summary>
 /// The <c>docker</c> step operator: runs each step call in a container of the program's image, with
@@ -43,6 +47,7 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
 
     private readonly SemaphoreSlim _prepareGate = new(1, 1);
     private DockerEngine? _engine;
+    private readonly StackImage _stackImage = options.SharedImage ?? new StackImage(options.Image);
     private ImageResult? _image;
 
     public string Name { get; } = name;
@@ -100,8 +105,7 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
             }
 
             _engine ??= await DockerEngine.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            var builder = new ImageBuilder(_engine, line => console.Info($"  [image] {line}"));
-            _image = await builder.EnsureImageAsync(options.Image, cancellationToken).ConfigureAwait(false);
+            _image = await _stackImage.EnsureAsync(_engine, line => console.Info($"  [image] {line}"), cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -19,7 +19,11 @@ namespace StepOperator.Stacks.Modal;
 /// <param name="TokenSecret">Explicit token secret.</param>
 /// <param name="ServerUrl">Modal's API address (default https://api.modal.com:443, or MODAL_SERVER_URL).</param>
 /// <param name="AppName">The Modal app the sandboxes belong to.</param>
-public sealed record ModalStepOperatorOptions(ImageBuildRequest Image, string? TokenId = null, string? TokenSecret = null, string? ServerUrl = null, string? AppName = null);
+public sealed record ModalStepOperatorOptions(ImageBuildRequest Image, string? TokenId = null, string? TokenSecret = null, string? ServerUrl = null, string? AppName = null)
+{
+    /// <summary>The stack's one preparation of <see cref="Image"/>, shared with its other step operators (default: this operator's own).</summary>
+    public StackImage? SharedImage { get; init; }
+}
 
 /// <summary>
 /// The <c>modal</c> step operator: runs each step call in a Modal sandbox, following the sequence
@@ -47,6 +51,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _images = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
     private ModalApi? _api;
+    private readonly StackImage _stackImage = options.SharedImage ?? new StackImage(options.Image);
     private ImageResult? _image;
     private RunConsole? _console;
 
@@ -68,7 +73,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
             var credentials = ModalCredentials.Resolve(options.TokenId, options.TokenSecret, options.ServerUrl);
             using (var engine = await DockerEngine.ConnectAsync(cancellationToken).ConfigureAwait(false))
             {
-                _image = await new ImageBuilder(engine, line => console.Info($"  [image] {line}")).EnsureImageAsync(options.Image, cancellationToken).ConfigureAwait(false);
+                _image = await _stackImage.EnsureAsync(engine, line => console.Info($"  [image] {line}"), cancellationToken).ConfigureAwait(false);
             }
 
             var api = new ModalApi(credentials);
