@@ -18,6 +18,8 @@ using StepOperator.Testing;
 //
 // Usage: dotnet run -c Release --project benchmarks/ArtifactStoreMemory [-- --size-mib 1024] [--rounds 3]
 //        [--stores copy,local,s3,azure,s3-sdk,azure-sdk] [--no-results]
+// s3@N and azure@N (e.g. s3@1) are the stores with N parts (blocks) uploaded at a time instead of their default:
+// a comparison in the same run, not a goal.
 // s3-sdk and azure-sdk move the same file through the same servers with the vendors' own
 // transfer clients instead of the artifact store: a reference for what the servers allow, not a goal.
 // Exit code 1 when a checksum differs or a goal is missed.
@@ -52,9 +54,9 @@ if (measure is not null)
     return one.ChecksumMatches ? 0 : 1;
 }
 
-if (stores.FirstOrDefault(s => s is not ("copy" or "local" or "s3" or "azure" or "s3-sdk" or "azure-sdk")) is { } unknown)
+if (stores.FirstOrDefault(s => Measure.InFlightOf(s).Store is not ("copy" or "local" or "s3" or "azure" or "s3-sdk" or "azure-sdk")) is { } unknown)
 {
-    Console.Error.WriteLine($"Unknown store '{unknown}'; use --stores copy,local,s3,azure,s3-sdk,azure-sdk.");
+    Console.Error.WriteLine($"Unknown store '{unknown}'; use --stores copy,local,s3,azure,s3-sdk,azure-sdk (s3@N, azure@N: N parts in flight).");
     return 2;
 }
 
@@ -115,7 +117,7 @@ try
             Console.WriteLine(name == "copy"
                 ? $"round {round + 1} copy   plain copy there {m.WriteMiBPerSecond,7:0.0} MiB/s  back {m.ReadMiBPerSecond,7:0.0} MiB/s  round trip {m.CopyMiBPerSecond,7:0.0} MiB/s  peak RSS growth {m.PeakGrowthMiB,5:0.0} MiB  checksum {(m.ChecksumMatches ? "ok" : "DIFFERENT")}"
                 : $"round {round + 1} {name,-6} write {m.WriteMiBPerSecond,7:0.0} MiB/s  read {m.ReadMiBPerSecond,7:0.0} MiB/s  round trip {m.RoundTripMiBPerSecond,7:0.0} MiB/s  " +
-                $"commit {m.CommitSeconds:0.00} of {m.WriteSeconds:0.00} s  peak RSS growth {m.PeakGrowthMiB,5:0.0} MiB  cpu client {m.ClientCpuSeconds:0.0} s, server {m.ServerCpuSeconds:0.0} s  checksum {(m.ChecksumMatches ? "ok" : "DIFFERENT")}");
+                $"commit {m.CommitSeconds:0.00} of {m.WriteSeconds:0.00} s  peak RSS growth {m.PeakGrowthMiB,5:0.0} MiB  cpu client {m.ClientCpuSeconds:0.0} s (write {m.WriteClientCpuSeconds:0.0}), server {m.ServerCpuSeconds:0.0} s (write {m.WriteServerCpuSeconds:0.0})  checksum {(m.ChecksumMatches ? "ok" : "DIFFERENT")}");
         }
     }
 
@@ -126,7 +128,8 @@ try
     foreach (var name in stores.Where(s => s != "copy"))
     {
         var runs = measured[name];
-        var reference = name.EndsWith("-sdk", StringComparison.Ordinal); // a reference point, not a store with a goal
+        var variant = Measure.InFlightOf(name).PartsInFlight is not null; // the store with another number of parts in flight
+        var reference = variant || name.EndsWith("-sdk", StringComparison.Ordinal); // a reference point, not a store with a goal
         if (runs.Count == 0)
         {
             goalsMet &= reference;
@@ -141,11 +144,12 @@ try
         goalsMet &= met || reference;
         string Verdict(bool ok) => reference ? "(reference)" : ok ? "met" : "**missed**";
         lines.Add(
-            $"| {(reference ? $"{name} (vendor SDK, no StepOperator)" : $"**{name}**")} | {Results.F(Results.Median(runs.Select(m => m.WriteMiBPerSecond)), "0")} | {Results.F(Results.Median(runs.Select(m => m.ReadMiBPerSecond)), "0")} | " +
+            $"| {(variant ? $"{name} ({Measure.InFlightOf(name).PartsInFlight} in flight)" : reference ? $"{name} (vendor SDK, no StepOperator)" : $"**{name}**")} | {Results.F(Results.Median(runs.Select(m => m.WriteMiBPerSecond)), "0")} | {Results.F(Results.Median(runs.Select(m => m.ReadMiBPerSecond)), "0")} | " +
             $"{Results.F(Results.Median(runs.Select(m => m.RoundTripMiBPerSecond)), "0")} | **{Results.F(ratio)}×** ({Results.List(ratios)}) | " +
             $"{Verdict(ratio >= ThroughputGoal)} | **{Results.F(peak, "0.0")}** (median {Results.F(Results.Median(runs.Select(m => m.PeakGrowthMiB)), "0.0")}) | {Verdict(peak <= MemoryLimitMiB)} | " +
-            $"{Results.F(Results.Median(runs.Select(m => m.ClientCpuSeconds)), "0.0")} / {Results.F(Results.Median(runs.Select(m => m.ServerCpuSeconds)), "0.0")} | " +
-            $"{Results.F(Results.Median(runs.Select(m => m.WriteSeconds)), "0.0")}" + (reference ? " |" : $" ({Results.F(Results.Median(runs.Select(m => m.CommitSeconds)), "0.0")}) |"));
+            $"{Results.F(Results.Median(runs.Select(m => m.ClientCpuSeconds)), "0.0")} / {Results.F(Results.Median(runs.Select(m => m.ServerCpuSeconds)), "0.0")} " +
+            $"(write {Results.F(Results.Median(runs.Select(m => m.WriteClientCpuSeconds)), "0.0")} / {Results.F(Results.Median(runs.Select(m => m.WriteServerCpuSeconds)), "0.0")}) | " +
+            $"{Results.F(Results.Median(runs.Select(m => m.WriteSeconds)), "0.0")}" + (reference && !variant ? " |" : $" ({Results.F(Results.Median(runs.Select(m => m.CommitSeconds)), "0.0")}) |"));
     }
 
     var copyMedian = Results.Median(copies.Select(m => m.CopyMiBPerSecond));
@@ -161,7 +165,7 @@ try
         "on the same disk: the same 2 × size written, so the same page-cache writeback) measured in the same round. " +
         "Peak RSS growth = the kernel's exact peak resident size (VmHWM, reset before the round trip) minus the resident size before it, after a 20 MiB warm-up round trip. " +
         $"Each measurement is a process of its own; {rounds} rounds, the order of the stores rotated each round; medians (per-round values in parentheses). " +
-        "CPU = seconds of CPU used during the round trip by the measuring process / by the store's server process (s3rver or Azurite, Node.js). " +
+        "CPU = seconds of CPU used during the round trip by the measuring process / by the store's server process (s3rver or Azurite, Node.js), in parentheses the part used by the write. " +
         "Commit = the part of the write after the last byte was handed to the store (its last part and completing the upload). " +
         "The `-sdk` rows move the same file through the same server with the vendor's own client (AWS `PutObject` from the file and `GetObject` into a file, Azure `BlobClient.UploadAsync`/`DownloadToAsync`, " +
         "default settings) instead of the artifact store: what the server allows with the official client, for reference (no goal).");
@@ -169,7 +173,7 @@ try
     report.AppendLine($"Plain file copy round trip: **{Results.F(copyMedian, "0")} MiB/s** (median; rounds: {Results.List(copies.Select(m => m.CopyMiBPerSecond), "0")}; " +
         $"there {Results.F(Results.Median(copies.Select(m => m.WriteMiBPerSecond)), "0")} MiB/s, back {Results.F(Results.Median(copies.Select(m => m.ReadMiBPerSecond)), "0")} MiB/s).");
     report.AppendLine();
-    report.AppendLine("| store | write MiB/s | read MiB/s | round trip MiB/s | vs plain copy (goal ≥ 0.8×) | throughput goal | peak RSS growth MiB, worst round (goal ≤ 64) | memory goal | CPU s client / server | write s (of which commit) |");
+    report.AppendLine("| store | write MiB/s | read MiB/s | round trip MiB/s | vs plain copy (goal ≥ 0.8×) | throughput goal | peak RSS growth MiB, worst round (goal ≤ 64) | memory goal | CPU s client / server (of which write) | write s (of which commit) |");
     report.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
     foreach (var line in lines)
     {
@@ -217,6 +221,11 @@ internal sealed record Measurement(
     public static JsonSerializerOptions Json { get; } = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public double WriteSeconds { get; init; }
+
+    /// <summary>Of the CPU seconds, those used by the write (the rest went to the read).</summary>
+    public double WriteClientCpuSeconds { get; init; } = double.NaN;
+
+    public double WriteServerCpuSeconds { get; init; } = double.NaN;
 
     /// <summary>Of the write, the seconds after the last byte was handed to the store (its last part and the commit).</summary>
     public double CommitSeconds { get; init; } = double.NaN;
@@ -271,11 +280,12 @@ internal static class Measure
                 }
             }
 
-            (server, store) = name switch
+            var (kind, inFlight) = InFlightOf(name);
+            (server, store) = kind switch
             {
                 "local" => (null, new LocalArtifactStore(localRoot)),
-                "s3" or "s3-sdk" => await S3Async(),
-                "azure" or "azure-sdk" => await AzureAsync(),
+                "s3" or "s3-sdk" => await S3Async(inFlight),
+                "azure" or "azure-sdk" => await AzureAsync(inFlight),
                 _ => throw new ArgumentException($"Unknown store {name}."),
             };
 
@@ -338,6 +348,8 @@ internal static class Measure
             var timer = Stopwatch.StartNew();
             await upload(sourceFile, key);
             var write = timer.Elapsed;
+            var writeClientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
+            var writeServerCpu = server is null ? 0 : CpuSecondsOf(server.ProcessId) - serverCpuBefore;
 
             timer.Restart();
             await download(key, destination);
@@ -351,6 +363,8 @@ internal static class Measure
                 MiB(sampler.BaselineWorkingSet), MiB(sampler.PeakWorkingSet), MiB(sampler.PeakWorkingSet - sampler.BaselineWorkingSet), allocatedMiB, clientCpu, serverCpu)
             {
                 WriteSeconds = write.TotalSeconds,
+                WriteClientCpuSeconds = writeClientCpu,
+                WriteServerCpuSeconds = writeServerCpu,
                 CommitSeconds = name.EndsWith("-sdk", StringComparison.Ordinal) ? double.NaN : LastCommitSeconds,
             };
         }
@@ -399,12 +413,19 @@ internal static class Measure
         await back.CopyToAsync(output);
     }
 
-    private static async Task<(LocalServer?, IArtifactStore)> S3Async()
+    /// <summary>"s3@2" is ("s3", 2): the store with two parts in flight; "s3" is ("s3", null): its default.</summary>
+    public static (string Store, int? PartsInFlight) InFlightOf(string name) =>
+        name.Split('@') is [var store, var count] && int.TryParse(count, CultureInfo.InvariantCulture, out var n) && store is "s3" or "azure"
+            ? (store, n)
+            : (name, null);
+
+    private static async Task<(LocalServer?, IArtifactStore)> S3Async(int? partsInFlight)
     {
         var server = await LocalServers.StartS3rverAsync(RepositoryPaths.Root);
         return (server, new S3ArtifactStore(new S3ArtifactStoreSettings
         {
             Bucket = "benchmark",
+            PartsInFlight = partsInFlight ?? S3ArtifactStoreSettings.DefaultPartsInFlight,
             ServiceUrl = new Uri(server.Address),
             ForcePathStyle = true,
             AccessKeyId = LocalServers.S3AccessKeyId,
@@ -412,11 +433,12 @@ internal static class Measure
         }));
     }
 
-    private static async Task<(LocalServer?, IArtifactStore)> AzureAsync()
+    private static async Task<(LocalServer?, IArtifactStore)> AzureAsync(int? blocksInFlight)
     {
         var server = await LocalServers.StartAzuriteAsync(RepositoryPaths.Root);
         return (server, new AzureBlobArtifactStore(new AzureBlobArtifactStoreSettings
         {
+            BlocksInFlight = blocksInFlight ?? AzureBlobArtifactStoreSettings.DefaultBlocksInFlight,
             AccountEndpoint = new Uri(server.Address),
             AccountName = LocalServers.AzuriteAccount,
             AccountKey = LocalServers.AzuriteKey,

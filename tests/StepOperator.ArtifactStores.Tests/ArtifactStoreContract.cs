@@ -125,6 +125,35 @@ public abstract class ArtifactStoreContract(StoreServerFixture server)
     }
 
     [RemoteStoreFact]
+    public async Task A_write_cancelled_with_parts_in_flight_leaves_nothing_visible()
+    {
+        var store = NewStore();
+        var key = ArtifactKey.Parse("run/steps/A/output.bin");
+        using var cancellation = new CancellationTokenSource();
+
+        // Three parts handed over (up to the store's default of two uploading at once), then the run is
+        // cancelled while the fourth fills.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.WriteAsync(key, async (target, ct) =>
+        {
+            var source = new GeneratedStream(6L * server.PartSize);
+            var buffer = new byte[1 << 20];
+            for (var sent = 0L; ; sent += buffer.Length)
+            {
+                if (sent == (3L * server.PartSize) + buffer.Length)
+                {
+                    await cancellation.CancelAsync();
+                }
+
+                await source.ReadExactlyAsync(buffer, ct);
+                await target.WriteAsync(buffer, ct);
+            }
+        }, cancellation.Token));
+
+        Assert.False(await store.ExistsAsync(key, None));
+        await Assert.ThrowsAsync<ArtifactNotFoundException>(() => store.OpenReadAsync(key, None));
+    }
+
+    [RemoteStoreFact]
     public async Task A_write_whose_callback_throws_keeps_the_previous_artifact()
     {
         var store = NewStore();

@@ -1,6 +1,8 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.IO;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -9,12 +11,16 @@ namespace StepOperator.Artifacts;
 
 /// <summary>
 /// The write side of a remote store: a write-only stream that cuts what is written into parts of
-/// a fixed size and uploads each full part while the next one fills. At most two part buffers
-/// exist at a time (one uploading, one filling), so memory stays bounded whatever the size.
-/// Content that fits in one part is uploaded in a single request instead. Nothing is visible
-/// until <see cref="CompleteAsync"/>; after a failure the store calls <see cref="AbortAsync"/>.
+/// a fixed size and uploads up to <c>partsInFlight</c> full parts at a time while the next one
+/// fills. At most <c>partsInFlight + 1</c> part buffers (rented from a pool) exist at a time; when
+/// every slot is busy, a write waits for a part to finish. Memory therefore stays bounded
+/// whatever the size. Content that fits in one part is uploaded in a single request instead.
+/// Parts may finish in any order; the commit lists them in the order they were written. Nothing
+/// is visible until <see cref="CompleteAsync"/>; after a failure the store calls <see cref="AbortAsync"/>.
 /// </summary>
 /// <remarks>
+/// The first part that fails cancels the others, and the next write (or the completion) throws an
+/// <see cref="IOException"/> naming that part, with the service's error inside.
 /// Disposing the stream (a <c>StreamWriter</c> in the write callback does) only stops further
 /// writes: completing or aborting the upload is the store's decision, made after the callback.
 /// </remarks>
@@ -22,20 +28,44 @@ internal abstract class PartUploadStream : Stream
 {
     private readonly int _partSize;
     private readonly int _maxParts;
+    private readonly int _partsInFlight;
+    private readonly ArrayPool<byte> _pool;
     private readonly CancellationToken _uploadCancellation;
+
+    // Cancelled by the first failed part (so the others stop) or by an abort; linked to the upload's token.
+    private readonly CancellationTokenSource _partsCancellation;
+
+    // Every part started, in part order: its result is what the commit needs to name it.
+    private readonly List<Task<string>> _parts = [];
+    private readonly List<Task<string>> _inFlight = [];
+    private ExceptionDispatchInfo? _failure;
     private byte[]? _filling;
-    private byte[]? _spare;
     private int _filled;
-    private Task? _uploading;
-    private int _partsStarted;
     private long _written;
+    private bool _begun;
     private bool _closed;
 
-    protected PartUploadStream(int partSize, int maxParts, CancellationToken uploadCancellation)
+    /// <summary>
+    /// The part buffers of one store: a pool of its own that keeps at most one write's worth
+    /// (<paramref name="partsInFlight"/> + 1 buffers) between writes. Not <see cref="ArrayPool{T}.Shared"/>:
+    /// parts end on many threads, and the shared pool keeps a returned array in the returning
+    /// thread's cache, where the writing thread cannot rent it, so each of those threads could
+    /// come to hold a part-sized array.
+    /// </summary>
+    public static ArrayPool<byte> CreatePool(int partSize, int partsInFlight) =>
+        ArrayPool<byte>.Create(partSize, partsInFlight + 1);
+
+    protected PartUploadStream(int partSize, int maxParts, int partsInFlight, CancellationToken uploadCancellation, ArrayPool<byte> pool)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(partSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxParts);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(partsInFlight);
         _partSize = partSize;
         _maxParts = maxParts;
+        _partsInFlight = partsInFlight;
+        _pool = pool;
         _uploadCancellation = uploadCancellation;
+        _partsCancellation = CancellationTokenSource.CreateLinkedTokenSource(uploadCancellation);
     }
 
     public override bool CanRead => false;
@@ -54,13 +84,19 @@ internal abstract class PartUploadStream : Stream
     /// <summary>Uploads everything in one request (the content fit in the first part).</summary>
     protected abstract Task UploadWholeAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
 
-    /// <summary>Uploads one part, numbered from 1; parts are uploaded one at a time, in order.</summary>
-    protected abstract Task UploadPartAsync(int partNumber, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+    /// <summary>Called once, before the first part: starts the multipart upload where the service needs that.</summary>
+    protected virtual Task BeginPartsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Makes parts 1..<paramref name="partCount"/> the object's content.</summary>
-    protected abstract Task CommitPartsAsync(int partCount, CancellationToken cancellationToken);
+    /// <summary>
+    /// Uploads one part, numbered from 1, and returns what the commit needs to name it (an ETag, a block id).
+    /// Up to <c>partsInFlight</c> calls run at the same time; <paramref name="content"/> is valid until the task ends.
+    /// </summary>
+    protected abstract Task<string> UploadPartAsync(int partNumber, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
 
-    /// <summary>Discards uploaded parts, as far as the service allows.</summary>
+    /// <summary>Makes the parts the object's content; <paramref name="parts"/> holds their names, part 1 first.</summary>
+    protected abstract Task CommitPartsAsync(IReadOnlyList<string> parts, CancellationToken cancellationToken);
+
+    /// <summary>Discards uploaded parts, as far as the service allows; called after every part has ended.</summary>
     protected abstract Task DiscardPartsAsync();
 
     public override void Write(byte[] buffer, int offset, int count) =>
@@ -75,7 +111,7 @@ internal abstract class PartUploadStream : Stream
         while (!buffer.IsEmpty)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            _filling ??= ArrayPool<byte>.Shared.Rent(_partSize);
+            _filling ??= _pool.Rent(_partSize);
 
             // A full part is shipped only when more content follows, so content of exactly one
             // part still goes up in a single request.
@@ -130,11 +166,11 @@ internal abstract class PartUploadStream : Stream
         }
     }
 
-    /// <summary>Uploads what is left and makes the object visible.</summary>
+    /// <summary>Uploads what is left, waits for every part and makes the object visible.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         _closed = true;
-        if (_partsStarted == 0)
+        if (!_begun)
         {
             await UploadWholeAsync(_filling is null ? ReadOnlyMemory<byte>.Empty : _filling.AsMemory(0, _filled), cancellationToken).ConfigureAwait(false);
             return;
@@ -145,43 +181,59 @@ internal abstract class PartUploadStream : Stream
             await StartPartAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await _uploading!.ConfigureAwait(false);
-        await CommitPartsAsync(_partsStarted, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_parts).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (_failure is not null)
+        {
+            // Reported below as the first part that failed, not as whichever part WhenAll names.
+        }
+
+        _failure?.Throw();
+        var names = new string[_parts.Count];
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = _parts[i].Result;
+        }
+
+        await CommitPartsAsync(names, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Waits for the part in flight, then discards the parts; never throws (the write's own error matters).</summary>
+    /// <summary>Stops the parts in flight, waits for them to end, then discards the parts; never throws (the write's own error matters).</summary>
     public async Task AbortAsync()
     {
         _closed = true;
+        if (!_begun)
+        {
+            return;
+        }
+
         try
         {
-            if (_uploading is not null)
-            {
-                await _uploading.ConfigureAwait(false);
-            }
+            await _partsCancellation.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(_parts).ConfigureAwait(false);
         }
         catch (Exception)
         {
             // The failure is already on its way to the caller through the write.
         }
 
-        if (_partsStarted > 0)
+        try
         {
-            try
-            {
-                await DiscardPartsAsync().ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // Best effort: uncommitted parts are invisible either way.
-            }
+            await DiscardPartsAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Best effort: uncommitted parts are invisible either way.
         }
     }
 
-    /// <summary>Hands the filled buffer to an upload, after the previous upload has finished.</summary>
+    /// <summary>Hands the filled buffer to a part upload once a slot is free; throws the first part's failure.</summary>
     private async Task StartPartAsync(CancellationToken cancellationToken)
     {
-        if (_partsStarted == _maxParts)
+        _failure?.Throw();
+        if (_parts.Count == _maxParts)
         {
             // An IOException, like other failed writes (ArtifactSerializer reports an
             // InvalidOperationException as a value that cannot be serialized).
@@ -189,20 +241,55 @@ internal abstract class PartUploadStream : Stream
                 $"{Target} is larger than {_maxParts} parts of {_partSize / (1024 * 1024)} MiB, the most one object can have; use a larger part size.");
         }
 
-        if (_uploading is not null)
+        if (!_begun)
         {
-            // Not cancellable half-way: the buffer it holds must not be reused while it uploads.
-            await _uploading.ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
+            await BeginPartsAsync(cancellationToken).ConfigureAwait(false);
+            _begun = true;
         }
 
-        var part = _filling!;
-        var length = _filled;
-        var number = ++_partsStarted;
-        _uploading = UploadPartAsync(number, part.AsMemory(0, length), _uploadCancellation);
-        _filling = _spare ?? ArrayPool<byte>.Shared.Rent(_partSize);
-        _spare = part;
+        // Back-pressure: with every slot busy, wait until a part ends (the filled buffer waits with us).
+        _inFlight.RemoveAll(part => part.IsCompleted);
+        while (_inFlight.Count == _partsInFlight)
+        {
+            await Task.WhenAny(_inFlight).WaitAsync(cancellationToken).ConfigureAwait(false);
+            _inFlight.RemoveAll(part => part.IsCompleted);
+        }
+
+        _failure?.Throw();
+        var part = UploadPartInSlotAsync(_parts.Count + 1, _filling!, _filled);
+        _parts.Add(part);
+        _inFlight.Add(part);
+        _filling = null;
         _filled = 0;
+    }
+
+    /// <summary>One part: its buffer goes back to the pool after a successful upload; the first failure is kept and stops the rest.</summary>
+    private async Task<string> UploadPartInSlotAsync(int number, byte[] buffer, int length)
+    {
+        await Task.Yield(); // The writer goes on filling the next buffer while this part is sent.
+        string name;
+        try
+        {
+            name = await UploadPartAsync(number, buffer.AsMemory(0, length), _partsCancellation.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // A failed request may still be reading its buffer (an HTTP send can outlive its
+            // cancelled task), so the buffer is left to the GC instead of going back to a pool
+            // that could hand it to other code meanwhile.
+            var failure = e is OperationCanceledException && (_uploadCancellation.IsCancellationRequested || _partsCancellation.IsCancellationRequested)
+                ? e // cancelled by the caller, or stopped because another part failed first
+                : new IOException($"Uploading part {number} of {Target} failed: {e.Message}", e);
+            if (Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(failure), null) is null && !ReferenceEquals(failure, e))
+            {
+                await _partsCancellation.CancelAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        _pool.Return(buffer);
+        return name;
     }
 
     protected override void Dispose(bool disposing)
@@ -218,22 +305,21 @@ internal abstract class PartUploadStream : Stream
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(content.ToArray(), writable: false);
 
-    /// <summary>Returns the part buffers to the pool; call after <see cref="CompleteAsync"/> or <see cref="AbortAsync"/>.</summary>
+    /// <summary>
+    /// Returns the filling buffer to the pool (parts return their own); call after <see cref="CompleteAsync"/>
+    /// or <see cref="AbortAsync"/>.
+    /// </summary>
     public void ReleaseBuffers()
     {
-        if (_uploading is { IsCompleted: false })
+        if (_filling is not null)
         {
-            return; // Still read by an upload (only after a failed completion): let the GC have them.
+            _pool.Return(_filling);
+            _filling = null;
         }
 
-        foreach (var buffer in new[] { _filling, _spare })
+        if (_parts.TrueForAll(part => part.IsCompleted))
         {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            _partsCancellation.Dispose();
         }
-
-        _filling = _spare = null;
     }
 }

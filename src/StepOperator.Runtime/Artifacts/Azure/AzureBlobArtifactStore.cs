@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
@@ -31,6 +32,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
     private const int MaximumBlocks = 50_000;
 
     private readonly BlobContainerClient _container;
+    private readonly ArrayPool<byte> _blockBuffers;
     private readonly SemaphoreSlim _containerCheck = new(1, 1);
     private bool _containerReady;
 
@@ -48,9 +50,15 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
             throw new ArgumentException($"Block size {settings.BlockSize} must be positive.", nameof(settings));
         }
 
+        if (settings.BlocksInFlight is < 1 or > AzureBlobArtifactStoreSettings.MaximumBlocksInFlight)
+        {
+            throw new ArgumentException($"Blocks in flight {settings.BlocksInFlight} must be between 1 and {AzureBlobArtifactStoreSettings.MaximumBlocksInFlight}.", nameof(settings));
+        }
+
         Settings = settings with { Prefix = StoreLocation.NormalizePrefix(settings.Prefix, nameof(settings)) };
         var service = new BlobServiceClient(Settings.EffectiveEndpoint, new StorageSharedKeyCredential(Settings.AccountName, Settings.AccountKey));
         _container = service.GetBlobContainerClient(Settings.Container);
+        _blockBuffers = PartUploadStream.CreatePool(Settings.BlockSize, Settings.BlocksInFlight);
 
         StepEnvironment = new Dictionary<string, string>
         {
@@ -96,7 +104,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         ArgumentNullException.ThrowIfNull(write);
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
 
-        var upload = new BlockUploadStream(_container.GetBlockBlobClient(BlobNameOf(key)), Settings.BlockSize, cancellationToken);
+        var upload = new BlockUploadStream(_container.GetBlockBlobClient(BlobNameOf(key)), Settings, _blockBuffers, cancellationToken);
         await upload.UploadAsync(write, cancellationToken).ConfigureAwait(false);
     }
 
@@ -147,8 +155,8 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
     }
 
     /// <summary>One write: a single Put Blob when the content fits in one block, staged blocks and a commit otherwise.</summary>
-    private sealed class BlockUploadStream(BlockBlobClient blob, int blockSize, CancellationToken cancellationToken)
-        : PartUploadStream(blockSize, MaximumBlocks, cancellationToken)
+    private sealed class BlockUploadStream(BlockBlobClient blob, AzureBlobArtifactStoreSettings settings, ArrayPool<byte> pool, CancellationToken cancellationToken)
+        : PartUploadStream(settings.BlockSize, MaximumBlocks, settings.BlocksInFlight, cancellationToken, pool)
     {
         // Block ids are unique to this write, so a concurrent write to the same blob cannot
         // commit (or overwrite) this write's uncommitted blocks.
@@ -162,22 +170,16 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
             await blob.UploadAsync(body, new BlobUploadOptions(), cancellationToken).ConfigureAwait(false);
         }
 
-        protected override async Task UploadPartAsync(int partNumber, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        protected override async Task<string> UploadPartAsync(int partNumber, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
         {
+            var id = BlockId(partNumber);
             using var body = AsStream(content);
-            await blob.StageBlockAsync(BlockId(partNumber), body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await blob.StageBlockAsync(id, body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return id;
         }
 
-        protected override Task CommitPartsAsync(int partCount, CancellationToken cancellationToken)
-        {
-            var ids = new string[partCount];
-            for (var i = 0; i < partCount; i++)
-            {
-                ids[i] = BlockId(i + 1);
-            }
-
-            return blob.CommitBlockListAsync(ids, cancellationToken: cancellationToken);
-        }
+        protected override Task CommitPartsAsync(IReadOnlyList<string> parts, CancellationToken cancellationToken) =>
+            blob.CommitBlockListAsync(parts, cancellationToken: cancellationToken);
 
         protected override Task DiscardPartsAsync() =>
             Task.CompletedTask; // Blob storage has no call to drop uncommitted blocks; uncommitted, they are invisible.

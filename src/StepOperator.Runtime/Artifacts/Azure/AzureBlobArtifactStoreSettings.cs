@@ -10,8 +10,14 @@ namespace StepOperator.Artifacts;
 /// </summary>
 public sealed record AzureBlobArtifactStoreSettings
 {
-    /// <summary>The default block size: 8 MiB, two of which are in memory at a time.</summary>
+    /// <summary>The default block size: 8 MiB.</summary>
     public const int DefaultBlockSize = 8 * 1024 * 1024;
+
+    /// <summary>The default number of blocks staged at the same time: 2 (with the block filling, 3 × 8 MiB of buffers).</summary>
+    public const int DefaultBlocksInFlight = 2;
+
+    /// <summary>The most blocks in flight a store accepts.</summary>
+    public const int MaximumBlocksInFlight = 16;
 
     /// <summary>
     /// The account's blob endpoint, such as Azurite's <c>http://127.0.0.1:10000/devstoreaccount1</c>;
@@ -32,6 +38,12 @@ public sealed record AzureBlobArtifactStoreSettings
 
     /// <summary>Bytes per staged block; a blob has at most 50,000 blocks.</summary>
     public int BlockSize { get; init; } = DefaultBlockSize;
+
+    /// <summary>
+    /// Blocks staged at the same time (1..16); a write holds at most this many block buffers plus the
+    /// one filling, and waits when every slot is busy.
+    /// </summary>
+    public int BlocksInFlight { get; init; } = DefaultBlocksInFlight;
 
     /// <summary><see cref="AccountEndpoint"/>, or the public Azure endpoint of the account.</summary>
     public Uri EffectiveEndpoint => AccountEndpoint ?? new Uri($"https://{AccountName}.blob.core.windows.net");
@@ -70,7 +82,7 @@ public sealed record AzureBlobArtifactStoreSettings
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append($"AccountEndpoint = {AccountEndpoint}, AccountName = {AccountName}, AccountKey = ***, ");
-        builder.Append($"Container = {Container}, Prefix = {Prefix}, BlockSize = {BlockSize}");
+        builder.Append($"Container = {Container}, Prefix = {Prefix}, BlockSize = {BlockSize}, BlocksInFlight = {BlocksInFlight}");
         return true;
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Net;
@@ -33,6 +34,7 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
     private const int MaximumParts = 10_000;
 
     private readonly AmazonS3Client _client;
+    private readonly ArrayPool<byte> _partBuffers;
     private readonly SemaphoreSlim _bucketCheck = new(1, 1);
     private bool _bucketReady;
 
@@ -48,6 +50,11 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
         if (settings.PartSize < MinimumPartSize)
         {
             throw new ArgumentException($"S3 part size {settings.PartSize} is below S3's minimum of {MinimumPartSize} bytes (5 MiB).", nameof(settings));
+        }
+
+        if (settings.PartsInFlight is < 1 or > S3ArtifactStoreSettings.MaximumPartsInFlight)
+        {
+            throw new ArgumentException($"S3 parts in flight {settings.PartsInFlight} must be between 1 and {S3ArtifactStoreSettings.MaximumPartsInFlight}.", nameof(settings));
         }
 
         Settings = settings with { Prefix = StoreLocation.NormalizePrefix(settings.Prefix, nameof(settings)) };
@@ -78,6 +85,7 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
             ? new SessionAWSCredentials(Settings.AccessKeyId, Settings.SecretAccessKey, token)
             : new BasicAWSCredentials(Settings.AccessKeyId, Settings.SecretAccessKey);
         _client = new AmazonS3Client(credentials, config);
+        _partBuffers = PartUploadStream.CreatePool(Settings.PartSize, Settings.PartsInFlight);
 
         var environment = new Dictionary<string, string>
         {
@@ -130,7 +138,7 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
         ArgumentNullException.ThrowIfNull(write);
         await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
 
-        var upload = new S3UploadStream(_client, Settings.Bucket, ObjectKeyOf(key), Settings.PartSize, MaximumParts, cancellationToken);
+        var upload = new S3UploadStream(_client, Settings.Bucket, ObjectKeyOf(key), Settings, _partBuffers, cancellationToken);
         await upload.UploadAsync(write, cancellationToken).ConfigureAwait(false);
     }
 
@@ -199,10 +207,9 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
     }
 
     /// <summary>One write: a single PutObject when the content fits in one part, a multipart upload otherwise.</summary>
-    private sealed class S3UploadStream(AmazonS3Client client, string bucket, string objectKey, int partSize, int maxParts, CancellationToken cancellationToken)
-        : PartUploadStream(partSize, maxParts, cancellationToken)
+    private sealed class S3UploadStream(AmazonS3Client client, string bucket, string objectKey, S3ArtifactStoreSettings settings, ArrayPool<byte> pool, CancellationToken cancellationToken)
+        : PartUploadStream(settings.PartSize, MaximumParts, settings.PartsInFlight, cancellationToken, pool)
     {
-        private readonly List<PartETag> _parts = [];
         private string? _uploadId;
 
         protected override string Target => $"S3 object s3://{bucket}/{objectKey}";
@@ -223,11 +230,12 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
             }, cancellationToken).ConfigureAwait(false);
         }
 
-        protected override async Task UploadPartAsync(int partNumber, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
-        {
-            _uploadId ??= (await client.InitiateMultipartUploadAsync(
+        protected override async Task BeginPartsAsync(CancellationToken cancellationToken) =>
+            _uploadId = (await client.InitiateMultipartUploadAsync(
                 new InitiateMultipartUploadRequest { BucketName = bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false)).UploadId;
 
+        protected override async Task<string> UploadPartAsync(int partNumber, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        {
             using var body = AsStream(content);
             var response = await client.UploadPartAsync(new UploadPartRequest
             {
@@ -239,17 +247,25 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
                 InputStream = body,
                 UseChunkEncoding = false,
             }, cancellationToken).ConfigureAwait(false);
-            _parts.Add(new PartETag(partNumber, response.ETag));
+            return response.ETag;
         }
 
-        protected override Task CommitPartsAsync(int partCount, CancellationToken cancellationToken) =>
-            client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        protected override Task CommitPartsAsync(IReadOnlyList<string> parts, CancellationToken cancellationToken)
+        {
+            var etags = new List<PartETag>(parts.Count);
+            for (var i = 0; i < parts.Count; i++)
+            {
+                etags.Add(new PartETag(i + 1, parts[i]));
+            }
+
+            return client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
                 BucketName = bucket,
                 Key = objectKey,
                 UploadId = _uploadId,
-                PartETags = _parts,
+                PartETags = etags,
             }, cancellationToken);
+        }
 
         protected override async Task DiscardPartsAsync()
         {

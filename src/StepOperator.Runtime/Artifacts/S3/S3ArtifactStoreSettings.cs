@@ -10,8 +10,17 @@ namespace StepOperator.Artifacts;
 /// </summary>
 public sealed record S3ArtifactStoreSettings
 {
-    /// <summary>The default part size of multipart uploads: 8 MiB, two of which are in memory at a time.</summary>
+    /// <summary>The default part size of multipart uploads: 8 MiB.</summary>
     public const int DefaultPartSize = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// The default number of parts uploaded at the same time: 2 (with the part filling, 3 × 8 MiB of buffers;
+    /// a 1 GiB write through s3rver grew the process by 44 MiB with 2, by 51 MiB with 3).
+    /// </summary>
+    public const int DefaultPartsInFlight = 2;
+
+    /// <summary>The most parts in flight a store accepts.</summary>
+    public const int MaximumPartsInFlight = 16;
 
     /// <summary>The bucket; created on the first write when it does not exist.</summary>
     public required string Bucket { get; init; }
@@ -43,6 +52,12 @@ public sealed record S3ArtifactStoreSettings
 
     /// <summary>Bytes per multipart upload part, at least 5 MiB (S3's minimum); an object has at most 10,000 parts.</summary>
     public int PartSize { get; init; } = DefaultPartSize;
+
+    /// <summary>
+    /// Parts uploaded at the same time (1..16); a write holds at most this many part buffers plus the
+    /// one filling, and waits when every slot is busy.
+    /// </summary>
+    public int PartsInFlight { get; init; } = DefaultPartsInFlight;
 
     /// <summary>
     /// Settings from an <c>s3://</c> location (as <see cref="S3ArtifactStore.Location"/> makes it) and
@@ -84,7 +99,7 @@ public sealed record S3ArtifactStoreSettings
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append($"Bucket = {Bucket}, Prefix = {Prefix}, ServiceUrl = {ServiceUrl}, Region = {Region}, ForcePathStyle = {ForcePathStyle}, ");
-        builder.Append($"AccessKeyId = {AccessKeyId}, SecretAccessKey = ***, SessionToken = {(SessionToken is null ? "" : "***")}, PartSize = {PartSize}");
+        builder.Append($"AccessKeyId = {AccessKeyId}, SecretAccessKey = ***, SessionToken = {(SessionToken is null ? "" : "***")}, PartSize = {PartSize}, PartsInFlight = {PartsInFlight}");
         return true;
     }
 }
