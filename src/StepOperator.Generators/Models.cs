@@ -41,8 +41,11 @@ internal sealed record SettingsModel(
     double? RetryBackoff,
     bool? RetryOnException);
 
-/// <summary>A parameter: its name, its type as code (nullable annotations kept) and as a typeof operand.</summary>
-internal sealed record ParameterModel(string Name, string Type, string TypeOfType, bool IsCancellationToken);
+/// <summary>
+/// A parameter: its name, its type as code (nullable annotations kept) and as a typeof operand (only for a step
+/// whose entrypoint is written out in full, with more inputs than the StepEntrypoints helpers take; else null).
+/// </summary>
+internal sealed record ParameterModel(string Name, string Type, string? TypeOfType, bool IsCancellationToken);
 
 /// <summary>One declaration around a step, outermost first ("static partial class Outer" → keyword "class").</summary>
 internal sealed record TypeDeclarationModel(string Keyword, string Name);
@@ -60,7 +63,7 @@ internal sealed record StepModel(
     EquatableArray<ParameterModel> Parameters,
     ReturnKind Return,
     string? ResultType,
-    string? ResultTypeOfType,
+    string? ResultTypeOfType, // as ParameterModel.TypeOfType: only for an entrypoint written out in full
     SettingsModel Settings) : IComparable<StepModel>
 {
     public string Method => ContainingType + "." + MethodName;

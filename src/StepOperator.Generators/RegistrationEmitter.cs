@@ -10,6 +10,9 @@ namespace StepOperator.Generators;
 /// </summary>
 internal static class RegistrationEmitter
 {
+    /// <summary>Steps with more inputs than this get an entrypoint method of their own; the others go through StepEntrypoints.</summary>
+    internal const int MaxHelperInputs = 8;
+
     public static string Emit(EquatableArray<StepModel> models)
     {
         var code = new CodeWriter();
@@ -20,9 +23,15 @@ internal static class RegistrationEmitter
         code.Open("internal static class StepRegistration");
         code.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
         code.Open("internal static void Register()");
-        foreach (var model in models.Where(m => m.Kind != StepKind.Pipeline))
+
+        // One small method per type that declares steps, rather than one method as long as the program's step list.
+        var types = models.Where(m => m.Kind != StepKind.Pipeline)
+            .GroupBy(m => m.ContainingType, System.StringComparer.Ordinal)
+            .OrderBy(g => g.Key, System.StringComparer.Ordinal)
+            .ToList();
+        foreach (var type in types)
         {
-            RegisterStep(code, model);
+            code.Line(TypeMethod(type.Key) + "();");
         }
 
         foreach (var model in models.Where(m => m.Kind == StepKind.Pipeline))
@@ -32,15 +41,29 @@ internal static class RegistrationEmitter
         }
 
         code.Close();
-        foreach (var model in models)
+        foreach (var type in types)
         {
             code.Line();
+            code.Line($"/// <summary>Registers the steps of {GeneratedText.Xml(type.Key)}.</summary>");
+            code.Open($"private static void {TypeMethod(type.Key)}()");
+            foreach (var model in type)
+            {
+                RegisterStep(code, model);
+            }
+
+            code.Close();
+        }
+
+        foreach (var model in models)
+        {
             if (model.Kind == StepKind.Pipeline)
             {
+                code.Line();
                 EmitPipeline(code, model);
             }
-            else
+            else if (!UsesHelper(model))
             {
+                code.Line();
                 EmitEntrypoint(code, model);
             }
         }
@@ -50,35 +73,91 @@ internal static class RegistrationEmitter
         return code.ToString();
     }
 
+    private static bool UsesHelper(StepModel model) => model.Parameters.Count(p => !p.IsCancellationToken) <= MaxHelperInputs;
+
+    /// <summary>
+    /// One call per step: its name, method and settings as data, and an entrypoint lambda that hands the step
+    /// method to the StepEntrypoints helper of its shape (which also tells the registration its inputs and output).
+    /// </summary>
     private static void RegisterStep(CodeWriter code, StepModel model)
     {
         var placement = model.Kind == StepKind.ModalStep ? "Modal" : "Orchestrator";
-        code.Line("global::StepOperator.StepCatalog.Register(new global::StepOperator.StepDefinition(")
-            .Line($"    {Literal(model.Name)},")
-            .Line($"    global::StepOperator.StepPlacement.{placement},")
-            .Line($"    {Literal(model.Method)},")
-            .Line($"    {Settings(model.Settings)})")
-            .Line("{");
-        var parameters = model.Parameters.Where(p => !p.IsCancellationToken).ToList();
-        code.Line(parameters.Count == 0
-            ? "    Parameters = global::System.Array.Empty<global::StepOperator.StepParameter>(),"
-            : "    Parameters = new global::StepOperator.StepParameter[] { " +
-              string.Join(", ", parameters.Select(p => $"new({Literal(p.Name)}, typeof({p.TypeOfType}))")) + " },");
-        if (model.ResultTypeOfType is not null)
-        {
-            code.Line($"    OutputType = typeof({model.ResultTypeOfType}),");
-        }
-
-        code.Line($"    Entrypoint = {Identifier(model)}_Entrypoint,");
-        code.Line("});");
+        code.Line($"global::StepOperator.StepEntrypoints.{placement}({Literal(model.Name)}, {Literal(model.Method)}, {Settings(model.Settings)},");
+        code.Line($"    {(UsesHelper(model) ? HelperEntrypoint(model) : Identifier(model) + "_Entrypoint")});");
     }
 
+    /// <summary>
+    /// <c>static (invocation, cancellationToken) => StepEntrypoints.TaskResult1C&lt;A, B&gt;(invocation, cancellationToken, Type.Method, "a")</c>:
+    /// the step as a method group when it is static and takes a CancellationToken last or not at all, else a lambda
+    /// that creates the receiver (for each call) or puts the token where the step takes it.
+    /// </summary>
+    private static string HelperEntrypoint(StepModel model)
+    {
+        var inputs = model.Parameters.Where(p => !p.IsCancellationToken).ToList();
+        var tokens = model.Parameters.Count - inputs.Count;
+        var withToken = tokens > 0;
+        var shape = model.Return switch
+        {
+            ReturnKind.Void => "Void",
+            ReturnKind.Task => "Task",
+            ReturnKind.ValueTask => "ValueTask",
+            ReturnKind.TaskOfT => "TaskResult",
+            ReturnKind.ValueTaskOfT => "ValueTaskResult",
+            _ => "Result",
+        };
+        var typeArguments = inputs.Select(p => p.Type).ToList();
+        if (model.ResultType is not null)
+        {
+            typeArguments.Add(model.ResultType);
+        }
+
+        var method = GeneratedText.Identifier(model.MethodName);
+        string step;
+        if (model.IsStatic && (tokens == 0 || (tokens == 1 && model.Parameters[model.Parameters.Count - 1].IsCancellationToken)))
+        {
+            step = model.ContainingType + "." + method;
+        }
+        else
+        {
+            var lambdaParameters = new System.Collections.Generic.List<string>();
+            var arguments = new System.Collections.Generic.List<string>();
+            foreach (var parameter in model.Parameters)
+            {
+                if (parameter.IsCancellationToken)
+                {
+                    arguments.Add("token");
+                }
+                else
+                {
+                    lambdaParameters.Add("a" + (lambdaParameters.Count + 1).ToString(CultureInfo.InvariantCulture));
+                    arguments.Add(lambdaParameters[lambdaParameters.Count - 1]);
+                }
+            }
+
+            if (withToken)
+            {
+                lambdaParameters.Add("token");
+            }
+
+            step = $"static ({string.Join(", ", lambdaParameters)}) => {Receiver(model)}.{method}({string.Join(", ", arguments)})";
+        }
+
+        var generic = typeArguments.Count == 0 ? string.Empty : "<" + string.Join(", ", typeArguments) + ">";
+        var inputNames = string.Concat(inputs.Select(p => ", " + Literal(p.Name)));
+        return $"static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.{shape}{inputs.Count.ToString(CultureInfo.InvariantCulture)}{(withToken ? "C" : string.Empty)}{generic}(invocation, cancellationToken, {step}{inputNames})";
+    }
+
+    /// <summary>The entrypoint of a step with more inputs than the helpers take: a method of its own.</summary>
     private static void EmitEntrypoint(CodeWriter code, StepModel model)
     {
         var names = HelperNames.For(model);
+        var parameters = model.Parameters.Where(p => !p.IsCancellationToken).ToList();
         code.Line($"/// <summary>Runs step {GeneratedText.Xml(model.Name)} ({GeneratedText.Xml(model.Method)}) inside its own process.</summary>");
         code.Open($"private static async global::System.Threading.Tasks.Task {Identifier(model)}_Entrypoint(global::StepOperator.StepInvocation {names.Invocation}, global::System.Threading.CancellationToken {names.CancellationToken})");
-        foreach (var parameter in model.Parameters.Where(p => !p.IsCancellationToken))
+        code.Line($"if (global::StepOperator.StepEntrypoints.Describes({names.Invocation}, {(model.ResultTypeOfType is null ? "null" : $"typeof({model.ResultTypeOfType})")}, " +
+            string.Join(", ", parameters.Select(p => $"new global::StepOperator.StepParameter({Literal(p.Name)}, typeof({p.TypeOfType}))")) + "))");
+        code.Line("{").Line("    return;").Line("}").Line();
+        foreach (var parameter in parameters)
         {
             code.Line($"var {Local(parameter.Name)} = await {names.Invocation}.ReadInputAsync<{parameter.Type}>({Literal(parameter.Name)}, {names.CancellationToken}).ConfigureAwait(false);");
         }
@@ -88,12 +167,6 @@ internal static class RegistrationEmitter
         {
             case ReturnKind.Void:
                 code.Line(call + ";");
-                if (model.Parameters.All(p => p.IsCancellationToken))
-                {
-                    // Nothing was awaited: without this the async entrypoint warns (CS1998).
-                    code.Line("await global::System.Threading.Tasks.Task.CompletedTask.ConfigureAwait(false);");
-                }
-
                 break;
             case ReturnKind.Task:
             case ReturnKind.ValueTask:
@@ -112,6 +185,11 @@ internal static class RegistrationEmitter
 
         code.Close();
     }
+
+    /// <summary>The method that registers one type's steps ("Register_Demo_Steps_6964bb19").</summary>
+    private static string TypeMethod(string containingType) =>
+        "Register_" + new string(containingType.Replace("global::", string.Empty).Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray()) + "_" +
+        GeneratedText.StableHash(containingType).ToString("x8", CultureInfo.InvariantCulture);
 
     private static void EmitPipeline(CodeWriter code, StepModel model)
     {

@@ -89,13 +89,10 @@ public sealed class StepGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(stubGroups, static (output, file) =>
             output.AddSource(file.HintName, StubEmitter.Emit(file.Steps)));
 
-        var userEntryPoint = context.SyntaxProvider
-            .CreateSyntaxProvider(
-                static (node, _) => node is GlobalStatementSyntax ||
-                    (node is MethodDeclarationSyntax { Identifier.ValueText: "Main" } method && method.Modifiers.Any(SyntaxKind.StaticKeyword)),
-                static (_, _) => true)
-            .Collect()
-            .Select(static (found, _) => found.Length > 0);
+        // Top-level statements or a static Main: found among declarations only, never walking into method bodies
+        // (a syntax provider's predicate would visit every node of every file on a cold build).
+        var userEntryPoint = context.CompilationProvider
+            .Select(static (compilation, cancellationToken) => compilation.SyntaxTrees.Any(tree => DeclaresEntryPoint(tree.GetRoot(cancellationToken))));
         var isExecutable = context.CompilationProvider
             .Select(static (compilation, _) => compilation.Options.OutputKind is OutputKind.ConsoleApplication or OutputKind.WindowsApplication);
         var disabled = context.AnalyzerConfigOptionsProvider
@@ -113,6 +110,23 @@ public sealed class StepGenerator : IIncrementalGenerator
                 output.AddSource("StepOperator.Main.g.cs", MainEmitter.Emit());
             }
         });
+    }
+
+    private static bool DeclaresEntryPoint(SyntaxNode node)
+    {
+        foreach (var child in node.ChildNodes())
+        {
+            switch (child)
+            {
+                case GlobalStatementSyntax:
+                case MethodDeclarationSyntax { Identifier.ValueText: "Main" } method when method.Modifiers.Any(SyntaxKind.StaticKeyword):
+                    return true;
+                case BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax when DeclaresEntryPoint(child):
+                    return true;
+            }
+        }
+
+        return false;
     }
 
     private static IncrementalValuesProvider<StepCandidate> Find(
@@ -153,13 +167,17 @@ public sealed class StepGenerator : IIncrementalGenerator
         return new StepCandidate(recordedName, model);
     }
 
-    private static StepKind? KindOf(INamedTypeSymbol? attributeClass) => attributeClass?.ToDisplayString() switch
-    {
-        KnownAttributes.Step => StepKind.Step,
-        KnownAttributes.ModalStep => StepKind.ModalStep,
-        KnownAttributes.Pipeline => StepKind.Pipeline,
-        _ => null,
-    };
+    /// <summary>By name and namespace, without building the attribute's display string for every attribute of every step.</summary>
+    private static StepKind? KindOf(INamedTypeSymbol? attributeClass) =>
+        attributeClass is { Arity: 0, ContainingType: null } && StepShape.IsNamespace(attributeClass.ContainingNamespace, "StepOperator")
+            ? attributeClass.Name switch
+            {
+                "StepAttribute" => StepKind.Step,
+                "ModalStepAttribute" => StepKind.ModalStep,
+                "PipelineAttribute" => StepKind.Pipeline,
+                _ => null,
+            }
+            : null;
 
     private static bool SameApplication(AttributeData a, AttributeData b) =>
         ReferenceEquals(a, b) ||
@@ -197,11 +215,13 @@ public sealed class StepGenerator : IIncrementalGenerator
             resources.RetryBackoff,
             AttributeValues.Boolean(values, KnownAttributes.Properties.RetryOnException));
 
+        // typeof operands only for an entrypoint written out in full (more inputs than the StepEntrypoints helpers take).
+        var writtenOut = method.Parameters.Count(p => !StepShape.IsCancellationToken(p.Type)) > RegistrationEmitter.MaxHelperInputs;
         var parameters = method.Parameters
             .Select(p => new ParameterModel(
                 p.Name,
                 p.Type.ToDisplayString(CodeFormat),
-                p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                writtenOut ? p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : null,
                 StepShape.IsCancellationToken(p.Type)))
             .ToEquatableArray();
 
@@ -224,7 +244,7 @@ public sealed class StepGenerator : IIncrementalGenerator
             parameters,
             returnKind,
             result?.ToDisplayString(CodeFormat),
-            result?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+            writtenOut ? result?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : null,
             settings);
     }
 
@@ -236,7 +256,7 @@ public sealed class StepGenerator : IIncrementalGenerator
         }
 
         var type = method.ReturnType;
-        if (type is INamedTypeSymbol named && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks")
+        if (type is INamedTypeSymbol named && StepShape.IsNamespace(named.ContainingNamespace, "Tasks", "Threading", "System"))
         {
             switch (named.Name, named.TypeArguments.Length)
             {

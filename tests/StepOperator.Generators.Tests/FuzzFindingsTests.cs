@@ -51,8 +51,16 @@ public class FuzzFindingsTests
     [InlineData("int result, int cancellationToken_, int cancellationToken")]
     public void Inputs_named_like_the_entrypoints_own_names(string parameters)
     {
+        // Through a StepEntrypoints helper, the inputs are only strings.
         var generated = AssertGeneratesCleanly($"public static partial class Steps {{ [Step] public static int Train({parameters}) => 1; }}");
+        Assert.Contains("global::StepOperator.StepEntrypoints.Result", generated);
+        Assert.DoesNotContain("ReadInputAsync<", generated);
+
+        // With more inputs than the helpers take, in an entrypoint method of its own, they become its locals.
+        var padding = string.Concat(Enumerable.Range(1, 8).Select(i => $", int p{i}"));
+        generated = AssertGeneratesCleanly($"public static partial class Steps {{ [Step] public static int Train({parameters}{padding}) => 1; }}");
         Assert.Contains("ReadInputAsync<", generated);
+        Assert.Contains("_Entrypoint(", generated);
     }
 
     [Theory]
@@ -67,7 +75,12 @@ public class FuzzFindingsTests
     public void Step_names_that_would_break_a_doc_comment(string escapedName)
     {
         var generated = AssertGeneratesCleanly($"public static partial class Steps {{ [Step(Name = \"{escapedName}\")] public static int Train(int x) => x; }}");
-        Assert.Contains("StepDefinition(", generated);
+        Assert.Contains("StepEntrypoints.Orchestrator(", generated);
+
+        // The step name is also in the doc comment of an entrypoint method of its own (more inputs than the helpers take).
+        var inputs = string.Join(", ", Enumerable.Range(1, 9).Select(i => $"int x{i}"));
+        generated = AssertGeneratesCleanly($"public static partial class Steps {{ [Step(Name = \"{escapedName}\")] public static int Train({inputs}) => x1; }}");
+        Assert.Contains("/// <summary>Runs step ", generated);
     }
 
     [Fact]
@@ -165,6 +178,17 @@ public class FuzzFindingsTests
     public void A_partial_method_is_one_step(string members)
     {
         var generated = AssertGeneratesCleanly($"public static partial class Steps {{ {members} }}");
-        Assert.Single(System.Text.RegularExpressions.Regex.Matches(generated, "new global::StepOperator.StepDefinition\\("));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(generated, "global::StepOperator.StepEntrypoints.Orchestrator\\("));
+    }
+
+    [Theory]
+    [InlineData("[Step] public int Train(CancellationToken token, int x) => x;", "static (a1, token) => new global::Steps().Train(token, a1)")]
+    [InlineData("[Step] public static int Train(CancellationToken first, int x, CancellationToken second) => x;", "static (a1, token) => global::Steps.Train(token, a1, token)")]
+    [InlineData("[Step] public void Train(int x) { }", "Void1<int>(invocation, cancellationToken, static (a1) => new global::Steps().Train(a1), \"x\")")]
+    [InlineData("[Step] public static Task<int> Train(int x, CancellationToken token) => Task.FromResult(x);", "TaskResult1C<int, int>(invocation, cancellationToken, global::Steps.Train, \"x\")")]
+    public void Instance_steps_and_tokens_elsewhere_than_last_go_through_a_lambda(string members, string expected)
+    {
+        var generated = AssertGeneratesCleanly($"public partial class Steps {{ {members} }}");
+        Assert.Contains(expected, generated);
     }
 }

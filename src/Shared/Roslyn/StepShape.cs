@@ -153,7 +153,26 @@ internal static class StepShape
     }
 
     public static bool IsCancellationToken(ITypeSymbol type) =>
-        type.Name == "CancellationToken" && type.ContainingNamespace?.ToDisplayString() == "System.Threading";
+        type.Name == "CancellationToken" && IsNamespace(type.ContainingNamespace, "Threading", "System");
+
+    /// <summary>
+    /// Whether <paramref name="ns"/> is the namespace named by <paramref name="innermost"/>, then its parents outward
+    /// ("Tasks", "Threading", "System"), directly under the global namespace. Compares names, never builds display strings.
+    /// </summary>
+    public static bool IsNamespace(INamespaceSymbol? ns, params string[] innermost)
+    {
+        foreach (var name in innermost)
+        {
+            if (ns is null || ns.IsGlobalNamespace || ns.Name != name)
+            {
+                return false;
+            }
+
+            ns = ns.ContainingNamespace;
+        }
+
+        return ns is { IsGlobalNamespace: true };
+    }
 
     private static string? NonArtifactReason(ITypeSymbol type, bool isReturn = false)
     {
@@ -184,8 +203,7 @@ internal static class StepShape
             return "a native handle means nothing in another process";
         }
 
-        var ns = type.ContainingNamespace?.ToDisplayString();
-        if (type.Name == "Type" && ns == "System")
+        if (type.Name == "Type" && IsNamespace(type.ContainingNamespace, "System"))
         {
             return "a runtime type handle, not data";
         }
@@ -238,7 +256,7 @@ internal static class StepShape
     }
 
     private static bool IsInThreadingTasks(INamedTypeSymbol type) =>
-        type.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
+        IsNamespace(type.ContainingNamespace, "Tasks", "Threading", "System");
 
     private static bool IsAccessibleToGeneratedCode(IMethodSymbol method, out string hidden)
     {

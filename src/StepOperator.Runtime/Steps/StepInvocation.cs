@@ -22,6 +22,14 @@ public sealed class StepInvocation : IAsyncDisposable
         Record = record;
     }
 
+    /// <summary>An invocation that only asks a generated entrypoint what its step takes and returns (see <see cref="StepEntrypoints"/>).</summary>
+    internal StepInvocation(StepDescription description)
+    {
+        Description = description;
+        Store = null!;
+        Record = null!;
+    }
+
     public string RunId => Record.RunId;
 
     public string StepName => Record.Step;
@@ -29,6 +37,9 @@ public sealed class StepInvocation : IAsyncDisposable
     internal IArtifactStore Store { get; }
 
     internal InvocationRecord Record { get; }
+
+    /// <summary>Set when this invocation only collects the step's description: the entrypoint records and returns.</summary>
+    internal StepDescription? Description { get; }
 
     public async Task<T> ReadInputAsync<T>(string parameter, CancellationToken cancellationToken)
     {

@@ -344,23 +344,25 @@ internal sealed record RegisteredStep(string Name, string Placement, Dictionary<
 internal static class RegisteredSteps
 {
     /// <summary>
-    /// Every <c>new StepDefinition(name, placement, method, new StepSettings { ... })</c> in the registration, with
-    /// the values of its literals as the compiler's lexer reads them (so escaping and number formats are checked too).
+    /// Every <c>StepEntrypoints.Modal(name, method, new StepSettings { ... }, entrypoint)</c> (or <c>Orchestrator</c>)
+    /// in the registration, with the values of its literals as the compiler's lexer reads them (so escaping and number
+    /// formats are checked too).
     /// </summary>
     public static Dictionary<string, RegisteredStep> Read(SyntaxTree registration)
     {
         var steps = new Dictionary<string, RegisteredStep>(StringComparer.Ordinal);
-        foreach (var creation in registration.GetRoot().DescendantNodes().OfType<ObjectCreationExpressionSyntax>())
+        foreach (var call in registration.GetRoot().DescendantNodes().OfType<InvocationExpressionSyntax>())
         {
-            if (!creation.Type.ToString().EndsWith("StepDefinition", StringComparison.Ordinal) || creation.ArgumentList is not { Arguments.Count: 4 } arguments ||
-                Constant(arguments.Arguments[0].Expression) is not string name)
+            if (call.Expression is not MemberAccessExpressionSyntax { Expression: var owner, Name.Identifier.ValueText: "Modal" or "Orchestrator" } access ||
+                !owner.ToString().EndsWith("StepEntrypoints", StringComparison.Ordinal) ||
+                call.ArgumentList.Arguments.Count != 4 || Constant(call.ArgumentList.Arguments[0].Expression) is not string name)
             {
                 continue;
             }
 
-            var placement = arguments.Arguments[1].Expression.ToString().Split('.').Last();
+            var placement = access.Name.Identifier.ValueText;
             var settings = new Dictionary<string, object?>(StringComparer.Ordinal);
-            if (arguments.Arguments[3].Expression is ObjectCreationExpressionSyntax { Initializer: { } initializer })
+            if (call.ArgumentList.Arguments[2].Expression is ObjectCreationExpressionSyntax { Initializer: { } initializer })
             {
                 foreach (var assignment in initializer.Expressions.OfType<AssignmentExpressionSyntax>())
                 {
