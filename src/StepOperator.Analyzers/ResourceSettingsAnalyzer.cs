@@ -47,16 +47,8 @@ public sealed class ResourceSettingsAnalyzer : DiagnosticAnalyzer
                 SymbolKind.Method);
 
             // Local functions and lambdas are no symbols of their own: found by their syntax.
-            start.RegisterSyntaxNodeAction(
-                nodeContext =>
-                {
-                    if (StepAttributeSyntax.DeclaredMethod(nodeContext.Node, nodeContext.SemanticModel, nodeContext.CancellationToken) is { } method)
-                    {
-                        Analyze(method, nodeContext.ReportDiagnostic, modalStep, step, nodeContext.CancellationToken);
-                    }
-                },
-                SyntaxKind.LocalFunctionStatement,
-                SyntaxKind.ParenthesizedLambdaExpression);
+            start.RegisterSemanticModelAction(modelContext => StepAttributeSyntax.ForEachAttributedLocalFunctionOrLambda(
+                modelContext, (method, report) => Analyze(method, report, modalStep, step, modelContext.CancellationToken)));
         });
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace StepOperator.Analyzers;
 
@@ -21,6 +22,26 @@ internal static class StepAttributeSyntax
         ParenthesizedLambdaExpressionSyntax { AttributeLists.Count: > 0 } lambda => model.GetSymbolInfo(lambda, cancellationToken).Symbol as IMethodSymbol,
         _ => null,
     };
+
+    /// <summary>
+    /// Runs <paramref name="analyze"/> on every local function and lambda of the tree (within the context's filter span)
+    /// that carries attributes. One plain syntax walk per tree from a semantic-model action, instead of syntax-node
+    /// actions, which make the analyzer driver visit every node of every method body (P2 of issue 8); the semantic
+    /// model is asked only about the few nodes with attributes.
+    /// </summary>
+    public static void ForEachAttributedLocalFunctionOrLambda(SemanticModelAnalysisContext context, Action<IMethodSymbol, Action<Diagnostic>> analyze)
+    {
+        var root = context.SemanticModel.SyntaxTree.GetRoot(context.CancellationToken);
+        var span = context.FilterSpan ?? root.FullSpan;
+        foreach (var node in root.DescendantNodes(span))
+        {
+            if (node is LocalFunctionStatementSyntax { AttributeLists.Count: > 0 } or ParenthesizedLambdaExpressionSyntax { AttributeLists.Count: > 0 } &&
+                DeclaredMethod(node, context.SemanticModel, context.CancellationToken) is { } method)
+            {
+                analyze(method, context.ReportDiagnostic);
+            }
+        }
+    }
 
     /// <summary>The value's location for <paramref name="property"/>, else the attribute's name.</summary>
     public static Location ValueLocation(AttributeSyntax attribute, string property) =>

@@ -41,10 +41,8 @@ public sealed class StepMethodAnalyzer : DiagnosticAnalyzer
 
             var stepNames = new ConcurrentBag<(string Name, Location Location)>();
             start.RegisterSymbolAction(c => AnalyzeMethod(c, known, stepNames), SymbolKind.Method);
-            start.RegisterSyntaxNodeAction(
-                c => AnalyzeLocalFunctionOrLambda(c, known),
-                SyntaxKind.LocalFunctionStatement,
-                SyntaxKind.ParenthesizedLambdaExpression);
+            start.RegisterSemanticModelAction(c => StepAttributeSyntax.ForEachAttributedLocalFunctionOrLambda(
+                c, (method, report) => _ = Judge(method, known, report).ToList()));
             start.RegisterCompilationEndAction(c => ReportDuplicates(c, stepNames));
         });
     }
@@ -70,15 +68,6 @@ public sealed class StepMethodAnalyzer : DiagnosticAnalyzer
                     : method.Locations.FirstOrDefault() ?? Location.None;
                 stepNames.Add((explicitName ?? method.Name, location));
             }
-        }
-    }
-
-    /// <summary>Local functions and lambdas are no symbols of their own: found by their syntax. They never name a step.</summary>
-    private static void AnalyzeLocalFunctionOrLambda(SyntaxNodeAnalysisContext context, KnownTypes known)
-    {
-        if (StepAttributeSyntax.DeclaredMethod(context.Node, context.SemanticModel, context.CancellationToken) is { } method)
-        {
-            _ = Judge(method, known, context.ReportDiagnostic).ToList();
         }
     }
 
