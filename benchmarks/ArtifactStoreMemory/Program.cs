@@ -180,20 +180,7 @@ try
         report.AppendLine(line);
     }
 
-    var notes = Path.Combine(AppContext.BaseDirectory, "P6-notes.md");
-    if (File.Exists(notes))
-    {
-        report.AppendLine();
-        report.AppendLine(File.ReadAllText(notes).Trim());
-    }
-
-    Console.WriteLine();
-    Console.WriteLine(report);
-    if (writeResults)
-    {
-        Results.WriteSection("P6", report.ToString());
-        Console.WriteLine($"Written to {Results.FilePath} (section P6).");
-    }
+    Results.Publish("P6", report, writeResults);
 
     return goalsMet ? 0 : 1;
 }

@@ -150,20 +150,7 @@ try
     report.AppendLine($"| container exited → removed | {Results.F(Results.Median(samples.Select(s => s.One.DieToDestroy)))} | {Results.F(Results.Median(samples.Select(s => s.Eight.DieToDestroy)))} | |");
     report.AppendLine();
     report.AppendLine($"Goal ≤ {Goal}×: **{(met ? "met" : "missed")}** ({Results.F(ratio)}×).");
-    var notes = Path.Combine(AppContext.BaseDirectory, "P7-notes.md");
-    if (File.Exists(notes))
-    {
-        report.AppendLine();
-        report.AppendLine(File.ReadAllText(notes).Trim());
-    }
-
-    Console.WriteLine();
-    Console.WriteLine(report);
-    if (writeResults)
-    {
-        Results.WriteSection("P7", report.ToString());
-        Console.WriteLine($"Written to {Results.FilePath} (section P7).");
-    }
+    Results.Publish("P7", report, writeResults);
 
     return met ? 0 : 1;
 }

@@ -150,10 +150,7 @@ internal static class P1Incrementality
         report.AppendLine();
         report.AppendLine($"Command: `{command}`");
 
-        Console.WriteLine();
-        Console.WriteLine(report);
-        Results.WriteSection("P1", report.ToString());
-        Console.WriteLine($"Written to {Results.FilePath} (section P1).");
+        Results.Publish("P1", report);
         return met ? 0 : 1;
     }
 

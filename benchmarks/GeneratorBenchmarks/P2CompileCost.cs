@@ -112,10 +112,7 @@ internal static class P2CompileCost
         report.AppendLine();
         report.AppendLine($"Command: `{command}`");
 
-        Console.WriteLine();
-        Console.WriteLine(report);
-        Results.WriteSection("P2", report.ToString());
-        Console.WriteLine($"Written to {Results.FilePath} (section P2).");
+        Results.Publish("P2", report);
         return met ? 0 : 1;
     }
 

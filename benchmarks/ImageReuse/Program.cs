@@ -196,20 +196,7 @@ try
         $"{unchangedNoCache.ToRegistry:N0} bytes sent are the program's credential and tag checks). Goal 0 and 0: **{(unchangedMet ? "met" : "missed")}**.");
     report.AppendLine($"- After a one-line edit: bytes sent to the registry / application size = **{Results.F(Results.Median(ratios))}×** median, **{Results.F(ratios.Max())}×** worst " +
         $"(edits: {Results.List(ratios)}; stored bytes / app size: {Results.List(storedRatios)}). Goal ≤ {Goal}× for every edit: **{(editMet ? "met" : "missed")}**.");
-    var notes = Path.Combine(AppContext.BaseDirectory, "P4-notes.md");
-    if (File.Exists(notes))
-    {
-        report.AppendLine();
-        report.AppendLine(File.ReadAllText(notes).Trim());
-    }
-
-    Console.WriteLine();
-    Console.WriteLine(report);
-    if (writeResults)
-    {
-        Results.WriteSection("P4", report.ToString());
-        Console.WriteLine($"Written to {Results.FilePath} (section P4).");
-    }
+    Results.Publish("P4", report, writeResults);
 
     await RemoveImagesAsync($"127.0.0.1:{proxy.Port}/");
     return unchangedMet && editMet ? 0 : 1;

@@ -311,20 +311,7 @@ try
 
     report.AppendLine();
     report.AppendLine($"Goal C#/JS ≤ 1.0× for submit → running: warm **{Results.F(warmRatio)}×**, cold **{Results.F(coldRatio)}×**: **{(met ? "met" : "missed")}**.");
-    var notes = Path.Combine(AppContext.BaseDirectory, "P5-notes.md");
-    if (File.Exists(notes))
-    {
-        report.AppendLine();
-        report.AppendLine(File.ReadAllText(notes).Trim());
-    }
-
-    Console.WriteLine();
-    Console.WriteLine(report);
-    if (writeResults)
-    {
-        Results.WriteSection("P5", report.ToString());
-        Console.WriteLine($"Written to {Results.FilePath} (section P5).");
-    }
+    Results.Publish("P5", report, writeResults);
 
     return met ? 0 : 1;
 }

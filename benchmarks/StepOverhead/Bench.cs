@@ -109,10 +109,7 @@ internal static class Bench
         report.AppendLine();
         report.AppendLine($"Command: `{command}`");
 
-        Console.WriteLine();
-        Console.WriteLine(report);
-        Results.WriteSection("P3", report.ToString());
-        Console.WriteLine($"Written to {Results.FilePath} (section P3).");
+        Results.Publish("P3", report);
         return met ? 0 : 1;
     }
 

@@ -96,6 +96,28 @@ internal static class Results
 
     public static string List(IEnumerable<double> values, string format = "0.00") => string.Join(", ", values.Select(v => F(v, format)));
 
+    /// <summary>
+    /// Finishes a benchmark's report: appends its hand-written analysis (<c>&lt;id&gt;-notes.md</c> beside the program, when
+    /// there is one), prints it, and writes it as section <paramref name="id"/> of RESULTS.md unless <paramref name="write"/> is false.
+    /// </summary>
+    public static void Publish(string id, StringBuilder report, bool write = true)
+    {
+        var notes = Path.Combine(AppContext.BaseDirectory, $"{id}-notes.md");
+        if (File.Exists(notes))
+        {
+            report.AppendLine();
+            report.AppendLine(File.ReadAllText(notes).Trim());
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(report);
+        if (write)
+        {
+            WriteSection(id, report.ToString());
+            Console.WriteLine($"Written to {FilePath} (section {id}).");
+        }
+    }
+
     /// <summary>Replaces section <paramref name="id"/> of RESULTS.md with <paramref name="body"/>, or appends it.</summary>
     public static void WriteSection(string id, string body)
     {
