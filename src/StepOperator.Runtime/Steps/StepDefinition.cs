@@ -30,10 +30,21 @@ public sealed record StepParameter(string Name, Type Type);
 public sealed record StepDefinition(string Name, StepPlacement Placement, string Method, StepSettings Settings)
 {
     /// <summary>The artifact parameters, in order.</summary>
-    public IReadOnlyList<StepParameter> Parameters { get; init; } = Array.Empty<StepParameter>();
+    public IReadOnlyList<StepParameter> Parameters
+    {
+        get => field ?? (IReadOnlyList<StepParameter>?)Description?.Value.Parameters ?? Array.Empty<StepParameter>();
+        init;
+    }
 
     /// <summary>The type of the output artifact; null when the step returns nothing.</summary>
-    public Type? OutputType { get; init; }
+    public Type? OutputType
+    {
+        get => field ?? Description?.Value.OutputType;
+        init;
+    }
+
+    /// <summary>What the generated entrypoint says the step takes and returns, asked for when first needed.</summary>
+    internal Lazy<StepDescription>? Description { get; init; }
 
     /// <summary>The generated entrypoint; null only for definitions made by hand for inspection.</summary>
     public StepEntrypoint? Entrypoint { get; init; }

@@ -47,9 +47,20 @@ public static partial class StepEntrypoints
         return true;
     }
 
+    // The entrypoint describes the step's inputs and output only when they are first asked for: a step
+    // process, which needs none of them, does not run every step's description at start-up.
     private static void Register(string name, StepPlacement placement, string method, StepSettings settings, StepEntrypoint entrypoint)
     {
         ArgumentNullException.ThrowIfNull(entrypoint);
+        StepCatalog.Register(new StepDefinition(name, placement, method, settings)
+        {
+            Description = new Lazy<StepDescription>(() => Describe(name, entrypoint)),
+            Entrypoint = entrypoint,
+        });
+    }
+
+    private static StepDescription Describe(string name, StepEntrypoint entrypoint)
+    {
         var description = new StepDescription();
         var described = entrypoint(new StepInvocation(description), CancellationToken.None);
         if (!described.IsCompletedSuccessfully)
@@ -57,12 +68,7 @@ public static partial class StepEntrypoints
             throw new InvalidOperationException($"The entrypoint of step '{name}' does not describe its inputs; rebuild the program so the generator writes it again.");
         }
 
-        StepCatalog.Register(new StepDefinition(name, placement, method, settings)
-        {
-            Parameters = description.Parameters.ToArray(),
-            OutputType = description.OutputType,
-            Entrypoint = entrypoint,
-        });
+        return description;
     }
 
     /// <summary>The output of a step that returns none.</summary>
