@@ -76,22 +76,23 @@ internal static class RegistrationEmitter
     private static bool UsesHelper(StepModel model) => model.Parameters.Count(p => !p.IsCancellationToken) <= MaxHelperInputs;
 
     /// <summary>
-    /// One call per step: its name, method and settings as data, and an entrypoint lambda that hands the step
-    /// method to the StepEntrypoints helper of its shape (which also tells the registration its inputs and output).
+    /// One call per step: its name, method and settings as data, and the step method bound by the StepEntrypoints
+    /// helper of its shape (whose entrypoint also tells the registration its inputs and output).
     /// </summary>
     private static void RegisterStep(CodeWriter code, StepModel model)
     {
         var placement = model.Kind == StepKind.ModalStep ? "Modal" : "Orchestrator";
         code.Line($"global::StepOperator.StepEntrypoints.{placement}({Literal(model.Name)}, {Literal(model.Method)}, {Settings(model.Settings)},");
-        code.Line($"    {(UsesHelper(model) ? HelperEntrypoint(model) : Identifier(model) + "_Entrypoint")});");
+        code.Line($"    {(UsesHelper(model) ? HelperBinding(model) : "global::StepOperator.StepEntrypoints.FromEntrypoint(" + Identifier(model) + "_Entrypoint)")});");
     }
 
     /// <summary>
-    /// <c>static (invocation, cancellationToken) => StepEntrypoints.TaskResult1C&lt;A, B&gt;(invocation, cancellationToken, Type.Method, "a")</c>:
-    /// the step as a method group when it is static and takes a CancellationToken last or not at all, else a lambda
-    /// that creates the receiver (for each call) or puts the token where the step takes it.
+    /// <c>StepEntrypoints.TaskResult1C&lt;A, B&gt;(Type.Method, "a")</c>: the step as a method group when it is static
+    /// and takes a CancellationToken last or not at all, else a lambda that creates the receiver (for each call) or puts
+    /// the token where the step takes it. No lambda wraps the call: binding one per step was half the registration's
+    /// compile time (benchmarks/GeneratorBenchmarks, P2).
     /// </summary>
-    private static string HelperEntrypoint(StepModel model)
+    private static string HelperBinding(StepModel model)
     {
         var inputs = model.Parameters.Where(p => !p.IsCancellationToken).ToList();
         var tokens = model.Parameters.Count - inputs.Count;
@@ -144,7 +145,7 @@ internal static class RegistrationEmitter
 
         var generic = typeArguments.Count == 0 ? string.Empty : "<" + string.Join(", ", typeArguments) + ">";
         var inputNames = string.Concat(inputs.Select(p => ", " + Literal(p.Name)));
-        return $"static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.{shape}{inputs.Count.ToString(CultureInfo.InvariantCulture)}{(withToken ? "C" : string.Empty)}{generic}(invocation, cancellationToken, {step}{inputNames})";
+        return $"global::StepOperator.StepEntrypoints.{shape}{inputs.Count.ToString(CultureInfo.InvariantCulture)}{(withToken ? "C" : string.Empty)}{generic}({step}{inputNames})";
     }
 
     /// <summary>The entrypoint of a step with more inputs than the helpers take: a method of its own.</summary>

@@ -212,7 +212,8 @@ internal sealed class PipelineRun : IDisposable
     /// <summary>Decides whether the call reuses an earlier output (and records it if so); returns that output when it does.</summary>
     private async Task<(CacheIngredients Ingredients, bool Reused, ArtifactRef? Output)> DecideCacheAsync(StepDefinition step, StepRecord record, GatheredInputs inputs)
     {
-        var code = step.Entrypoint is { } entrypoint ? CodeIdentity.Of(entrypoint.Method) : "method " + step.Method;
+        // The step method as the registration bound it (or, for a definition made by hand, its entrypoint).
+        var code = (step.Code ?? step.Entrypoint) is { } root ? CodeIdentity.Of(root.Method) : "method " + step.Method;
         var ingredients = new CacheIngredients(step.Name, code, CacheIngredients.SettingsFingerprint(step.Settings), inputs.Fingerprints);
         var key = ingredients.Key();
         var cacheable = step.Settings.EnableCache != false;

@@ -48,6 +48,12 @@ public sealed record StepDefinition(string Name, StepPlacement Placement, string
 
     /// <summary>The generated entrypoint; null only for definitions made by hand for inspection.</summary>
     public StepEntrypoint? Entrypoint { get; init; }
+
+    /// <summary>
+    /// The step's code as generated registrations bind it (the step method, or a generated lambda that calls it): what
+    /// the cache fingerprints. Null for definitions made by hand; then the entrypoint's method is fingerprinted.
+    /// </summary>
+    internal Delegate? Code { get; init; }
 }
 
 /// <summary>A pipeline of the program: a method that calls steps through their generated stubs.</summary>

@@ -19,7 +19,7 @@ namespace StepOperator.Generated
         private static void Register_Demo_Steps_e4af3588()
         {
             global::StepOperator.StepEntrypoints.Modal("Train", "global::Demo.Steps.Train", new global::StepOperator.StepSettings { Gpu = "A100", CpuCount = 2d, Memory = "32GB" },
-                static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.TaskResult1<double[], double[]>(invocation, cancellationToken, global::Demo.Steps.Train, "data"));
+                global::StepOperator.StepEntrypoints.TaskResult1<double[], double[]>(global::Demo.Steps.Train, "data"));
         }
     }
 }

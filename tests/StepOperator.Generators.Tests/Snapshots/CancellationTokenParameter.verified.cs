@@ -19,7 +19,7 @@ namespace StepOperator.Generated
         private static void Register_Demo_Steps_e4af3588()
         {
             global::StepOperator.StepEntrypoints.Modal("Download", "global::Demo.Steps.Download", new global::StepOperator.StepSettings { Timeout = 600 },
-                static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.TaskResult1C<string, byte[]>(invocation, cancellationToken, global::Demo.Steps.Download, "url"));
+                global::StepOperator.StepEntrypoints.TaskResult1C<string, byte[]>(global::Demo.Steps.Download, "url"));
         }
     }
 }

@@ -19,9 +19,9 @@ namespace StepOperator.Generated
         private static void Register_Company_Ml_Training_Outer_Middle_Inner_7548cc2e()
         {
             global::StepOperator.StepEntrypoints.Orchestrator("Count", "global::Company.Ml.Training.Outer.Middle.Inner.Count", new global::StepOperator.StepSettings(),
-                static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.Result1<long[], long>(invocation, cancellationToken, global::Company.Ml.Training.Outer.Middle.Inner.Count, "items"));
+                global::StepOperator.StepEntrypoints.Result1<long[], long>(global::Company.Ml.Training.Outer.Middle.Inner.Count, "items"));
             global::StepOperator.StepEntrypoints.Orchestrator("event", "global::Company.Ml.Training.Outer.Middle.Inner.event", new global::StepOperator.StepSettings(),
-                static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.Void1<int>(invocation, cancellationToken, global::Company.Ml.Training.Outer.Middle.Inner.@event, "class"));
+                global::StepOperator.StepEntrypoints.Void1<int>(global::Company.Ml.Training.Outer.Middle.Inner.@event, "class"));
         }
     }
 }

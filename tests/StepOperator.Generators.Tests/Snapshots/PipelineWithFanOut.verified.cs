@@ -42,11 +42,11 @@ namespace StepOperator.Generated
         private static void Register_Demo_Steps_e4af3588()
         {
             global::StepOperator.StepEntrypoints.Orchestrator("Load", "global::Demo.Steps.Load", new global::StepOperator.StepSettings(),
-                static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.Result1<int, global::Demo.Dataset>(invocation, cancellationToken, global::Demo.Steps.Load, "seed"));
+                global::StepOperator.StepEntrypoints.Result1<int, global::Demo.Dataset>(global::Demo.Steps.Load, "seed"));
             global::StepOperator.StepEntrypoints.Orchestrator("Max", "global::Demo.Steps.Max", new global::StepOperator.StepSettings(),
-                static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.Result1<global::Demo.Dataset, global::Demo.Summary>(invocation, cancellationToken, global::Demo.Steps.Max, "data"));
+                global::StepOperator.StepEntrypoints.Result1<global::Demo.Dataset, global::Demo.Summary>(global::Demo.Steps.Max, "data"));
             global::StepOperator.StepEntrypoints.Orchestrator("Mean", "global::Demo.Steps.Mean", new global::StepOperator.StepSettings(),
-                static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.Result1<global::Demo.Dataset, global::Demo.Summary>(invocation, cancellationToken, global::Demo.Steps.Mean, "data"));
+                global::StepOperator.StepEntrypoints.Result1<global::Demo.Dataset, global::Demo.Summary>(global::Demo.Steps.Mean, "data"));
         }
 
         /// <summary>Runs pipeline Analysis (global::Demo.Steps.Analysis).</summary>

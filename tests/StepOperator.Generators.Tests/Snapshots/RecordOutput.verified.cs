@@ -19,7 +19,7 @@ namespace StepOperator.Generated
         private static void Register_Demo_Steps_e4af3588()
         {
             global::StepOperator.StepEntrypoints.Modal("Fit", "global::Demo.Steps.Fit", new global::StepOperator.StepSettings { Gpu = "T4", GpuCount = 2, Region = "us-east-1", Cloud = "aws", ModalEnvironment = "dev", StepOperator = "modal" },
-                static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.Result1<global::System.IO.Stream, global::Demo.Model>(invocation, cancellationToken, static (a1) => new global::Demo.Steps().Fit(a1), "data"));
+                global::StepOperator.StepEntrypoints.Result1<global::System.IO.Stream, global::Demo.Model>(static (a1) => new global::Demo.Steps().Fit(a1), "data"));
         }
     }
 }

@@ -19,7 +19,7 @@ namespace StepOperator.Generated
         private static void Register_Demo_Steps_e4af3588()
         {
             global::StepOperator.StepEntrypoints.Modal("Flaky", "global::Demo.Steps.Flaky", new global::StepOperator.StepSettings { Gpu = "T4", EnableCache = false, MaxRetries = 3, RetryDelay = 0.5d, RetryBackoff = 2d, RetryOnException = true },
-                static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.Result1<int, int>(invocation, cancellationToken, global::Demo.Steps.Flaky, "value"));
+                global::StepOperator.StepEntrypoints.Result1<int, int>(global::Demo.Steps.Flaky, "value"));
         }
     }
 }

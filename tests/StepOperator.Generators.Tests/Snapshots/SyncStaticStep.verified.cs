@@ -19,7 +19,7 @@ namespace StepOperator.Generated
         private static void Register_Demo_Steps_e4af3588()
         {
             global::StepOperator.StepEntrypoints.Orchestrator("Double", "global::Demo.Steps.Double", new global::StepOperator.StepSettings(),
-                static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.Result1<int, int>(invocation, cancellationToken, global::Demo.Steps.Double, "value"));
+                global::StepOperator.StepEntrypoints.Result1<int, int>(global::Demo.Steps.Double, "value"));
         }
     }
 }

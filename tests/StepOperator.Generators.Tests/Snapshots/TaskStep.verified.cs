@@ -19,7 +19,7 @@ namespace StepOperator.Generated
         private static void Register_Demo_Steps_e4af3588()
         {
             global::StepOperator.StepEntrypoints.Orchestrator("publish", "global::Demo.Steps.Publish", new global::StepOperator.StepSettings(),
-                static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.Task1<string>(invocation, cancellationToken, global::Demo.Steps.Publish, "message"));
+                global::StepOperator.StepEntrypoints.Task1<string>(global::Demo.Steps.Publish, "message"));
         }
     }
 }

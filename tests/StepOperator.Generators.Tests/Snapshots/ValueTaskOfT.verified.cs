@@ -19,7 +19,7 @@ namespace StepOperator.Generated
         private static void Register_Demo_Steps_e4af3588()
         {
             global::StepOperator.StepEntrypoints.Modal("Describe", "global::Demo.Steps.Describe", new global::StepOperator.StepSettings { Gpu = "H100", GpuCount = 0 },
-                static (invocation, cancellationToken) => global::StepOperator.StepEntrypoints.ValueTaskResult1<int?, string?>(invocation, cancellationToken, global::Demo.Steps.Describe, "value"));
+                global::StepOperator.StepEntrypoints.ValueTaskResult1<int?, string?>(global::Demo.Steps.Describe, "value"));
         }
     }
 }
