@@ -11,7 +11,8 @@ namespace GeneratorBenchmarks;
 
 /// <summary>
 /// P2: compiles a 1,000-[ModalStep] library in-process three ways, interleaved round by round:
-/// the compiler alone; with the generator; with the generator and every StepOperator analyzer.
+/// the compiler alone; with the generator; with the generator and every StepOperator analyzer. Two
+/// more variants measure the floor of any generator and analyzer of this kind (see <see cref="Floors"/>).
 /// "Compiling" is parsing every file, creating the compilation and getting all its diagnostics
 /// (every method body bound); the generator runs in a fresh CSharpGeneratorDriver each time (a
 /// cold build); analyzers run through CompilationWithAnalyzers.GetAllDiagnosticsAsync, which
@@ -26,6 +27,10 @@ internal static class P2CompileCost
         Compiler,
         CompilerAndGenerator,
         CompilerGeneratorAndAnalyzers,
+
+        // For information: the floor any generator and analyzer of this kind pays on top of the compiler.
+        CompilerAndEmptyAnalyzer,
+        CompilerAttributeOnlyGeneratorAndEmptyAnalyzer,
     }
 
     public static async Task<int> RunAsync(string command, int steps, int rounds, int warmup, bool concurrent)
@@ -91,7 +96,7 @@ internal static class P2CompileCost
             $"{(concurrent ? "concurrent build and analysis" : "concurrentBuild: false, concurrentAnalysis: false")}. " +
             $"The generator runs in a fresh CSharpGeneratorDriver each time (a cold build) and adds {check.GeneratedFiles} files ({check.GeneratedLines} lines); " +
             $"the analyzers ({analyzerNames}) run through CompilationWithAnalyzers.GetAllDiagnosticsAsync on the generator's output; 0 errors and 0 analyzer diagnostics in every variant. " +
-            $"{warmup} warm-up rounds, then {rounds} rounds, each running the three variants in rotating order.");
+            $"{warmup} warm-up rounds, then {rounds} rounds, each running the {variants.Length} variants in rotating order.");
         report.AppendLine();
         report.AppendLine("| variant | median wall ms | median CPU ms | ratio (wall, per round) | ratio (CPU, per round) | generator ms |");
         report.AppendLine("|---|---:|---:|---:|---:|---:|");
@@ -101,12 +106,20 @@ internal static class P2CompileCost
             {
                 Variant.Compiler => "compiler alone",
                 Variant.CompilerAndGenerator => "+ generator",
-                _ => "+ generator + analyzers",
+                Variant.CompilerGeneratorAndAnalyzers => "**+ generator + analyzers** (the goal's measure)",
+                Variant.CompilerAndEmptyAnalyzer => "floor: + an analyzer that registers nothing",
+                _ => "floor: + a generator that only finds the 1,000 attributes + an analyzer that registers nothing",
             };
             var generator = v == Variant.Compiler ? "–" : $"{Median(samples[v].Select(s => s.GeneratorMs)):0}";
             report.AppendLine($"| {name} | {MedianWall(v):0} | {MedianCpu(v):0} | {RoundRatio(v, s => s.WallMs):0.000}× | {RoundRatio(v, s => s.CpuMs):0.000}× | {generator} |");
         }
 
+        report.AppendLine();
+        var floor = RoundRatio(Variant.CompilerAttributeOnlyGeneratorAndEmptyAnalyzer, s => s.WallMs);
+        report.AppendLine($"The floor rows measure what any generator and analyzer pair of this kind costs before doing any work: " +
+            $"CompilationWithAnalyzers with an analyzer that registers no action, and a generator whose only work is one " +
+            $"ForAttributeWithMetadataName over the `[ModalStep]` methods (it emits nothing). Together they already reach " +
+            $"**{floor:0.000}×**{(floor > Goal ? $", above the {Goal:0.00}× goal before a line is generated or analysed" : string.Empty)}.");
         report.AppendLine();
         report.AppendLine($"Machine: {Results.Machine()}. Source: {Results.Revision()}.");
         report.AppendLine();
@@ -115,6 +128,10 @@ internal static class P2CompileCost
         Results.Publish("P2", report);
         return met ? 0 : 1;
     }
+
+    private static CompilationWithAnalyzersOptions AnalyzerOptions(bool concurrent) =>
+        new(new AnalyzerOptions([]), onAnalyzerException: null, concurrentAnalysis: concurrent,
+            logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false);
 
     private sealed record Measured(double WallMs, double CpuMs, double GeneratorMs, int GeneratedFiles, int GeneratedLines);
 
@@ -139,10 +156,17 @@ internal static class P2CompileCost
         {
             diagnostics = compilation.GetDiagnostics();
         }
+        else if (variant == Variant.CompilerAndEmptyAnalyzer)
+        {
+            diagnostics = await compilation.WithAnalyzers(Floors.EmptyAnalyzer, AnalyzerOptions(concurrent)).GetAllDiagnosticsAsync();
+        }
         else
         {
             var generatorStart = watch.Elapsed;
-            Roslyn.CreateDriver(trackSteps: false).RunGeneratorsAndUpdateCompilation(compilation, out final, out var generatorDiagnostics);
+            var driver = variant == Variant.CompilerAttributeOnlyGeneratorAndEmptyAnalyzer
+                ? Roslyn.CreateDriver(Floors.AttributeOnlyGenerator(), trackSteps: false)
+                : Roslyn.CreateDriver(trackSteps: false);
+            driver.RunGeneratorsAndUpdateCompilation(compilation, out final, out var generatorDiagnostics);
             generatorMs = (watch.Elapsed - generatorStart).TotalMilliseconds;
             if (variant == Variant.CompilerAndGenerator)
             {
@@ -150,10 +174,8 @@ internal static class P2CompileCost
             }
             else
             {
-                var options = new CompilationWithAnalyzersOptions(
-                    new AnalyzerOptions([]), onAnalyzerException: null, concurrentAnalysis: concurrent,
-                    logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false);
-                diagnostics = generatorDiagnostics.AddRange(await final.WithAnalyzers(analyzers, options).GetAllDiagnosticsAsync());
+                var set = variant == Variant.CompilerGeneratorAndAnalyzers ? analyzers : Floors.EmptyAnalyzer;
+                diagnostics = generatorDiagnostics.AddRange(await final.WithAnalyzers(set, AnalyzerOptions(concurrent)).GetAllDiagnosticsAsync());
             }
         }
 
@@ -162,6 +184,11 @@ internal static class P2CompileCost
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
 
         var generated = final.SyntaxTrees.Skip(files.Count).ToList();
+        if (variant is Variant.CompilerAndEmptyAnalyzer or Variant.CompilerAttributeOnlyGeneratorAndEmptyAnalyzer && generated.Count > 0)
+        {
+            throw new InvalidOperationException("A floor variant generated code; it must measure the fixed costs only.");
+        }
+
         var measured = new Measured(watch.Elapsed.TotalMilliseconds, cpu, generatorMs, generated.Count,
             generated.Sum(t => t.GetText().Lines.Count));
         if (verify)

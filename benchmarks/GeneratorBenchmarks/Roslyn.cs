@@ -41,9 +41,11 @@ internal static class Roslyn
             References,
             new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable, concurrentBuild: concurrentBuild));
 
-    public static GeneratorDriver CreateDriver(bool trackSteps) =>
+    public static GeneratorDriver CreateDriver(bool trackSteps) => CreateDriver(CreateGenerator(), trackSteps);
+
+    public static GeneratorDriver CreateDriver(ISourceGenerator generator, bool trackSteps) =>
         CSharpGeneratorDriver.Create(
-            [CreateGenerator()],
+            [generator],
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
