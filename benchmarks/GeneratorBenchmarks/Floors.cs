@@ -5,6 +5,10 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace GeneratorBenchmarks;
 
+// These two are instantiated in-process by the benchmark, never loaded by a compiler: the rules for shipped
+// compiler extensions (target netstandard2.0, release tracking, extended analyzer rules) do not apply.
+#pragma warning disable RS1041, RS1036, RS2008
+
 /// <summary>
 /// The least a generator and an analyzer of StepOperator's kind can cost, for P2's floor rows: an analyzer
 /// that registers no action (what CompilationWithAnalyzers costs by itself) and a generator that finds every
