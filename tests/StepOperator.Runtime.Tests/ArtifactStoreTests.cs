@@ -122,6 +122,20 @@ public sealed class ArtifactStoreTests : IDisposable
         Assert.Contains("not supported", error.Message);
     }
 
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("with space")]
+    [InlineData("per%cent")]
+    [InlineData("ünïcode")]
+    public void A_local_store_opens_from_its_file_uri_at_the_same_directory_as_uri_parsing_gives(string folder)
+    {
+        // Step processes get the local store as its Location (a file URI); simple ones skip URI parsing, escaped ones do not.
+        var store = new LocalArtifactStore(Path.Combine(_root, folder));
+        var reopened = Assert.IsType<LocalArtifactStore>(ArtifactStores.Open(store.Location));
+        Assert.Equal(store.Root, reopened.Root);
+        Assert.Equal(Path.TrimEndingDirectorySeparator(new Uri(store.Location).LocalPath), reopened.Root);
+    }
+
     public sealed record Sample(string Name, double[] Weights, (int, string) Pair);
 
     public sealed record WithType(Type Kind);
