@@ -57,6 +57,53 @@ public sealed class StepEntrypointTests : IDisposable
         Assert.Equal(record.Inputs["data"], back.Inputs["data"]);
     }
 
+    public static TheoryData<InvocationRecord> Records() => new()
+    {
+        new InvocationRecord("r1", "Train", "Train.2",
+            new Dictionary<string, ArtifactRef>
+            {
+                ["data"] = new("r1/steps/Load/output.bin", "System.Byte[]", ArtifactFormat.Binary),
+                ["über \"quoted\" name"] = new("r1/steps/Mix/output.json", "Dictionary<string, List<int>>", ArtifactFormat.Json),
+            },
+            new ArtifactRef("r1/steps/Train.2/output.json", "Model", ArtifactFormat.Json)),
+        new InvocationRecord("r2", "Report", "Report", new Dictionary<string, ArtifactRef>(), Output: null),
+    };
+
+    [Theory]
+    [MemberData(nameof(Records))]
+    public void A_step_process_reads_the_invocation_record_the_run_writes(InvocationRecord record)
+    {
+        var written = JsonSerializer.SerializeToUtf8Bytes(record, RuntimeJson.Default.InvocationRecord);
+
+        var read = InvocationRecordReader.Read(written);
+
+        Assert.Equal((record.RunId, record.Step, record.InvocationId, record.Output), (read.RunId, read.Step, read.InvocationId, read.Output));
+        Assert.Equal(record.Inputs.OrderBy(i => i.Key), read.Inputs.OrderBy(i => i.Key));
+    }
+
+    [Theory]
+    [InlineData("{\"Key\":\"k\",\"Type\":\"T\",\"Format\":\"binary\"}", ArtifactFormat.Binary)]
+    [InlineData("{\"Key\":\"k\",\"Type\":\"T\",\"Format\":1}", ArtifactFormat.Binary)]
+    [InlineData("{\"Key\":\"k\",\"Type\":\"T\",\"Format\":\"JSON\"}", ArtifactFormat.Json)]
+    public void The_invocation_record_reader_reads_formats_as_the_serializer_does(string reference, ArtifactFormat expected)
+    {
+        var json = $"{{\"RunId\":\"r\",\"Step\":\"S\",\"InvocationId\":\"S\",\"Inputs\":{{}},\"Output\":{reference}}}";
+        Assert.Equal(expected, InvocationRecordReader.Read(Encoding.UTF8.GetBytes(json)).Output!.Format);
+        Assert.Equal(expected, JsonSerializer.Deserialize(json, RuntimeJson.Default.InvocationRecord)!.Output!.Format);
+    }
+
+    [Theory]
+    [InlineData("{\"Step\":\"S\",\"InvocationId\":\"S\",\"Inputs\":{},\"Output\":null}", "'RunId'")]
+    [InlineData("{\"RunId\":\"r\",\"Step\":\"S\",\"InvocationId\":\"S\",\"Inputs\":{\"x\":{\"Key\":\"k\",\"Type\":\"T\",\"Format\":\"Parquet\"}},\"Output\":null}", "\"Parquet\"")]
+    [InlineData("{\"RunId\":\"r\",\"Step\":\"S\",\"InvocationId\":\"S\",\"Inputs\":[],\"Output\":null}", "Inputs")]
+    [InlineData("[1]", "the record")]
+    [InlineData("{\"RunId\":", "")]
+    public void A_damaged_invocation_record_is_a_json_error_naming_what_is_wrong(string json, string named)
+    {
+        var error = Assert.ThrowsAny<JsonException>(() => InvocationRecordReader.Read(Encoding.UTF8.GetBytes(json)));
+        Assert.Contains(named, error.Message);
+    }
+
     [Theory]
     [InlineData("\"json\"", ArtifactFormat.Json)]
     [InlineData("\"BINARY\"", ArtifactFormat.Binary)]

@@ -22,28 +22,41 @@ public sealed record ArtifactRef(
 /// </summary>
 internal sealed class ArtifactFormatJsonConverter : JsonConverter<ArtifactFormat>
 {
+    /// <summary>What a stored artifact format may be, for error messages.</summary>
+    internal const string Expected = "an artifact format is \"" + nameof(ArtifactFormat.Json) + "\" or \"" + nameof(ArtifactFormat.Binary) + "\"";
+
     public override ArtifactFormat Read(ref System.Text.Json.Utf8JsonReader reader, System.Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
     {
-        if (reader.TokenType == System.Text.Json.JsonTokenType.Number && reader.TryGetInt32(out var number) && System.Enum.IsDefined((ArtifactFormat)number))
+        var number = reader.TokenType == System.Text.Json.JsonTokenType.Number && reader.TryGetInt32(out var value) ? value : (int?)null;
+        var name = reader.TokenType == System.Text.Json.JsonTokenType.String ? reader.GetString() : null;
+        return TryParse(number, name, out var format)
+            ? format
+            : throw new System.Text.Json.JsonException(char.ToUpperInvariant(Expected[0]) + Expected[1..] + ".");
+    }
+
+    /// <summary>A format given as a defined number or as a name in any case.</summary>
+    internal static bool TryParse(int? number, string? name, out ArtifactFormat format)
+    {
+        if (number is { } n && System.Enum.IsDefined((ArtifactFormat)n))
         {
-            return (ArtifactFormat)number;
+            format = (ArtifactFormat)n;
+            return true;
         }
 
-        if (reader.TokenType == System.Text.Json.JsonTokenType.String)
+        if (string.Equals(name, nameof(ArtifactFormat.Json), System.StringComparison.OrdinalIgnoreCase))
         {
-            var name = reader.GetString();
-            if (string.Equals(name, nameof(ArtifactFormat.Json), System.StringComparison.OrdinalIgnoreCase))
-            {
-                return ArtifactFormat.Json;
-            }
-
-            if (string.Equals(name, nameof(ArtifactFormat.Binary), System.StringComparison.OrdinalIgnoreCase))
-            {
-                return ArtifactFormat.Binary;
-            }
+            format = ArtifactFormat.Json;
+            return true;
         }
 
-        throw new System.Text.Json.JsonException($"An artifact format is \"{nameof(ArtifactFormat.Json)}\" or \"{nameof(ArtifactFormat.Binary)}\".");
+        if (string.Equals(name, nameof(ArtifactFormat.Binary), System.StringComparison.OrdinalIgnoreCase))
+        {
+            format = ArtifactFormat.Binary;
+            return true;
+        }
+
+        format = default;
+        return false;
     }
 
     public override void Write(System.Text.Json.Utf8JsonWriter writer, ArtifactFormat value, System.Text.Json.JsonSerializerOptions options) =>

@@ -4,8 +4,9 @@ using System.Text.Json.Serialization;
 namespace StepOperator.Runs;
 
 /// <summary>
-/// Source-generated JSON for the records a step process reads and writes itself, so it starts without
-/// building reflection metadata; the JSON is the same as <see cref="Artifacts.ArtifactSerializer.Options"/> writes.
+/// Source-generated JSON for the records between a run and its step processes (the invocation record a run writes,
+/// which a step process reads with <see cref="InvocationRecordReader"/>, and the error record a step process writes),
+/// without reflection metadata; the JSON is the same as <see cref="Artifacts.ArtifactSerializer.Options"/> writes.
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.General, IncludeFields = true)]
 [JsonSerializable(typeof(InvocationRecord))]

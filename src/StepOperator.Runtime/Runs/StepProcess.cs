@@ -55,8 +55,7 @@ public static class StepProcess
                 await stream.CopyToAsync(bytes, cancellationToken).ConfigureAwait(false);
             }
 
-            record = JsonSerializer.Deserialize(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), RuntimeJson.Default.InvocationRecord)
-                ?? throw new JsonException("the record is empty");
+            record = InvocationRecordReader.Read(bytes.GetBuffer().AsMemory(0, (int)bytes.Length));
         }
         catch (Exception e) when (e is ArtifactNotFoundException or JsonException)
         {
