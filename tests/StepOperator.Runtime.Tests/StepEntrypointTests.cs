@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using StepOperator.Artifacts;
 using StepOperator.Runs;
+using StepOperator.Testing;
 
 namespace StepOperator.Runtime.Tests;
 
@@ -55,6 +57,25 @@ public sealed class StepEntrypointTests : IDisposable
         var back = JsonSerializer.Deserialize(generated, RuntimeJson.Default.InvocationRecord)!;
         Assert.Equal(record.Output, back.Output);
         Assert.Equal(record.Inputs["data"], back.Inputs["data"]);
+    }
+
+    [Fact]
+    public async Task The_entrypoint_helpers_are_what_their_generator_program_writes()
+    {
+        // eng/StepEntrypointShapes.cs writes StepEntrypoints.Shapes.cs; an edit of one without the other fails here.
+        var start = new ProcessStartInfo("dotnet", ["run", Path.Combine("eng", "StepEntrypointShapes.cs"), "--", "--check"])
+        {
+            WorkingDirectory = RepositoryPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{await output}\n{await error}");
+        Assert.Contains("is up to date", await output);
     }
 
     public static TheoryData<InvocationRecord> Records() => new()

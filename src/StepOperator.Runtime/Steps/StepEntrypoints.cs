@@ -1,7 +1,7 @@
 // Generated registrations bind each step through these helpers instead of each having an entrypoint method of its
 // own: one helper per number of inputs and return shape, each with its own name, so the compiler binds a call to one
 // without choosing among overloads, and the step method goes in as a method group (no lambda per step). The helpers
-// themselves are in StepEntrypoints.Shapes.cs, written by StepEntrypoints.Shapes.py for 0..8 inputs; a step with more
+// themselves are in StepEntrypoints.Shapes.cs, written by eng/StepEntrypointShapes.cs for 0..8 inputs; a step with more
 // inputs gets an entrypoint method of its own, bound with FromEntrypoint (see StepOperator.Generators' RegistrationEmitter).
 using System;
 using System.Collections.Generic;
