@@ -171,7 +171,7 @@ public class LocalStackTests
         var result = await program.RunAsync("Nope");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("Unknown pipeline 'Nope'. Pipelines of this program: Bytes, Chain, EnvironmentCheck, FailFast, Failing, Flow, Interruptible, NotRetried, Oom, Preempted, RemoteLines, RemoteOom, RemoteSlow, RemoteTimesOut, Retried, RetriesExhausted, Slow, TimesOut, TwoNaps, Unserializable.", result.Error);
+        Assert.Contains("Unknown pipeline 'Nope'. Pipelines of this program: Bytes, Chain, EnvironmentCheck, FailFast, Failing, Flow, Interruptible, NotRetried, Oom, Preempted, RemoteLines, RemoteOom, RemoteSlow, RemoteTimesOut, Retried, RetriesExhausted, Slow, TimesOut, TwoNaps, Unserializable, Wide.", result.Error);
     }
 
     [Fact]

@@ -38,6 +38,20 @@ public class PipelineFeatureTests
     }
 
     [Fact]
+    public async Task A_step_with_more_inputs_than_the_entrypoint_helpers_take_runs_with_each_input_in_its_place()
+    {
+        using var program = new TestProgram();
+        var result = await program.RunAsync("Wide");
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        // 1 + ... + 8 + 9 * 100: the ninth input arrives as the ninth parameter.
+        Assert.Contains("wide 936", result.Output);
+        var step = Step(Assert.Single(program.Runs()), "SumOfNine");
+        Assert.Equal(StepStatus.Succeeded, step.Status);
+        Assert.Equal(Enumerable.Range(1, 9).Select(i => $"a{i}"), step.Inputs.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task No_cache_runs_every_step_and_says_why()
     {
         using var program = new TestProgram();

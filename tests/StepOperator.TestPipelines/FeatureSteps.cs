@@ -52,6 +52,14 @@ public static partial class FeatureSteps
         Console.WriteLine($"chain {await last} {await aside} {await uncached}");
     }
 
+    /// <summary>More inputs than the StepEntrypoints helpers take: the generator writes it an entrypoint method of its own.</summary>
+    [Step]
+    public static int SumOfNine(int a1, int a2, int a3, int a4, int a5, int a6, int a7, int a8, int a9) =>
+        a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + (a9 * 100);
+
+    [Pipeline]
+    public static async Task Wide() => Console.WriteLine($"wide {await Submit.SumOfNine(1, 2, 3, 4, 5, 6, 7, 8, 9)}");
+
     /// <summary>Fails on its first two attempts, then succeeds.</summary>
     [Step(MaxRetries = 3, RetryDelay = 0.2, RetryBackoff = 2, RetryOnException = true)]
     public static int FailsTwice()
