@@ -15,6 +15,8 @@ internal static class OrphanGuard
 {
     public const int ExitCode = 143;
 
+    private static readonly TimeSpan CheckInterval = TimeSpan.FromMilliseconds(500);
+
     public static void Start(string invocationId, TextWriter error, CancellationToken cancellationToken)
     {
         if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()))
@@ -22,19 +24,21 @@ internal static class OrphanGuard
             return;
         }
 
+        // A plain timer callback, not an async loop: a step process starts nothing it does not need.
         var parent = ParentProcessId();
-        _ = Task.Run(async () =>
-        {
-            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        var timer = new Timer(
+            _ =>
             {
                 if (ParentProcessId() != parent)
                 {
-                    await error.WriteLineAsync($"Step '{invocationId}': the orchestrator (process {parent}) has ended; stopping.").ConfigureAwait(false);
+                    error.WriteLine($"Step '{invocationId}': the orchestrator (process {parent}) has ended; stopping.");
                     Environment.Exit(ExitCode);
                 }
-            }
-        }, CancellationToken.None);
+            },
+            null,
+            CheckInterval,
+            CheckInterval);
+        cancellationToken.Register(timer.Dispose); // the registration also keeps the timer alive until the step ends
     }
 
 #pragma warning disable SYSLIB1054 // LibraryImport needs unsafe code in this assembly; getppid takes nothing to marshal.

@@ -45,24 +45,8 @@ public static class StepProcess
         using var stopGuard = new CancellationTokenSource();
         OrphanGuard.Start(invocationId, error, stopGuard.Token);
         var store = ArtifactStores.Open(storeLocation);
-        InvocationRecord record;
-        try
+        if (await ReadInvocationAsync(store, storeLocation, runId, invocationId, error, cancellationToken).ConfigureAwait(false) is not { } record)
         {
-            // A few hundred bytes: read whole and parsed synchronously (less start-up work than the async reader).
-            using var bytes = new MemoryStream();
-            await using (var stream = await store.OpenReadAsync(RunLayout.Invocation(runId, invocationId), cancellationToken).ConfigureAwait(false))
-            {
-                await stream.CopyToAsync(bytes, cancellationToken).ConfigureAwait(false);
-            }
-
-            record = InvocationRecordReader.Read(bytes.GetBuffer().AsMemory(0, (int)bytes.Length));
-        }
-        catch (Exception e) when (e is ArtifactNotFoundException or JsonException)
-        {
-            // The orchestrator writes the record before it starts the process; without it there is nothing to run.
-            await error.WriteLineAsync(
-                $"Step call '{invocationId}' of run '{runId}' has no readable invocation record in the artifact store {storeLocation}: {e.Message} " +
-                "Step processes are started by a pipeline run, which writes that record first; run the pipeline instead.").ConfigureAwait(false);
             return 2;
         }
 
@@ -79,12 +63,42 @@ public static class StepProcess
         }
         catch (Exception thrown)
         {
-            var e = thrown is TargetInvocationException { InnerException: { } inner } ? inner : thrown;
-            var report = new StepErrorRecord(e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace);
-            await error.WriteLineAsync($"Step '{invocationId}' failed: {report.ExceptionType}: {report.Message}").ConfigureAwait(false);
-            await error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
-            await store.WriteAsync(RunLayout.Error(runId, invocationId), (stream, ct) => JsonSerializer.SerializeAsync(stream, report, RuntimeJson.Default.StepErrorRecord, ct), CancellationToken.None).ConfigureAwait(false);
+            await ReportFailureAsync(store, runId, invocationId, thrown, error).ConfigureAwait(false);
             return 1;
         }
+    }
+
+    // The call's record, or null (after saying why) when the store has none that reads: the orchestrator writes it
+    // before it starts the process, so without it there is nothing to run.
+    private static async Task<InvocationRecord?> ReadInvocationAsync(IArtifactStore store, string storeLocation, string runId, string invocationId, TextWriter error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // A few hundred bytes: read whole and parsed synchronously (less start-up work than the async reader).
+            using var bytes = new MemoryStream();
+            await using (var stream = await store.OpenReadAsync(RunLayout.Invocation(runId, invocationId), cancellationToken).ConfigureAwait(false))
+            {
+                await stream.CopyToAsync(bytes, cancellationToken).ConfigureAwait(false);
+            }
+
+            return InvocationRecordReader.Read(bytes.GetBuffer().AsMemory(0, (int)bytes.Length));
+        }
+        catch (Exception e) when (e is ArtifactNotFoundException or JsonException)
+        {
+            await error.WriteLineAsync(
+                $"Step call '{invocationId}' of run '{runId}' has no readable invocation record in the artifact store {storeLocation}: {e.Message} " +
+                "Step processes are started by a pipeline run, which writes that record first; run the pipeline instead.").ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    // What the step threw, for the process's error output and for the orchestrator (error.json beside the output).
+    private static async Task ReportFailureAsync(IArtifactStore store, string runId, string invocationId, Exception thrown, TextWriter error)
+    {
+        var e = thrown is TargetInvocationException { InnerException: { } inner } ? inner : thrown;
+        var report = new StepErrorRecord(e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace);
+        await error.WriteLineAsync($"Step '{invocationId}' failed: {report.ExceptionType}: {report.Message}").ConfigureAwait(false);
+        await error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
+        await store.WriteAsync(RunLayout.Error(runId, invocationId), (stream, ct) => JsonSerializer.SerializeAsync(stream, report, RuntimeJson.Default.StepErrorRecord, ct), CancellationToken.None).ConfigureAwait(false);
     }
 }
