@@ -52,6 +52,8 @@ internal static class P2CompileCost
 
         var samples = Enum.GetValues<Variant>().ToDictionary(v => v, _ => new List<Measured>());
         var variants = Enum.GetValues<Variant>();
+        // The report gives the share of the run's time some task waited for a CPU (outside work on this machine moves the figures).
+        Results.MarkPressure();
         for (var round = 0; round < warmup + rounds; round++)
         {
             // Rotate the order each round, so no variant always runs first (or right after a GC-heavy one).

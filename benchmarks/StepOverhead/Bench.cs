@@ -38,6 +38,8 @@ internal static class Bench
         var scratch = Directory.CreateTempSubdirectory("stepoverhead-");
         Console.WriteLine($"P3: {string.Join(' ', program)}; {warmup} warm-up + {rounds} measured rounds; scratch {scratch.FullName}");
 
+        // The report gives the share of the run's time some task waited for a CPU (outside work on this machine moves the figures).
+        Results.MarkPressure();
         var pipeline = new List<Timing>();
         var direct = new List<Timing>();
         try
