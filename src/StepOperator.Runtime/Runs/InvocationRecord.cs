@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Text.Json;
 using StepOperator.Artifacts;
 
 namespace StepOperator.Runs;
@@ -18,24 +20,24 @@ public sealed record InvocationRecord(
 public sealed record StepErrorRecord(string ExceptionType, string Message, string? StackTrace);
 
 /// <summary>
-/// Reads an <see cref="InvocationRecord"/> as <see cref="RuntimeJson"/> writes it, through <see cref="System.Text.Json.JsonDocument"/>:
+/// Reads an <see cref="InvocationRecord"/> as <see cref="RuntimeJson"/> writes it, through <see cref="JsonDocument"/>:
 /// the step process reads one record at start-up, and creating the serializer's context and the record's metadata
 /// for it took ~35 ms of every step process (the document reader needs neither).
 /// </summary>
 internal static class InvocationRecordReader
 {
-    /// <summary>The record in <paramref name="json"/>; a <see cref="System.Text.Json.JsonException"/> naming what is wrong otherwise.</summary>
-    public static InvocationRecord Read(System.ReadOnlyMemory<byte> json)
+    /// <summary>The record in <paramref name="json"/>; a <see cref="JsonException"/> naming what is wrong otherwise.</summary>
+    public static InvocationRecord Read(ReadOnlyMemory<byte> json)
     {
-        using var document = System.Text.Json.JsonDocument.Parse(json);
+        using var document = JsonDocument.Parse(json);
         var root = Object(document.RootElement, "the record");
-        var inputs = new Dictionary<string, ArtifactRef>(System.StringComparer.Ordinal);
-        if (root.TryGetProperty(nameof(InvocationRecord.Inputs), out var inputsElement) && inputsElement.ValueKind != System.Text.Json.JsonValueKind.Null)
+        var inputs = new Dictionary<string, ArtifactRef>(StringComparer.Ordinal);
+        if (root.TryGetProperty(nameof(InvocationRecord.Inputs), out var inputsElement) && inputsElement.ValueKind != JsonValueKind.Null)
         {
             foreach (var input in Object(inputsElement, nameof(InvocationRecord.Inputs)).EnumerateObject())
             {
                 inputs[input.Name] = Reference(input.Value, $"input '{input.Name}'")
-                    ?? throw new System.Text.Json.JsonException($"Input '{input.Name}' of the invocation record is null.");
+                    ?? throw new JsonException($"Input '{input.Name}' of the invocation record is null.");
             }
         }
 
@@ -47,9 +49,9 @@ internal static class InvocationRecordReader
             root.TryGetProperty(nameof(InvocationRecord.Output), out var output) ? Reference(output, nameof(InvocationRecord.Output)) : null);
     }
 
-    private static ArtifactRef? Reference(System.Text.Json.JsonElement element, string what)
+    private static ArtifactRef? Reference(JsonElement element, string what)
     {
-        if (element.ValueKind == System.Text.Json.JsonValueKind.Null)
+        if (element.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -60,22 +62,22 @@ internal static class InvocationRecordReader
     }
 
     // As ArtifactFormatJsonConverter reads it: a name in any case, or a defined number.
-    private static ArtifactFormat Format(System.Text.Json.JsonElement element, string what)
+    private static ArtifactFormat Format(JsonElement element, string what)
     {
-        var number = element.ValueKind == System.Text.Json.JsonValueKind.Number && element.TryGetInt32(out var value) ? value : (int?)null;
-        var name = element.ValueKind == System.Text.Json.JsonValueKind.String ? element.GetString() : null;
+        var number = element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out var value) ? value : (int?)null;
+        var name = element.ValueKind == JsonValueKind.String ? element.GetString() : null;
         return ArtifactFormatJsonConverter.TryParse(number, name, out var format)
             ? format
-            : throw new System.Text.Json.JsonException($"The format of {what} is {element.GetRawText()}; {ArtifactFormatJsonConverter.Expected}.");
+            : throw new JsonException($"The format of {what} is {element.GetRawText()}; {ArtifactFormatJsonConverter.Expected}.");
     }
 
-    private static System.Text.Json.JsonElement Object(System.Text.Json.JsonElement element, string what) =>
-        element.ValueKind == System.Text.Json.JsonValueKind.Object
+    private static JsonElement Object(JsonElement element, string what) =>
+        element.ValueKind == JsonValueKind.Object
             ? element
-            : throw new System.Text.Json.JsonException($"{what} of the invocation record is {element.ValueKind}, not an object.");
+            : throw new JsonException($"{what} of the invocation record is {element.ValueKind}, not an object.");
 
-    private static string String(System.Text.Json.JsonElement parent, string name) =>
-        parent.TryGetProperty(name, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String
+    private static string String(JsonElement parent, string name) =>
+        parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()!
-            : throw new System.Text.Json.JsonException($"The invocation record has no string '{name}'.");
+            : throw new JsonException($"The invocation record has no string '{name}'.");
 }
