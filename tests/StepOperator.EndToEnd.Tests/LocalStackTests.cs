@@ -43,6 +43,51 @@ public class LocalStackTests
         Assert.Contains($"[Produce] run id from the environment: {run.RunId}", result.Output);
         Assert.Contains("[Combine] combining 14 and 49", result.Error);
         Assert.Single(Regex.Matches(result.Output, "Square: Gpu = \"T4\", CpuCount = 0.5, Memory = \"1GB\" not enforced"));
+
+        // Each step process was started ahead of its call, on standby (the default).
+        Assert.Contains("[Produce] started as: step --standby", result.Output);
+    }
+
+    [Fact]
+    public async Task With_standby_off_each_step_process_is_started_for_its_call()
+    {
+        using var program = new TestProgram();
+        program.Environment["STEPOPERATOR_LOCAL_STANDBY"] = "false";
+        var result = await program.RunAsync("Flow");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("result 63", result.Output);
+        var run = program.OnlyRun();
+        Assert.Equal(4, run.Steps.Select(s => s.ProcessId).Distinct().Count());
+        Assert.Contains($"[Produce] run id from the environment: {run.RunId}", result.Output);
+        Assert.Contains($"[Produce] started as: step Produce --run-id {run.RunId} --invocation Produce --store ", result.Output);
+    }
+
+    [Fact]
+    public async Task No_step_process_outlives_its_run_not_even_the_unused_standby_one()
+    {
+        using var program = new TestProgram();
+        var mark = "run-" + Guid.NewGuid().ToString("N");
+        program.Environment["STEPOPERATOR_TEST_MARK"] = mark; // every process of this run inherits it
+
+        var result = await program.RunAsync("Flow");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(await ProcessesMarkedAsync(mark));
+    }
+
+    [Theory]
+    [InlineData("true")]
+    [InlineData("false")]
+    public async Task A_step_that_reads_standard_input_sees_its_end(string standby)
+    {
+        using var program = new TestProgram();
+        program.Environment["STEPOPERATOR_LOCAL_STANDBY"] = standby;
+
+        var result = await program.RunAsync("StandardInput");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("read 0 characters of standard input", result.Output);
     }
 
     [Fact]
@@ -171,7 +216,7 @@ public class LocalStackTests
         var result = await program.RunAsync("Nope");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("Unknown pipeline 'Nope'. Pipelines of this program: Bytes, Chain, EnvironmentCheck, FailFast, Failing, Flow, Interruptible, NotRetried, Oom, Preempted, RemoteLines, RemoteOom, RemoteSlow, RemoteTimesOut, Retried, RetriesExhausted, Slow, TimesOut, TwoNaps, Unserializable, Wide.", result.Error);
+        Assert.Contains("Unknown pipeline 'Nope'. Pipelines of this program: Bytes, Chain, EnvironmentCheck, FailFast, Failing, Flow, Interruptible, NotRetried, Oom, Preempted, RemoteLines, RemoteOom, RemoteSlow, RemoteTimesOut, Retried, RetriesExhausted, Slow, StandardInput, TimesOut, TwoNaps, Unserializable, Wide.", result.Error);
     }
 
     [Fact]
@@ -196,6 +241,46 @@ public class LocalStackTests
         Assert.Contains("  Square (modal step: gpu T4, cpu 0.5, memory 1GB)", result.Output);
         Assert.Contains("--stack", result.Output);
         Assert.Contains("step <name>", result.Output);
+    }
+
+    /// <summary>
+    /// Processes still running with <c>STEPOPERATOR_TEST_MARK=mark</c> in their environment, after giving any that are
+    /// ending a few seconds to go.
+    /// </summary>
+    internal static async Task<IReadOnlyList<int>> ProcessesMarkedAsync(string mark)
+    {
+        var needle = "STEPOPERATOR_TEST_MARK=" + mark;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var marked = new List<int>();
+            foreach (var folder in Directory.EnumerateDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(folder), out var id) && EnvironmentOf(folder).Contains(needle, StringComparison.Ordinal))
+                {
+                    marked.Add(id);
+                }
+            }
+
+            if (marked.Count == 0 || DateTime.UtcNow > deadline)
+            {
+                return marked;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static string EnvironmentOf(string processFolder)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(processFolder, "environ"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty; // ended meanwhile, or not ours to read
+        }
     }
 
     private static bool IsAlive(int processId)

@@ -217,6 +217,8 @@ public class PipelineFeatureTests
         using var program = new TestProgram();
         var gate = Path.Combine(program.Home, "gate");
         program.Environment["STEPOPERATOR_TEST_GATE"] = gate;
+        var mark = "killed-" + Guid.NewGuid().ToString("N");
+        program.Environment["STEPOPERATOR_TEST_MARK"] = mark;
         int? stepProcess = null;
         using (var orchestrator = program.Start("Interruptible"))
         {
@@ -239,6 +241,7 @@ public class PipelineFeatureTests
         }
 
         Assert.False(Directory.Exists($"/proc/{stepProcess}"), $"step process {stepProcess} outlived its orchestrator");
+        Assert.Empty(await LocalStackTests.ProcessesMarkedAsync(mark)); // nor did the standby process waiting for the next call
         var interrupted = program.OnlyRun();
         Assert.Equal(RunStatus.Running, interrupted.Status);
         var completed = Step(interrupted, "Before");

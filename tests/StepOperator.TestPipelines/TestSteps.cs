@@ -15,6 +15,7 @@ public static partial class TestSteps
     {
         Console.WriteLine($"producing from {seed}");
         Console.WriteLine($"run id from the environment: {Environment.GetEnvironmentVariable("STEPOPERATOR_RUN_ID")}");
+        Console.WriteLine($"started as: {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}");
         return new(seed, Environment.ProcessId);
     }
 
@@ -96,6 +97,12 @@ public static partial class TestSteps
     public static Dictionary<string, string> ShowEnvironment() =>
         Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? string.Empty);
+
+    [Step]
+    public static int ReadStandardInput() => Console.In.ReadToEnd().Length;
+
+    [Pipeline]
+    public static async Task StandardInput() => Console.WriteLine($"read {await Submit.ReadStandardInput()} characters of standard input");
 
     [Pipeline]
     public static async Task EnvironmentCheck() => Console.WriteLine($"{(await Submit.ShowEnvironment()).Count} variables");

@@ -101,9 +101,9 @@ public sealed class StackConfiguration
     private void AddBuiltIns()
     {
         var none = new Dictionary<string, string>();
-        Add(new ComponentDefinition(LocalName, ComponentType.Orchestrator, "local", Settings(("MaxParallelSteps", "STEPOPERATOR_MAX_PARALLEL_STEPS"))));
+        Add(new ComponentDefinition(LocalName, ComponentType.Orchestrator, "local", Settings(("MaxParallelSteps", "STEPOPERATOR_MAX_PARALLEL_STEPS"), ("Standby", "STEPOPERATOR_LOCAL_STANDBY"))));
         Add(new ComponentDefinition(DockerName, ComponentType.Orchestrator, "docker", Settings(("Gpus", "STEPOPERATOR_DOCKER_GPUS"), ("MaxParallelSteps", "STEPOPERATOR_MAX_PARALLEL_STEPS"))));
-        Add(new ComponentDefinition(LocalName, ComponentType.StepOperator, "local", none));
+        Add(new ComponentDefinition(LocalName, ComponentType.StepOperator, "local", Settings(("Standby", "STEPOPERATOR_LOCAL_STANDBY"))));
         Add(new ComponentDefinition(DockerName, ComponentType.StepOperator, "docker", Settings(("Gpus", "STEPOPERATOR_DOCKER_GPUS"))));
         Add(new ComponentDefinition(LocalName, ComponentType.ArtifactStore, "local", none));
         Add(new ComponentDefinition(DockerName, ComponentType.ImageBuilder, "docker", Settings(("BaseImage", "STEPOPERATOR_BASE_IMAGE"))));

@@ -28,9 +28,9 @@ public static class StepOperatorHost
     // Every step process starts with the step-entrypoint arguments: it goes straight to the step, without
     // loading and building the whole command line first (a step process's start-up is per-step overhead).
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) =>
-        StepEntrypointArguments.TryParse(args) is { } call
-            ? StepProcess.RunAsync(call, error)
-            : RunCommandLineAsync(args, output, error);
+        StepEntrypointArguments.TryParse(args) is { } call ? StepProcess.RunAsync(call, error)
+        : StepEntrypointArguments.IsStandby(args) ? StepStandby.RunAsync(Console.OpenStandardInput(), error)
+        : RunCommandLineAsync(args, output, error);
 
     private static async Task<int> RunCommandLineAsync(string[] args, TextWriter output, TextWriter error)
     {

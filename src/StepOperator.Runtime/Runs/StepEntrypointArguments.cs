@@ -16,6 +16,15 @@ public static class StepEntrypointArguments
     public const string RunIdOption = "--run-id";
     public const string InvocationOption = "--invocation";
     public const string StoreOption = "--store";
+    public const string StandbyOption = "--standby";
+
+    /// <summary>
+    /// The arguments of a standby step process (<c>step --standby</c>): started ahead of the call it will run, which
+    /// it then reads from its standard input (see <see cref="StepStandby"/>).
+    /// </summary>
+    public static IReadOnlyList<string> Standby { get; } = new[] { Command, StandbyOption };
+
+    public static bool IsStandby(IReadOnlyList<string> args) => args.Count == 2 && args[0] == Command && args[1] == StandbyOption;
 
     public static IReadOnlyList<string> For(string step, string runId, string invocationId, string storeLocation) =>
         new[] { Command, step, RunIdOption, runId, InvocationOption, invocationId, StoreOption, storeLocation };

@@ -32,6 +32,13 @@ public static class StackFactory
         var sharedImage = image is null ? null : new StackImage(image); // one preparation for every operator of the stack
 
         var created = new Dictionary<string, IStepOperator>(StringComparer.OrdinalIgnoreCase);
+        StandbyStepProcesses? standby = null; // one for the stack's local operators, not one each
+        LocalProcessStepOperator LocalOperator(ComponentDefinition component)
+        {
+            var program = LocalProcessStepOperator.CurrentProgram();
+            return new LocalProcessStepOperator(program, component.Name, Standby(component) ? standby ??= new StandbyStepProcesses(program) : null);
+        }
+
         IStepOperator Operator(ComponentDefinition component)
         {
             var key = component.Type + "/" + component.Name;
@@ -39,7 +46,7 @@ public static class StackFactory
             {
                 created[key] = made = component.Flavor switch
                 {
-                    "local" => new LocalProcessStepOperator(name: component.Name),
+                    "local" => LocalOperator(component),
                     "docker" => new DockerStepOperator(
                         new DockerStepOperatorOptions(image ?? throw new StackConfigurationException($"Stack '{definition.Name}' runs steps in containers but has no image builder."), GpuPolicy(component))
                         {
@@ -124,6 +131,15 @@ public static class StackFactory
     }
 
     /// <summary>The orchestrator's limit on step calls running at once (max_parallel_steps); null or 0 for none.</summary>
+    /// <summary>Whether a local operator starts each next step process ahead of its call (setting <c>standby</c>, default true).</summary>
+    public static bool Standby(ComponentDefinition component) => component.Get("Standby") switch
+    {
+        null => true,
+        var text when bool.TryParse(text, out var value) => value,
+        var text => throw new StackConfigurationException(
+            $"{component.Describe()}: standby = '{text}' is not true or false. Set it with: {component.Type.CommandName()} update {component.Name} --standby=false (or true, the default)."),
+    };
+
     public static int? MaxParallelSteps(ComponentDefinition orchestrator)
     {
         var text = orchestrator.Get("MaxParallelSteps");

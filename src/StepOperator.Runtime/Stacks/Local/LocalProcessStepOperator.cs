@@ -1,11 +1,11 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
+using StepOperator.Runs;
 
 namespace StepOperator.Stacks.Local;
 
@@ -14,16 +14,32 @@ namespace StepOperator.Stacks.Local;
 /// program, through the same generated entrypoint a container starts with. Only Timeout is
 /// enforced; other resources are reported as ignored.
 /// </summary>
-public sealed class LocalProcessStepOperator : IStepOperator
+/// <remarks>
+/// With <c>standby</c> on (the default), the next step process is started before a call needs it: the run's
+/// first when the run prepares, each next one as soon as the previous is handed a call. It starts the runtime
+/// and loads the program while the run does other work, then gets its call on standard input
+/// (<see cref="StepStandby"/>); each process still runs exactly one call. A run ends its unused standby
+/// process when the stack is disposed; an orchestrator that dies ends it too (its input closes).
+/// </remarks>
+public sealed class LocalProcessStepOperator : IStepOperator, IAsyncDisposable
 {
     private readonly IReadOnlyList<string> _command;
+    private readonly StandbyStepProcesses? _standby;
 
     /// <param name="command">The program to start (file, then leading arguments); defaults to this program.</param>
     /// <param name="name">The operator's registered name.</param>
-    public LocalProcessStepOperator(IReadOnlyList<string>? command = null, string name = "local")
+    /// <param name="standby">Start each next step process ahead of its call (see the remarks).</param>
+    public LocalProcessStepOperator(IReadOnlyList<string>? command = null, string name = "local", bool standby = true)
+        : this(command ?? CurrentProgram(), name, standby ? new StandbyStepProcesses(command ?? CurrentProgram()) : null)
     {
-        _command = command ?? CurrentProgram();
+    }
+
+    // The local operators of one stack share their standby process (StackFactory), so a stack keeps one ready, not one each.
+    internal LocalProcessStepOperator(IReadOnlyList<string> command, string name, StandbyStepProcesses? standby)
+    {
+        _command = command;
         Name = name;
+        _standby = standby;
     }
 
     public string Name { get; }
@@ -49,90 +65,20 @@ public sealed class LocalProcessStepOperator : IStepOperator
         return ignored;
     }
 
+    /// <summary>Starts the run's first step process on standby, so the first call does not wait for a runtime to start.</summary>
+    public Task PrepareAsync(RunConsole console, CancellationToken cancellationToken)
+    {
+        _standby?.KeepOneReady();
+        return Task.CompletedTask;
+    }
+
     public async Task<StepExit> RunAsync(StepLaunch launch, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(_command[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-            UseShellExecute = false,
-        };
-        for (var i = 1; i < _command.Count; i++)
-        {
-            start.ArgumentList.Add(_command[i]);
-        }
-
-        foreach (var argument in launch.EntrypointArguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var secret in SecretVariables.Names)
-        {
-            start.Environment.Remove(secret);
-        }
-
-        foreach (var (name, value) in launch.Environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var outputDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var errorDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) => Forward(e.Data, isError: false, outputDone);
-        process.ErrorDataReceived += (_, e) => Forward(e.Data, isError: true, errorDone);
-
-        void Forward(string? line, bool isError, TaskCompletionSource done)
-        {
-            if (line is null)
-            {
-                done.TrySetResult();
-            }
-            else
-            {
-                launch.Output.Line(line, isError);
-            }
-        }
-
-        if (!process.Start())
-        {
-            throw new InvalidOperationException($"Could not start step '{launch.Step.Name}' ({_command[0]}).");
-        }
-
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(launch.Step.Settings.EffectiveTimeout));
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var reason = StepExitReason.Exited;
-        try
-        {
-            await process.WaitForExitAsync(either.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            reason = cancellationToken.IsCancellationRequested ? StepExitReason.Cancelled : StepExitReason.TimedOut;
-            Kill(process);
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-
-        await Task.WhenAll(outputDone.Task, errorDone.Task).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
-        return new StepExit(process.ExitCode, reason, process.Id);
+        using var process = _standby is null ? StepChildProcess.StartFor(_command, launch) : _standby.Dispatch(launch);
+        return await process.WaitAsync(TimeSpan.FromSeconds(launch.Step.Settings.EffectiveTimeout), cancellationToken).ConfigureAwait(false);
     }
 
-    private static void Kill(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
-        }
-    }
+    public ValueTask DisposeAsync() => _standby?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>This program, as a command that starts it again: its apphost, or dotnet with its assembly.</summary>
     public static IReadOnlyList<string> CurrentProgram()
