@@ -20,6 +20,35 @@ public class PackageConsumptionTests(PackedPackage package)
     }
 
     [Fact]
+    public void The_runtime_also_ships_ReadyToRun_compiled_for_linux_x64_as_the_same_assembly()
+    {
+        using var zip = ZipFile.OpenRead(package.PackagePath);
+        var portable = Extract(zip, "lib/net10.0/StepOperator.Runtime.dll");
+        var compiled = Extract(zip, "runtimes/linux-x64/lib/net10.0/StepOperator.Runtime.dll");
+
+        Assert.False(IsReadyToRun(portable), "lib/net10.0 holds the portable IL assembly");
+        Assert.True(IsReadyToRun(compiled), "runtimes/linux-x64 holds native code for linux-x64 (a ReadyToRun header)");
+        Assert.Equal(System.Reflection.AssemblyName.GetAssemblyName(portable).FullName, System.Reflection.AssemblyName.GetAssemblyName(compiled).FullName);
+    }
+
+    private string Extract(ZipArchive zip, string entry)
+    {
+        var target = Path.Combine(package.Root, "extracted", entry);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var found = zip.GetEntry(entry);
+        Assert.True(found is not null, $"the package has no {entry}");
+        found.ExtractToFile(target, overwrite: true);
+        return target;
+    }
+
+    private static bool IsReadyToRun(string assembly)
+    {
+        using var stream = File.OpenRead(assembly);
+        using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
+        return reader.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 };
+    }
+
+    [Fact]
     public async Task Gpu_count_without_type_fails_the_build_with_SOP001_at_the_argument()
     {
         var directory = package.CreateProject("Sop001", """
@@ -50,7 +79,11 @@ public class PackageConsumptionTests(PackedPackage package)
             public static partial class Steps
             {
                 [ModalStep(Gpu = "A100", Memory = "32GB")]
-                public static int Train(int data) => data * 2;
+                public static int Train(int data)
+                {
+                    System.Console.WriteLine($"runtime loaded from {System.IO.Path.GetRelativePath(System.AppContext.BaseDirectory, typeof(StepCatalog).Assembly.Location)}");
+                    return data * 2;
+                }
 
                 [Pipeline]
                 public static async System.Threading.Tasks.Task Run()
@@ -73,6 +106,12 @@ public class PackageConsumptionTests(PackedPackage package)
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("Train Modal A100 32GB", run.Output);
         Assert.Contains("result 42", run.Output);
+
+        // On linux-x64 the host picks the package's ReadyToRun-compiled runtime for the step process.
+        var expected = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64"
+            ? "runtimes/linux-x64/lib/net10.0/StepOperator.Runtime.dll"
+            : "StepOperator.Runtime.dll";
+        Assert.Contains($"[Train] runtime loaded from {expected}", run.Output);
     }
 
     [Fact]
