@@ -18,7 +18,7 @@ namespace StepOperator.Stacks.Local;
 /// With <c>standby</c> on (the default), the next step process is started before a call needs it: the run's
 /// first when the run prepares, each next one as soon as the previous is handed a call. It starts the runtime
 /// and loads the program while the run does other work, then gets its call on standard input
-/// (<see cref="StepStandby"/>); each process still runs exactly one call. A run ends its unused standby
+/// (<see cref="StepStandby"/>); each process still runs exactly one call. A run kills its unused standby
 /// process when the stack is disposed; an orchestrator that dies ends it too (its input closes).
 /// </remarks>
 public sealed class LocalProcessStepOperator : IStepOperator, IAsyncDisposable

@@ -54,7 +54,7 @@ internal sealed class StandbyStepProcesses(IReadOnlyList<string> command) : IAsy
         return ready;
     }
 
-    /// <summary>Ends the unused standby process: its input closes and it exits without running anything.</summary>
+    /// <summary>Ends the unused standby process (it has run nothing).</summary>
     public async ValueTask DisposeAsync()
     {
         StepChildProcess? unused;

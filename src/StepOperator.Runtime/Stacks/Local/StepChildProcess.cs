@@ -140,17 +140,20 @@ internal sealed class StepChildProcess : IDisposable
         return new StepExit(_process.ExitCode, reason, _process.Id);
     }
 
-    /// <summary>Ends a standby process that got no call: its input closes, and it exits by itself (or is killed).</summary>
+    /// <summary>
+    /// Ends a standby process that got no call. It has run nothing and written nothing, so it is killed rather than
+    /// waited for: a run does not wait for a process still starting up only to end it.
+    /// </summary>
     public async Task StopStandbyAsync()
     {
         try
         {
-            _process.StandardInput.Close();
+            _process.Kill();
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
         {
-            Kill();
+            // Already ended, or the kernel has not reaped it yet: nothing more to do.
         }
     }
 
