@@ -130,7 +130,6 @@ public static class StackFactory
             options.PreventBuildReuse);
     }
 
-    /// <summary>The orchestrator's limit on step calls running at once (max_parallel_steps); null or 0 for none.</summary>
     /// <summary>Whether a local operator starts each next step process ahead of its call (setting <c>standby</c>, default true).</summary>
     public static bool Standby(ComponentDefinition component) => component.Get("Standby") switch
     {
@@ -140,6 +139,7 @@ public static class StackFactory
             $"{component.Describe()}: standby = '{text}' is not true or false. Set it with: {component.Type.CommandName()} update {component.Name} --standby=false (or true, the default)."),
     };
 
+    /// <summary>The orchestrator's limit on step calls running at once (max_parallel_steps); null or 0 for none.</summary>
     public static int? MaxParallelSteps(ComponentDefinition orchestrator)
     {
         var text = orchestrator.Get("MaxParallelSteps");
