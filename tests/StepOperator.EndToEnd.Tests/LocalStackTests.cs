@@ -73,7 +73,7 @@ public class LocalStackTests
         var result = await program.RunAsync("Flow");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Empty(await ProcessesMarkedAsync(mark));
+        Assert.Empty(await TestProgram.ProcessesMarkedAsync(mark));
     }
 
     [Theory]
@@ -241,46 +241,6 @@ public class LocalStackTests
         Assert.Contains("  Square (modal step: gpu T4, cpu 0.5, memory 1GB)", result.Output);
         Assert.Contains("--stack", result.Output);
         Assert.Contains("step <name>", result.Output);
-    }
-
-    /// <summary>
-    /// Processes still running with <c>STEPOPERATOR_TEST_MARK=mark</c> in their environment, after giving any that are
-    /// ending a few seconds to go.
-    /// </summary>
-    internal static async Task<IReadOnlyList<int>> ProcessesMarkedAsync(string mark)
-    {
-        var needle = "STEPOPERATOR_TEST_MARK=" + mark;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            var marked = new List<int>();
-            foreach (var folder in Directory.EnumerateDirectories("/proc"))
-            {
-                if (int.TryParse(Path.GetFileName(folder), out var id) && EnvironmentOf(folder).Contains(needle, StringComparison.Ordinal))
-                {
-                    marked.Add(id);
-                }
-            }
-
-            if (marked.Count == 0 || DateTime.UtcNow > deadline)
-            {
-                return marked;
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    private static string EnvironmentOf(string processFolder)
-    {
-        try
-        {
-            return File.ReadAllText(Path.Combine(processFolder, "environ"));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return string.Empty; // ended meanwhile, or not ours to read
-        }
     }
 
     private static bool IsAlive(int processId)

@@ -241,7 +241,7 @@ public class PipelineFeatureTests
         }
 
         Assert.False(Directory.Exists($"/proc/{stepProcess}"), $"step process {stepProcess} outlived its orchestrator");
-        Assert.Empty(await LocalStackTests.ProcessesMarkedAsync(mark)); // nor did the standby process waiting for the next call
+        Assert.Empty(await TestProgram.ProcessesMarkedAsync(mark)); // nor did the standby process waiting for the next call
         var interrupted = program.OnlyRun();
         Assert.Equal(RunStatus.Running, interrupted.Status);
         var completed = Step(interrupted, "Before");

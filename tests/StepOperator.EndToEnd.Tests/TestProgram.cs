@@ -35,6 +35,46 @@ public sealed class TestProgram : IDisposable
     /// <summary>Variables the program gets (StepOperator's own are otherwise cleared, so tests do not inherit them).</summary>
     public Dictionary<string, string> Environment { get; } = new();
 
+    /// <summary>
+    /// Processes still running with <c>STEPOPERATOR_TEST_MARK=mark</c> in their environment, after giving any that are
+    /// ending a few seconds to go.
+    /// </summary>
+    public static async Task<IReadOnlyList<int>> ProcessesMarkedAsync(string mark)
+    {
+        var needle = "STEPOPERATOR_TEST_MARK=" + mark;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var marked = new List<int>();
+            foreach (var folder in Directory.EnumerateDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(folder), out var id) && EnvironmentOf(folder).Contains(needle, StringComparison.Ordinal))
+                {
+                    marked.Add(id);
+                }
+            }
+
+            if (marked.Count == 0 || DateTime.UtcNow > deadline)
+            {
+                return marked;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static string EnvironmentOf(string processFolder)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(processFolder, "environ"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty; // ended meanwhile, or not ours to read
+        }
+    }
+
     public Process Start(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")

@@ -13,7 +13,7 @@ public sealed class StandbyTests
     public void A_dispatch_is_one_line_and_reads_back_as_the_same_call_and_variables()
     {
         var dispatch = new StandbyDispatch(
-            new StepEntrypointCall("Train", "20261127-010000-abcdef", "Train.2", "file:///tmp/store dir/"),
+            StepEntrypointArguments.For("Train", "20261127-010000-abcdef", "Train.2", "file:///tmp/store dir/"),
             new Dictionary<string, string>
             {
                 ["STEPOPERATOR_ATTEMPT"] = "2",
@@ -26,20 +26,23 @@ public sealed class StandbyTests
         Assert.DoesNotContain('\n', line);
         Assert.DoesNotContain('\r', line);
         var back = StandbyDispatch.Parse(line);
-        Assert.Equal(dispatch.Call, back.Call);
+        Assert.Equal(dispatch.Arguments, back.Arguments);
+        Assert.Equal(new StepEntrypointCall("Train", "20261127-010000-abcdef", "Train.2", "file:///tmp/store dir/"), back.Call);
         Assert.Equal(dispatch.Environment.OrderBy(p => p.Key), back.Environment.OrderBy(p => p.Key));
     }
 
     [Theory]
-    [InlineData("""{"runId":"r","invocationId":"i","store":"/s"}""", "'step'")]
-    [InlineData("""{"step":"","runId":"r","invocationId":"i","store":"/s"}""", "'step'")]
-    [InlineData("""{"step":"Train","runId":"r","invocationId":"i"}""", "'store'")]
-    [InlineData("""{"step":"Train","runId":"r","invocationId":"i","store":"/s","environment":{"A":1}}""", "Variable 'A'")]
-    [InlineData("""{"step":"Train","runId":"r","invocationId":"i","store":"/s","environment":[]}""", "'environment'")]
+    [InlineData("""{"environment":{}}""", "no 'arguments' array")]
+    [InlineData("""{"arguments":"step Train"}""", "no 'arguments' array")]
+    [InlineData("""{"arguments":["step","Train",1]}""", "An argument is Number")]
+    [InlineData("""{"arguments":["step","Train","--run-id","r","--invocation","i"]}""", "'arguments' do not name a step call: step Train --run-id r --invocation i")]
+    [InlineData("""{"arguments":["step","","--run-id","r","--invocation","i","--store","/s"]}""", "'arguments' do not name a step call")]
+    [InlineData("""{"arguments":["step","Train","--run-id","r","--invocation","i","--store","/s"],"environment":{"A":1}}""", "Variable 'A'")]
+    [InlineData("""{"arguments":["step","Train","--run-id","r","--invocation","i","--store","/s"],"environment":[]}""", "'environment'")]
     [InlineData("""["step"]""", "not an object")]
     public void A_damaged_dispatch_names_what_is_wrong(string line, string named)
     {
-        var error = Assert.ThrowsAny<JsonException>(() => StandbyDispatch.Parse(line));
+        var error = Assert.ThrowsAny<JsonException>(() => StandbyDispatch.Parse(line).Call);
         Assert.Contains(named, error.Message);
     }
 
@@ -75,7 +78,7 @@ public sealed class StandbyTests
     {
         var variable = "STEPOPERATOR_TEST_STANDBY_" + Guid.NewGuid().ToString("N");
         var dispatch = new StandbyDispatch(
-            new StepEntrypointCall("NoSuchStepInThisProgram", "r1", "i1", Path.GetTempPath()),
+            StepEntrypointArguments.For("NoSuchStepInThisProgram", "r1", "i1", Path.GetTempPath()),
             new Dictionary<string, string> { [variable] = "set by the dispatch" });
         var error = new StringWriter();
         try

@@ -7,18 +7,20 @@ using System.Text.Json;
 namespace StepOperator.Runs;
 
 /// <summary>
-/// What the local stack sends a standby step process: the call to run and the variables a process started for
-/// that call would have been given. One line of JSON on the process's standard input.
+/// What the local stack sends a standby step process: what a process started for the call would have been given,
+/// its entrypoint arguments (<see cref="StepEntrypointArguments.For"/>) and the variables it gets at start. One line
+/// of JSON on the process's standard input.
 /// </summary>
-/// <param name="Call">The step call.</param>
+/// <param name="Arguments">The call's entrypoint arguments.</param>
 /// <param name="Environment">Variables to set before the call runs (run id, attempt, the store's settings).</param>
-public sealed record StandbyDispatch(StepEntrypointCall Call, IReadOnlyDictionary<string, string> Environment)
+public sealed record StandbyDispatch(IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment)
 {
-    private const string StepProperty = "step";
-    private const string RunIdProperty = "runId";
-    private const string InvocationProperty = "invocationId";
-    private const string StoreProperty = "store";
+    private const string ArgumentsProperty = "arguments";
     private const string EnvironmentProperty = "environment";
+
+    /// <summary>The call the arguments name; a <see cref="JsonException"/> when they name none.</summary>
+    public StepEntrypointCall Call => StepEntrypointArguments.TryParse(Arguments)
+        ?? throw new JsonException($"'{ArgumentsProperty}' do not name a step call: {string.Join(' ', Arguments)}.");
 
     /// <summary>The message as one line (JSON escapes line breaks inside values, so the line ends where the message does).</summary>
     public string ToLine()
@@ -27,10 +29,13 @@ public sealed record StandbyDispatch(StepEntrypointCall Call, IReadOnlyDictionar
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString(StepProperty, Call.Step);
-            writer.WriteString(RunIdProperty, Call.RunId);
-            writer.WriteString(InvocationProperty, Call.InvocationId);
-            writer.WriteString(StoreProperty, Call.StoreLocation);
+            writer.WriteStartArray(ArgumentsProperty);
+            foreach (var argument in Arguments)
+            {
+                writer.WriteStringValue(argument);
+            }
+
+            writer.WriteEndArray();
             writer.WriteStartObject(EnvironmentProperty);
             foreach (var (name, value) in Environment)
             {
@@ -44,7 +49,7 @@ public sealed record StandbyDispatch(StepEntrypointCall Call, IReadOnlyDictionar
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <summary>The message in <paramref name="line"/>; a <see cref="JsonException"/> naming what is missing otherwise.</summary>
+    /// <summary>The message in <paramref name="line"/>; a <see cref="JsonException"/> naming what is wrong otherwise.</summary>
     public static StandbyDispatch Parse(string line)
     {
         using var document = JsonDocument.Parse(line);
@@ -52,6 +57,19 @@ public sealed record StandbyDispatch(StepEntrypointCall Call, IReadOnlyDictionar
         if (root.ValueKind != JsonValueKind.Object)
         {
             throw new JsonException($"The message is {root.ValueKind}, not an object.");
+        }
+
+        if (!root.TryGetProperty(ArgumentsProperty, out var list) || list.ValueKind != JsonValueKind.Array)
+        {
+            throw new JsonException($"The message has no '{ArgumentsProperty}' array.");
+        }
+
+        var arguments = new List<string>();
+        foreach (var argument in list.EnumerateArray())
+        {
+            arguments.Add(argument.ValueKind == JsonValueKind.String
+                ? argument.GetString()!
+                : throw new JsonException($"An argument is {argument.ValueKind}, not a string."));
         }
 
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -70,12 +88,6 @@ public sealed record StandbyDispatch(StepEntrypointCall Call, IReadOnlyDictionar
             }
         }
 
-        var call = new StepEntrypointCall(Required(root, StepProperty), Required(root, RunIdProperty), Required(root, InvocationProperty), Required(root, StoreProperty));
-        return new StandbyDispatch(call, environment);
+        return new StandbyDispatch(arguments, environment);
     }
-
-    private static string Required(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
-            ? text
-            : throw new JsonException($"The message has no non-empty string '{name}'.");
 }

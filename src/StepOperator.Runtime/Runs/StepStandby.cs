@@ -12,8 +12,8 @@ namespace StepOperator.Runs;
 /// The standby mode of the step entrypoint (<c>step --standby</c>). The local stack starts the next step process
 /// before a step call needs it: the process starts the runtime, loads the program's steps and warms up what every
 /// call uses (JSON, the invocation record reader), then waits for one <see cref="StandbyDispatch"/> line on its
-/// standard input. It sets the dispatch's variables and runs the call exactly as a process started with the call's
-/// arguments would (<see cref="StepProcess"/>). End of input before a dispatch means no call came (the run ended,
+/// standard input: the entrypoint arguments and variables a process started for the call would have had. It sets the
+/// variables and runs the call exactly as such a process would (<see cref="StepProcess"/>). End of input before a dispatch means no call came (the run ended,
 /// or its orchestrator did): the process exits with 0 and has run nothing.
 /// </summary>
 public static class StepStandby
@@ -35,9 +35,11 @@ public static class StepStandby
         }
 
         StandbyDispatch dispatch;
+        StepEntrypointCall call;
         try
         {
             dispatch = StandbyDispatch.Parse(line);
+            call = dispatch.Call;
         }
         catch (JsonException e)
         {
@@ -53,7 +55,7 @@ public static class StepStandby
             Environment.SetEnvironmentVariable(name, value);
         }
 
-        return await StepProcess.RunAsync(dispatch.Call, error).ConfigureAwait(false);
+        return await StepProcess.RunAsync(call, error).ConfigureAwait(false);
     }
 
     // What every step call does first, done while nobody waits: the step catalog, the invocation record reader and

@@ -30,8 +30,10 @@ public sealed class LocalProcessStepOperator : IStepOperator, IAsyncDisposable
     /// <param name="name">The operator's registered name.</param>
     /// <param name="standby">Start each next step process ahead of its call (see the remarks).</param>
     public LocalProcessStepOperator(IReadOnlyList<string>? command = null, string name = "local", bool standby = true)
-        : this(command ?? CurrentProgram(), name, standby ? new StandbyStepProcesses(command ?? CurrentProgram()) : null)
     {
+        _command = command ?? CurrentProgram();
+        Name = name;
+        _standby = standby ? new StandbyStepProcesses(_command) : null;
     }
 
     // The local operators of one stack share their standby process (StackFactory), so a stack keeps one ready, not one each.

@@ -102,12 +102,10 @@ internal sealed class StepChildProcess : IDisposable
             return false;
         }
 
-        var call = StepEntrypointArguments.TryParse(launch.EntrypointArguments)
-            ?? throw new InvalidOperationException($"Step '{launch.Step.Name}': the launch's entrypoint arguments do not name a call ({string.Join(' ', launch.EntrypointArguments)}).");
         try
         {
             var input = _process.StandardInput;
-            input.WriteLine(new StandbyDispatch(call, launch.Environment).ToLine());
+            input.WriteLine(new StandbyDispatch(launch.EntrypointArguments, launch.Environment).ToLine());
             input.Close();
         }
         catch (IOException)
