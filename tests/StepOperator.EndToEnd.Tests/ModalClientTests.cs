@@ -103,6 +103,92 @@ public class ModalClientTests(DockerEnvironment docker)
     }
 
     [DockerFact]
+    public async Task Throttling_is_honoured_on_any_status_outside_the_retry_budget()
+    {
+        await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
+        var delays = new List<TimeSpan>();
+        using var api = new ModalApi(CredentialsFor(emulator), (delay, _) => { delays.Add(delay); return Task.CompletedTask; });
+
+        // Six throttled answers (twice the retry budget), on a status that is never retried by itself, then UNAVAILABLE twice.
+        emulator.Faults.RetryAfter("AppGetOrCreate", 0.25, times: 6, code: StatusCode.ResourceExhausted);
+        emulator.Faults.FailNext("AppGetOrCreate", StatusCode.Unavailable, times: 2);
+        var response = await api.AppGetOrCreateAsync(App("throttled"), CancellationToken.None);
+
+        Assert.StartsWith("ap-", response.AppId);
+        var attempts = emulator.RequestsFor("AppGetOrCreate");
+        Assert.Equal(9, attempts.Count);
+        Assert.Single(attempts.Select(a => a.Header("x-idempotency-key")).Distinct());
+        Assert.Equal(new[] { "0", "1", "2", "3", "4", "5", "6", "6", "6" }, attempts.Select(a => a.Header("x-throttle-retry-attempt")));
+        Assert.Equal(new[] { "0", "0", "0", "0", "0", "0", "0", "1", "2" }, attempts.Select(a => a.Header("x-retry-attempt")));
+        Assert.Null(attempts[0].Header("x-throttle-retry-delay"));
+        Assert.All(attempts.Skip(1), a => Assert.NotNull(a.Header("x-throttle-retry-delay")));
+        Assert.Equal(Enumerable.Repeat(TimeSpan.FromSeconds(0.25), 6).Concat([TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200)]), delays);
+    }
+
+    [DockerFact]
+    public async Task A_server_asking_for_less_than_100_ms_gets_100_ms()
+    {
+        await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
+        var delays = new List<TimeSpan>();
+        using var api = new ModalApi(CredentialsFor(emulator), (delay, _) => { delays.Add(delay); return Task.CompletedTask; });
+        emulator.Faults.RetryAfter("AppGetOrCreate", 0, times: 2, code: StatusCode.FailedPrecondition);
+
+        await api.AppGetOrCreateAsync(App("eager"), CancellationToken.None);
+
+        Assert.Equal(new[] { ModalApi.MinThrottleDelay, ModalApi.MinThrottleDelay }, delays);
+    }
+
+    [DockerFact]
+    public async Task Throttling_past_the_cap_fails_naming_the_setting()
+    {
+        await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var credentials = CredentialsFor(emulator) with { MaxThrottleWait = TimeSpan.FromSeconds(10) };
+        using var api = new ModalApi(credentials, (delay, _) => { clock.Advance(delay); return Task.CompletedTask; }, clock);
+        emulator.Faults.RetryAfter("AppGetOrCreate", 3, times: 100, code: StatusCode.ResourceExhausted);
+
+        var error = await Assert.ThrowsAsync<ModalApiException>(() => api.AppGetOrCreateAsync(App("capped"), CancellationToken.None));
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.Status);
+        Assert.Contains("MODAL_MAX_THROTTLE_WAIT", error.Message);
+        Assert.Equal(4, emulator.RequestsFor("AppGetOrCreate").Count); // waits 0-3, 3-6, 6-9; a fourth wait would pass 10 s
+    }
+
+    [DockerFact]
+    public async Task A_max_throttle_wait_of_zero_leaves_the_retry_policy_to_the_normal_retries()
+    {
+        await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
+        using var api = new ModalApi(CredentialsFor(emulator) with { MaxThrottleWait = TimeSpan.Zero }, (_, _) => Task.CompletedTask);
+        emulator.Faults.RetryAfter("AppGetOrCreate", 1, times: 1, code: StatusCode.ResourceExhausted);
+
+        var error = await Assert.ThrowsAsync<ModalApiException>(() => api.AppGetOrCreateAsync(App("impatient"), CancellationToken.None));
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.Status);
+        Assert.Single(emulator.RequestsFor("AppGetOrCreate"));
+    }
+
+    [DockerFact]
+    public async Task Every_call_carries_libmodals_headers_and_this_clients_name()
+    {
+        await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
+        using var api = new ModalApi(CredentialsFor(emulator));
+
+        await api.AppGetOrCreateAsync(App("headers"), CancellationToken.None);
+
+        foreach (var request in emulator.RequestsFor("AuthTokenGet").Concat(emulator.RequestsFor("AppGetOrCreate")))
+        {
+            Assert.Equal("8", request.Header("x-modal-client-type"));
+            Assert.Equal("1.0.0", request.Header("x-modal-client-version"));
+            Assert.Matches(@"^stepoperator-dotnet/\d+\.\d+\.\d+", request.Header("x-modal-libmodal-version"));
+            Assert.Equal("127.0.0.1", request.Header("x-modal-host"));
+            Assert.Equal(emulator.TokenId, request.Header("x-modal-token-id"));
+        }
+
+        Assert.Null(emulator.RequestsFor("AuthTokenGet").Single().Header("x-modal-auth-token"));
+        Assert.NotNull(emulator.RequestsFor("AppGetOrCreate").Single().Header("x-modal-auth-token"));
+    }
+
+    [DockerFact]
     public async Task A_sandbox_past_its_timeout_is_reported_as_timed_out()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);

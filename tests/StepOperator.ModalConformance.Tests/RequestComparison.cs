@@ -47,10 +47,14 @@ internal sealed class RequestComparison
 
     /// <summary>Headers both must send with the same value when either sends them.</summary>
     public static IReadOnlyList<string> ValueHeaders { get; } =
-        ["x-modal-client-type", "x-modal-client-version", "x-modal-token-id", "x-modal-token-secret", "x-retry-attempt"];
+        ["x-modal-client-type", "x-modal-client-version", "x-modal-token-id", "x-modal-token-secret", "x-modal-host", "x-retry-attempt", "x-throttle-retry-attempt"];
 
-    /// <summary>Headers whose value is per call or per token: both must send them, or neither.</summary>
-    public static IReadOnlyList<string> PresenceHeaders { get; } = ["x-modal-auth-token", "x-idempotency-key", "x-retry-delay"];
+    /// <summary>
+    /// Headers whose value is per call, per token or per library: both must send them, or neither
+    /// (x-modal-libmodal-version names the library: modal-js/... or stepoperator-dotnet/...).
+    /// </summary>
+    public static IReadOnlyList<string> PresenceHeaders { get; } =
+        ["x-modal-auth-token", "x-idempotency-key", "x-retry-delay", "x-throttle-retry-delay", "x-modal-libmodal-version"];
 
     /// <summary>Server streams: no idempotency key or retry attempt (retries are for unary calls).</summary>
     public static IReadOnlySet<string> StreamingRpcs { get; } = new HashSet<string> { "ImageJoinStreaming", "SandboxGetLogs" };

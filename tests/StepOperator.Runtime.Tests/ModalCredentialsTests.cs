@@ -77,6 +77,101 @@ public sealed class ModalCredentialsTests : IDisposable
     }
 
     [Fact]
+    public void Without_an_active_profile_the_default_profile_is_used()
+    {
+        WriteToml("""
+            [default]
+            token_id = "ak-default"
+            token_secret = "as-default"
+            image_builder_version = "2024.10"
+            """);
+        var credentials = Resolve();
+        Assert.Equal(("ak-default", "as-default", "2024.10"), (credentials.TokenId, credentials.TokenSecret, credentials.ImageBuilderVersion));
+        Assert.Contains("profile 'default'", credentials.Source);
+    }
+
+    [Fact]
+    public void Two_active_profiles_are_refused_with_the_fix()
+    {
+        WriteToml("""
+            [a]
+            token_id = "ak-a"
+            token_secret = "as-a"
+            active = true
+
+            [b]
+            token_id = "ak-b"
+            token_secret = "as-b"
+            active = true
+            """);
+        var error = Assert.Throws<ModalConfigurationException>(() => Resolve());
+        Assert.Contains("More than one profile", error.Message);
+        Assert.Contains("(a, b)", error.Message);
+        Assert.Contains("MODAL_PROFILE", error.Message);
+    }
+
+    [Fact]
+    public void The_environment_overrides_the_profile_key_by_key()
+    {
+        WriteToml("""
+            [work]
+            token_id = "ak-work"
+            token_secret = "as-work"
+            server_url = "http://127.0.0.1:7777"
+            image_builder_version = "2024.10"
+            max_throttle_wait = 30
+            sandbox_v2 = false
+            active = true
+            """);
+        _variables["MODAL_TOKEN_ID"] = "ak-env";
+        _variables["MODAL_IMAGE_BUILDER_VERSION"] = "2025.06";
+        var credentials = Resolve();
+
+        Assert.Equal(("ak-env", "as-work"), (credentials.TokenId, credentials.TokenSecret));
+        Assert.Equal("MODAL_TOKEN_ID with the token_secret of " + _variables["MODAL_CONFIG_PATH"] + " profile 'work'", credentials.Source);
+        Assert.Equal("http://127.0.0.1:7777", credentials.ServerUrl);
+        Assert.Equal("2025.06", credentials.ImageBuilderVersion);
+        Assert.Equal(TimeSpan.FromSeconds(30), credentials.MaxThrottleWait);
+        Assert.False(credentials.SandboxV2);
+
+        _variables["MODAL_MAX_THROTTLE_WAIT"] = "0";
+        _variables["MODAL_SANDBOX_V2"] = "1";
+        credentials = Resolve();
+        Assert.Equal(TimeSpan.Zero, credentials.MaxThrottleWait);
+        Assert.True(credentials.SandboxV2);
+    }
+
+    [Fact]
+    public void Client_settings_have_the_sdks_defaults()
+    {
+        _variables["MODAL_TOKEN_ID"] = "ak-env";
+        _variables["MODAL_TOKEN_SECRET"] = "as-env";
+        var credentials = Resolve();
+        Assert.Null(credentials.ImageBuilderVersion);
+        Assert.True(credentials.SandboxV2);
+        Assert.Equal(ModalCredentials.DefaultMaxThrottleWait, credentials.MaxThrottleWait);
+    }
+
+    [Fact]
+    public void A_bad_max_throttle_wait_names_the_setting()
+    {
+        _variables["MODAL_TOKEN_ID"] = "ak-env";
+        _variables["MODAL_TOKEN_SECRET"] = "as-env";
+        _variables["MODAL_MAX_THROTTLE_WAIT"] = "soon";
+        var error = Assert.Throws<ModalConfigurationException>(() => Resolve());
+        Assert.Contains("max_throttle_wait is 'soon'", error.Message);
+        Assert.Contains("whole number of seconds", error.Message);
+    }
+
+    [Fact]
+    public void Half_a_token_says_which_half_is_missing()
+    {
+        _variables["MODAL_TOKEN_ID"] = "ak-env";
+        var error = Assert.Throws<ModalConfigurationException>(() => Resolve());
+        Assert.Contains("Found a token id (MODAL_TOKEN_ID) but no token secret.", error.Message);
+    }
+
+    [Fact]
     public void No_token_anywhere_names_all_three_sources()
     {
         var error = Assert.Throws<ModalConfigurationException>(() => Resolve());

@@ -51,10 +51,11 @@ public sealed class EmulatorFaults
     }
 
     /// <summary>
-    /// The next <paramref name="times"/> calls of <paramref name="rpc"/> fail with UNAVAILABLE and an
-    /// RPCRetryPolicy{retry_after_secs} in grpc-status-details-bin, as Modal's server asks a client to wait.
+    /// The next <paramref name="times"/> calls of <paramref name="rpc"/> fail with <paramref name="code"/> (UNAVAILABLE
+    /// unless given) and an RPCRetryPolicy{retry_after_secs} in grpc-status-details-bin, as Modal's server asks a client
+    /// to wait; Modal's SDKs honour the policy whatever the status (py/modal/_utils/grpc_utils.py).
     /// </summary>
-    public void RetryAfter(string rpc, double retryAfterSeconds, int times = 1)
+    public void RetryAfter(string rpc, double retryAfterSeconds, int times = 1, StatusCode code = StatusCode.Unavailable)
     {
         if (retryAfterSeconds < 0)
         {
@@ -62,7 +63,7 @@ public sealed class EmulatorFaults
         }
 
         var text = retryAfterSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-        Plan(rpc, times, new PlannedFailure(StatusCode.Unavailable, $"Injected fault: {rpc} is unavailable, retry after {text}s", retryAfterSeconds));
+        Plan(rpc, times, new PlannedFailure(code, $"Injected fault: {rpc} answered {code}, retry after {text}s", retryAfterSeconds));
     }
 
     /// <summary>

@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net.Http;
-using System.Text;
-using System.Text.Json;
+using System.Globalization;
+using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
 using Google.Protobuf;
@@ -14,43 +14,69 @@ using StepOperator.Stacks.Modal.Protocol;
 namespace StepOperator.Stacks.Modal;
 
 /// <summary>
-/// Modal's client API over gRPC, as Modal's own SDKs speak it: the client metadata headers, an auth
-/// token from AuthTokenGet (fetched before the first call, refreshed before it expires), and retries
-/// of unary calls (DEADLINE_EXCEEDED, UNAVAILABLE, CANCELLED, INTERNAL, UNKNOWN; 3 retries, 100 ms
-/// doubling to 1 s, or the delay the server asks for in an RPCRetryPolicy) with one idempotency key
-/// per logical call. Bad credentials fail at once with where the token came from.
+/// Modal's client API over gRPC, as Modal's own SDKs speak it (modal-js/src/client.ts, modal-go/client.go,
+/// py/modal/_utils/grpc_utils.py): the client metadata headers, an auth token from AuthTokenGet refreshed lazily
+/// (<see cref="ModalAuthTokens"/>), retries of unary calls (DEADLINE_EXCEEDED, UNAVAILABLE, CANCELLED, INTERNAL,
+/// UNKNOWN; 3 retries, 100 ms doubling to 1 s) with one idempotency key per logical call, and a server's
+/// RPCRetryPolicy honoured on any status, outside that budget, for at most
+/// <see cref="ModalCredentials.MaxThrottleWait"/>. Bad credentials fail at once with where the token came from.
 /// </summary>
+/// <remarks>
+/// Identity: Modal has no client type for .NET. This client speaks the protocol libmodal's JS SDK speaks (same RPCs,
+/// same retry, throttling and token rules, "behaves like Python SDK 1.0.0"), so it sends that client type (8,
+/// CLIENT_TYPE_LIBMODAL_JS) and client version, and names itself in x-modal-libmodal-version
+/// (<c>stepoperator-dotnet/&lt;version&gt;</c>) so Modal can tell its calls from modal-js's.
+/// </remarks>
 public sealed class ModalApi : IDisposable
 {
     public const string ClientType = "8";
     public const string ClientVersion = "1.0.0";
     public const int MaxRetries = 3;
 
+    /// <summary>The shortest wait a server's retry policy gets (Modal's SDKs: 100 ms).</summary>
+    public static readonly TimeSpan MinThrottleDelay = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often a throttled client says so (Modal's SDKs warn at most every 30 s).</summary>
+    private static readonly TimeSpan ThrottleWarningInterval = TimeSpan.FromSeconds(30);
+
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan DefaultTokenLifetime = TimeSpan.FromMinutes(20);
     private static readonly HashSet<StatusCode> Retryable = new()
     {
         StatusCode.DeadlineExceeded, StatusCode.Unavailable, StatusCode.Cancelled, StatusCode.Internal, StatusCode.Unknown,
     };
 
     private readonly GrpcChannel _channel;
-    private readonly SemaphoreSlim _tokenGate = new(1, 1);
     private readonly Func<TimeSpan, CancellationToken, Task> _delay;
-    private string? _authToken;
-    private DateTimeOffset _authTokenExpires;
+    private readonly TimeProvider _time;
+    private readonly Action<string>? _warn;
+    private readonly ModalAuthTokens _tokens;
+    private readonly string _host;
+    private long _lastThrottleWarning = long.MinValue;
 
-    public ModalApi(ModalCredentials credentials, Func<TimeSpan, CancellationToken, Task>? delay = null)
+    /// <param name="credentials">Server, token and client settings.</param>
+    /// <param name="delay">How the client waits between attempts (tests record the waits instead).</param>
+    /// <param name="time">The clock for token expiry and throttling caps.</param>
+    /// <param name="warn">Where the client reports what a user should know (throttling, a failed token refresh).</param>
+    public ModalApi(ModalCredentials credentials, Func<TimeSpan, CancellationToken, Task>? delay = null, TimeProvider? time = null, Action<string>? warn = null)
     {
         Credentials = credentials;
-        _delay = delay ?? Task.Delay;
+        _time = time ?? TimeProvider.System;
+        _delay = delay ?? ((wait, cancellationToken) => Task.Delay(wait, _time, cancellationToken));
+        _warn = warn;
+        _host = Uri.TryCreate(credentials.ServerUrl, UriKind.Absolute, out var server) ? server.Host : credentials.ServerUrl;
         _channel = GrpcChannel.ForAddress(credentials.ServerUrl, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) },
             MaxReceiveMessageSize = 64 * 1024 * 1024,
         });
         Client = new ModalClient.ModalClientClient(_channel);
+        _tokens = new ModalAuthTokens(FetchAuthTokenAsync, _time, warn);
     }
+
+    /// <summary>What this client sends as x-modal-libmodal-version.</summary>
+    public static string LibraryVersion { get; } = "stepoperator-dotnet/" + (typeof(ModalApi).Assembly
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0");
 
     public ModalCredentials Credentials { get; }
 
@@ -82,11 +108,11 @@ public sealed class ModalApi : IDisposable
     public Task<SandboxTerminateResponse> SandboxTerminateAsync(SandboxTerminateRequest request, CancellationToken cancellationToken) =>
         UnaryAsync(nameof(ModalClient.ModalClientClient.SandboxTerminate), request, (r, o) => Client.SandboxTerminateAsync(r, o), cancellationToken);
 
-    /// <summary>Metadata for a call: client identity, token, and (after AuthTokenGet) the auth token.</summary>
+    /// <summary>Metadata for a call: client identity, token, and the auth token.</summary>
     public async Task<Metadata> HeadersAsync(CancellationToken cancellationToken)
     {
-        await EnsureAuthTokenAsync(cancellationToken).ConfigureAwait(false);
-        return BaseHeaders(includeAuthToken: true);
+        var token = await _tokens.GetAsync(cancellationToken).ConfigureAwait(false);
+        return BaseHeaders(token);
     }
 
     /// <summary>A failed call, explained; authentication failures name where the token came from.</summary>
@@ -101,24 +127,47 @@ public sealed class ModalApi : IDisposable
     private async Task<TResponse> UnaryAsync<TRequest, TResponse>(
         string rpc, TRequest request, Func<TRequest, CallOptions, AsyncUnaryCall<TResponse>> call, CancellationToken cancellationToken, TimeSpan? deadline = null)
     {
-        await EnsureAuthTokenAsync(cancellationToken).ConfigureAwait(false);
-        return await WithRetriesAsync(rpc, request, call, includeAuthToken: true, cancellationToken, deadline).ConfigureAwait(false);
+        var token = await _tokens.GetAsync(cancellationToken).ConfigureAwait(false);
+        return await WithRetriesAsync(rpc, request, call, token, cancellationToken, deadline).ConfigureAwait(false);
     }
 
+    private async Task<string> FetchAuthTokenAsync(CancellationToken cancellationToken)
+    {
+        var response = await WithRetriesAsync(nameof(ModalClient.ModalClientClient.AuthTokenGet), new AuthTokenGetRequest(),
+            (r, o) => Client.AuthTokenGetAsync(r, o), authToken: null, cancellationToken, deadline: null).ConfigureAwait(false);
+        return response.Token.Length > 0
+            ? response.Token
+            : throw new ModalApiException(nameof(ModalClient.ModalClientClient.AuthTokenGet), StatusCode.Internal, "Modal answered without an auth token.", new InvalidOperationException());
+    }
+
+    /// <summary>
+    /// One logical call: retried on transient statuses up to <see cref="MaxRetries"/> times, and, separately, as often
+    /// as the server asks with an RPCRetryPolicy (any status), until <see cref="ModalCredentials.MaxThrottleWait"/> has
+    /// passed since the first attempt. Every attempt carries the same idempotency key and says which attempt it is.
+    /// </summary>
     private async Task<TResponse> WithRetriesAsync<TRequest, TResponse>(
-        string rpc, TRequest request, Func<TRequest, CallOptions, AsyncUnaryCall<TResponse>> call, bool includeAuthToken, CancellationToken cancellationToken, TimeSpan? deadline)
+        string rpc, TRequest request, Func<TRequest, CallOptions, AsyncUnaryCall<TResponse>> call, string? authToken, CancellationToken cancellationToken, TimeSpan? deadline)
     {
         var idempotencyKey = Guid.NewGuid().ToString();
-        var firstAttempt = DateTimeOffset.UtcNow;
+        var firstAttempt = _time.GetTimestamp();
         var delay = FirstDelay;
-        for (var attempt = 0; ; attempt++)
+        var retries = 0;
+        var throttledRetries = 0;
+        while (true)
         {
-            var headers = BaseHeaders(includeAuthToken);
+            var headers = BaseHeaders(authToken);
+            var elapsed = Seconds(_time.GetElapsedTime(firstAttempt));
             headers.Add("x-idempotency-key", idempotencyKey);
-            headers.Add("x-retry-attempt", attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (attempt > 0)
+            headers.Add("x-retry-attempt", retries.ToString(CultureInfo.InvariantCulture));
+            headers.Add("x-throttle-retry-attempt", throttledRetries.ToString(CultureInfo.InvariantCulture));
+            if (retries > 0)
             {
-                headers.Add("x-retry-delay", (DateTimeOffset.UtcNow - firstAttempt).TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture));
+                headers.Add("x-retry-delay", elapsed);
+            }
+
+            if (throttledRetries > 0)
+            {
+                headers.Add("x-throttle-retry-delay", elapsed);
             }
 
             var options = new CallOptions(headers, deadline is null ? null : DateTime.UtcNow + deadline, cancellationToken);
@@ -127,16 +176,33 @@ public sealed class ModalApi : IDisposable
                 using var pending = call(request, options);
                 return await pending.ResponseAsync.ConfigureAwait(false);
             }
-            catch (RpcException e) when (Retryable.Contains(e.StatusCode) && attempt < MaxRetries && !cancellationToken.IsCancellationRequested)
-            {
-                var wait = ServerRetryDelay(e) ?? delay;
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
-                await _delay(wait, cancellationToken).ConfigureAwait(false);
-            }
             catch (RpcException e) when (cancellationToken.IsCancellationRequested)
             {
                 // Cancelled by the caller (Ctrl-C, another step failed first): a cancellation, not a Modal failure.
                 throw new OperationCanceledException($"Modal {rpc} was cancelled.", e, cancellationToken);
+            }
+            catch (RpcException e) when (Credentials.MaxThrottleWait > TimeSpan.Zero && ServerRetryDelay(e) is { } asked)
+            {
+                var wait = asked < MinThrottleDelay ? MinThrottleDelay : asked;
+                var waited = _time.GetElapsedTime(firstAttempt);
+                if (waited + wait >= Credentials.MaxThrottleWait)
+                {
+                    throw new ModalApiException(rpc, e.StatusCode,
+                        $"{e.Status.Detail} (Modal kept asking this client to slow down for {waited.TotalSeconds:0} s; " +
+                        $"the limit is {Credentials.MaxThrottleWait.TotalSeconds:0} s: raise it with MODAL_MAX_THROTTLE_WAIT=SECONDS " +
+                        "or max_throttle_wait in ~/.modal.toml)", e);
+                }
+
+                WarnThrottled(rpc, e, wait);
+                throttledRetries++;
+                await _delay(wait, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (Retryable.Contains(e.StatusCode) && retries < MaxRetries)
+            {
+                retries++;
+                var wait = delay;
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
+                await _delay(wait, cancellationToken).ConfigureAwait(false);
             }
             catch (RpcException e)
             {
@@ -144,6 +210,23 @@ public sealed class ModalApi : IDisposable
             }
         }
     }
+
+    private void WarnThrottled(string rpc, RpcException error, TimeSpan wait)
+    {
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastThrottleWarning);
+        if (last != long.MinValue && _time.GetElapsedTime(last, now) < ThrottleWarningInterval)
+        {
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _lastThrottleWarning, now, last) == last)
+        {
+            _warn?.Invoke($"Modal asked to retry {rpc} in {wait.TotalSeconds:0.###} s ({error.StatusCode}: {error.Status.Detail}); waiting.");
+        }
+    }
+
+    private static string Seconds(TimeSpan elapsed) => elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
 
     /// <summary>The delay a server asks for: an RPCRetryPolicy inside the RPCStatus in grpc-status-details-bin.</summary>
     public static TimeSpan? ServerRetryDelay(RpcException error)
@@ -161,7 +244,8 @@ public sealed class ModalApi : IDisposable
             {
                 if (any.Is(RPCRetryPolicy.Descriptor))
                 {
-                    return TimeSpan.FromSeconds(any.Unpack<RPCRetryPolicy>().RetryAfterSecs);
+                    var seconds = any.Unpack<RPCRetryPolicy>().RetryAfterSecs;
+                    return float.IsFinite(seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero;
                 }
             }
         }
@@ -173,78 +257,29 @@ public sealed class ModalApi : IDisposable
         return null;
     }
 
-    private Metadata BaseHeaders(bool includeAuthToken)
+    private Metadata BaseHeaders(string? authToken)
     {
         var headers = new Metadata
         {
             { "x-modal-client-type", ClientType },
             { "x-modal-client-version", ClientVersion },
+            { "x-modal-libmodal-version", LibraryVersion },
             { "x-modal-token-id", Credentials.TokenId },
             { "x-modal-token-secret", Credentials.TokenSecret },
+            { "x-modal-host", _host },
         };
-        if (includeAuthToken && _authToken is not null)
+        if (authToken is not null)
         {
-            headers.Add("x-modal-auth-token", _authToken);
+            headers.Add("x-modal-auth-token", authToken);
         }
 
         return headers;
     }
 
-    private async Task EnsureAuthTokenAsync(CancellationToken cancellationToken)
-    {
-        if (_authToken is not null && DateTimeOffset.UtcNow < _authTokenExpires - TimeSpan.FromMinutes(1))
-        {
-            return;
-        }
-
-        await _tokenGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_authToken is not null && DateTimeOffset.UtcNow < _authTokenExpires - TimeSpan.FromMinutes(1))
-            {
-                return;
-            }
-
-            var response = await WithRetriesAsync(nameof(ModalClient.ModalClientClient.AuthTokenGet), new AuthTokenGetRequest(),
-                (r, o) => Client.AuthTokenGetAsync(r, o), includeAuthToken: false, cancellationToken, deadline: null).ConfigureAwait(false);
-            _authToken = response.Token;
-            _authTokenExpires = ExpiryOf(response.Token) ?? DateTimeOffset.UtcNow + DefaultTokenLifetime;
-        }
-        finally
-        {
-            _tokenGate.Release();
-        }
-    }
-
     /// <summary>The JWT's exp claim, when the token is a JWT.</summary>
-    public static DateTimeOffset? ExpiryOf(string token)
-    {
-        var parts = token.Split('.');
-        if (parts.Length != 3)
-        {
-            return null;
-        }
+    public static DateTimeOffset? ExpiryOf(string token) => ModalAuthTokens.ExpiryOf(token);
 
-        try
-        {
-            var payload = parts[1].Replace('-', '+').Replace('_', '/');
-            payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
-            using var json = JsonDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(payload)));
-            return json.RootElement.TryGetProperty("exp", out var exp) && exp.TryGetInt64(out var seconds)
-                ? DateTimeOffset.FromUnixTimeSeconds(seconds)
-                : null;
-        }
-        catch (Exception e) when (e is FormatException or JsonException)
-        {
-            return null;
-        }
-    }
-
-    public void Dispose()
-    {
-        _channel.Dispose();
-        _tokenGate.Dispose();
-    }
+    public void Dispose() => _channel.Dispose();
 }
 
 /// <summary>Modal refused the credentials.</summary>

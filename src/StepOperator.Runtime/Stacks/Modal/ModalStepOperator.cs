@@ -21,6 +21,9 @@ namespace StepOperator.Stacks.Modal;
 /// <param name="AppName">The Modal app the sandboxes belong to.</param>
 public sealed record ModalStepOperatorOptions(ImageBuildRequest Image, string? TokenId = null, string? TokenSecret = null, string? ServerUrl = null, string? AppName = null)
 {
+    /// <summary>How long a sandbox may wait to be scheduled (default <see cref="ModalStepOperator.DefaultSchedulingLimit"/>).</summary>
+    public TimeSpan? SchedulingLimit { get; init; }
+
     /// <summary>The stack's one preparation of <see cref="Image"/>, shared with its other step operators (default: this operator's own).</summary>
     public StackImage? SharedImage { get; init; }
 }
@@ -76,7 +79,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
                 _image = await _stackImage.EnsureAsync(engine, line => console.Info($"  [image] {line}"), cancellationToken).ConfigureAwait(false);
             }
 
-            var api = new ModalApi(credentials);
+            var api = new ModalApi(credentials, warn: line => console.Problem($"  [modal] {line}"));
             console.Info($"  [modal] {credentials}");
 
             // The session opens now (auth token, the app of the default environment): a token Modal refuses fails
@@ -132,7 +135,16 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         {
             cancellationToken.ThrowIfCancellationRequested(); // cancelled while it was being created: terminated below
             launch.Output.Line($"sandbox {sandboxId}: {Describe(request.Definition.Resources)}", isError: false);
-            await WaitForTaskAsync(api, sandboxId, cancellationToken).ConfigureAwait(false);
+            if (await WaitForTaskAsync(api, sandboxId, cancellationToken).ConfigureAwait(false) is { } endedUnscheduled)
+            {
+                // Ended before it was ever scheduled (terminated, failed to start...): no task, so no logs to follow.
+                _running.TryRemove(sandboxId, out _);
+                var exit = ExitOf(endedUnscheduled, launch);
+                return exit.Detail is null
+                    ? exit with { Detail = $"the sandbox ended before it started ({endedUnscheduled.Status}): {Reason(endedUnscheduled)}" }
+                    : exit;
+            }
+
             using var logsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var logs = Task.WhenAll(
                 FollowLogsAsync(api, sandboxId, FileDescriptor.Stdout, launch.Output, logsStop.Token),
@@ -156,6 +168,12 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         {
             await TerminateAsync(api, sandboxId).ConfigureAwait(false);
             return new StepExit(130, StepExitReason.Cancelled);
+        }
+        catch (SandboxNotScheduledException e)
+        {
+            // Never scheduled: stop it, so it cannot start later with nobody waiting for it; the step's policy may retry.
+            await TerminateAsync(api, sandboxId).ConfigureAwait(false);
+            return new StepExit(1, StepExitReason.BackendFailure) { Detail = e.Message };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -257,12 +275,15 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
             image.ImageRegistryConfig = new ImageRegistryConfig { RegistryAuthType = RegistryAuthType.StaticCreds, SecretId = secret.SecretId };
         }
 
-        var builder = await api.EnvironmentGetOrCreateAsync(new EnvironmentGetOrCreateRequest { DeploymentName = environment }, cancellationToken).ConfigureAwait(false);
+        // The builder version Modal's SDKs ask for: MODAL_IMAGE_BUILDER_VERSION or the profile's, else the environment's.
+        var builderVersion = api.Credentials.ImageBuilderVersion
+            ?? (await api.EnvironmentGetOrCreateAsync(new EnvironmentGetOrCreateRequest { DeploymentName = environment }, cancellationToken).ConfigureAwait(false))
+                .Metadata?.Settings?.ImageBuilderVersion;
         var created = await api.ImageGetOrCreateAsync(new ImageGetOrCreateRequest
         {
             AppId = appId,
             Image = image,
-            BuilderVersion = builder.Metadata?.Settings?.ImageBuilderVersion ?? string.Empty,
+            BuilderVersion = builderVersion ?? string.Empty,
             ForceBuild = options.Image.PreventBuildReuse,
         }, cancellationToken).ConfigureAwait(false);
 
@@ -317,24 +338,44 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     public const float TaskWaitSeconds = 55;
 
     /// <summary>
-    /// Waits until the sandbox is scheduled (has a task) or already ended. Each call asks the server to answer as
-    /// soon as that happens (timeout + wait_until_ready) rather than polling every half second, so the step starts
-    /// streaming its logs the moment the sandbox runs; a server that answers at once without a task is asked
-    /// again after a short pause, as a poll.
+    /// How long a sandbox may wait to be scheduled before the client gives up on it: modal-js waits 21 minutes
+    /// (SANDBOX_SCHEDULING_TIMEOUT_MS in its sandbox.ts), then terminates the sandbox and reports insufficient capacity.
     /// </summary>
-    private static async Task WaitForTaskAsync(ModalApi api, string sandboxId, CancellationToken cancellationToken)
+    public static readonly TimeSpan DefaultSchedulingLimit = TimeSpan.FromMinutes(21);
+
+    /// <summary>
+    /// Waits until the sandbox is scheduled (answers null: it has a task) or has ended without one (answers that end,
+    /// from task_result). Each call asks the server to answer as soon as either happens (timeout + wait_until_ready)
+    /// rather than polling every half second; a server that answers at once with neither is asked again after a
+    /// short pause, as a poll. Bounded by <see cref="ModalStepOperatorOptions.SchedulingLimit"/>.
+    /// </summary>
+    private async Task<GenericResult?> WaitForTaskAsync(ModalApi api, string sandboxId, CancellationToken cancellationToken)
     {
+        var limit = options.SchedulingLimit ?? DefaultSchedulingLimit;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         while (true)
         {
-            var asked = System.Diagnostics.Stopwatch.GetTimestamp();
-            var response = await api.SandboxGetTaskIdAsync(
-                new SandboxGetTaskIdRequest { SandboxId = sandboxId, Timeout = TaskWaitSeconds, WaitUntilReady = true }, cancellationToken).ConfigureAwait(false);
-            if (response.HasTaskId || response.TaskResult is not null)
+            var remaining = limit - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
             {
-                return;
+                throw new SandboxNotScheduledException(sandboxId, limit);
             }
 
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(asked) < TimeSpan.FromSeconds(TaskWaitSeconds / 2))
+            var asked = System.Diagnostics.Stopwatch.GetTimestamp();
+            var wait = (float)Math.Min(TaskWaitSeconds, Math.Max(1, remaining.TotalSeconds));
+            var response = await api.SandboxGetTaskIdAsync(
+                new SandboxGetTaskIdRequest { SandboxId = sandboxId, Timeout = wait, WaitUntilReady = true }, cancellationToken).ConfigureAwait(false);
+            if (response.HasTaskId && response.TaskId.Length > 0)
+            {
+                return null;
+            }
+
+            if (response.TaskResult is { Status: not GenericResult.Types.GenericStatus.Unspecified } ended)
+            {
+                return ended;
+            }
+
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(asked) < TimeSpan.FromSeconds(wait / 2))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
             }
@@ -454,6 +495,8 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         }
     }
 
+    private static string Reason(GenericResult result) => result.Exception.Length > 0 ? result.Exception : "Modal gave no reason";
+
     private static StepExit ExitOf(GenericResult result, StepLaunch launch) => result.Status switch
     {
         GenericResult.Types.GenericStatus.Success => new StepExit(0, StepExitReason.Exited),
@@ -500,3 +543,8 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         _gate.Dispose();
     }
 }
+
+/// <summary>Modal did not schedule a sandbox (give it a task) in time: usually no capacity for its resources.</summary>
+internal sealed class SandboxNotScheduledException(string sandboxId, TimeSpan limit)
+    : Exception($"Modal did not schedule sandbox {sandboxId} within {limit.TotalMinutes:0.#} minutes (no capacity for its resources?); " +
+        "it was terminated. Try again later, or ask for a GPU type or region with more capacity.");
