@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Grpc.Core;
 using StepOperator.ModalEmulator;
+using StepOperator.ModalEmulator.Faults;
 using StepOperator.Runs;
+using StepOperator.Stacks;
 using StepOperator.Stacks.Modal;
 using StepOperator.Stacks.Modal.Protocol;
 
@@ -186,6 +188,72 @@ public class ModalClientTests(DockerEnvironment docker)
 
         Assert.Null(emulator.RequestsFor("AuthTokenGet").Single().Header("x-modal-auth-token"));
         Assert.NotNull(emulator.RequestsFor("AppGetOrCreate").Single().Header("x-modal-auth-token"));
+    }
+
+    /// <summary>A modal step operator on <paramref name="emulator"/> whose image is the test program's build output.</summary>
+    private ModalStepOperator OperatorFor(ModalEmulator.ModalEmulator emulator, TimeSpan schedulingLimit)
+    {
+        var program = new TestProgram();
+        var registry = new Registries.ContainerRegistry(docker.Registry, docker.RegistryUser, docker.RegistryPassword, "scheduling");
+        var image = new Images.ImageBuildRequest(Path.GetDirectoryName(program.AssemblyPath)!, Path.GetFileName(program.AssemblyPath), DockerEnvironment.BaseImage, registry);
+        program.Dispose();
+        return new ModalStepOperator(
+            new ModalStepOperatorOptions(image, emulator.TokenId, emulator.TokenSecret, emulator.Url.ToString().TrimEnd('/')) { SchedulingLimit = schedulingLimit });
+    }
+
+    private static StepLaunch LaunchOf(string invocation, Action<string>? onLine = null) => new(
+        new StepDefinition("Held", StepPlacement.Modal, "Tests.Held", new StepSettings { CpuCount = 0.25, Timeout = 600 }),
+        "run-scheduling", invocation, ["--help"], new Dictionary<string, string>(), new LineSink(onLine));
+
+    private sealed class LineSink(Action<string>? onLine) : IStepOutputSink
+    {
+        public void Line(string text, bool isError) => onLine?.Invoke(text);
+    }
+
+    [DockerFact]
+    public async Task A_sandbox_modal_never_schedules_is_terminated_after_the_scheduling_limit()
+    {
+        await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
+        emulator.Faults.HoldScheduling(TimeSpan.FromMinutes(10));
+        await using var modal = OperatorFor(emulator, schedulingLimit: TimeSpan.FromSeconds(3));
+        await modal.PrepareAsync(new RunConsole(TextWriter.Null, TextWriter.Null), CancellationToken.None);
+
+        var exit = await modal.RunAsync(LaunchOf("held-1"), CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(StepExitReason.BackendFailure, exit.Reason);
+        Assert.Contains("did not schedule sandbox", exit.Detail);
+        var sandbox = Assert.Single(emulator.Sandboxes);
+        Assert.Null(sandbox.TaskId);
+        Assert.Equal("Terminated", sandbox.ResultStatus);
+        Assert.Single(emulator.RequestsFor("SandboxTerminate"));
+        Assert.Empty(emulator.RequestsFor("SandboxGetLogs"));
+    }
+
+    [DockerFact]
+    public async Task A_sandbox_that_ends_before_it_is_scheduled_ends_the_wait_with_its_reason()
+    {
+        await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
+        emulator.Faults.HoldScheduling(TimeSpan.FromMinutes(10));
+        await using var modal = OperatorFor(emulator, schedulingLimit: TimeSpan.FromMinutes(5));
+        await modal.PrepareAsync(new RunConsole(TextWriter.Null, TextWriter.Null), CancellationToken.None);
+
+        var created = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = modal.RunAsync(LaunchOf("held-2", line =>
+        {
+            if (line.StartsWith("sandbox ", StringComparison.Ordinal))
+            {
+                created.TrySetResult(line[8..line.IndexOf(':')]);
+            }
+        }), CancellationToken.None);
+        var sandboxId = await created.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        await emulator.Faults.KillSandboxAsync(sandboxId, SandboxKill.Terminated);
+
+        var exit = await running.WaitAsync(TimeSpan.FromSeconds(30)); // not after the 55 s server-side wait, nor the 5 min limit
+
+        Assert.Equal(StepExitReason.BackendFailure, exit.Reason);
+        Assert.Contains("terminated", exit.Detail);
+        Assert.Null(Assert.Single(emulator.Sandboxes).TaskId);
+        Assert.Empty(emulator.RequestsFor("SandboxGetLogs"));
     }
 
     [DockerFact]

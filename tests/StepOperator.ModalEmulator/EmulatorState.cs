@@ -19,7 +19,7 @@ internal sealed class EmulatorState
         Stopping = stopping;
         Action<string> log = options.Log ?? (_ => { });
         Tokens = new AuthTokenIssuer(options.AuthTokenLifetime, TimeProvider.System);
-        Sandboxes = new SandboxRegistry(new SandboxSupervisor(docker, instanceId, log, stopping));
+        Sandboxes = new SandboxRegistry(new SandboxSupervisor(docker, instanceId, log, () => Faults!.SchedulingDelay, stopping));
         Faults = new EmulatorFaults(Sandboxes.KillAsync);
         Images = new ImageBuilder(docker, Secrets, Faults, log, stopping);
         Environments = new EnvironmentRegistry(options.ImageBuilderVersion);

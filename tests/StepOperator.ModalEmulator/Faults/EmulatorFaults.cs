@@ -29,6 +29,7 @@ public sealed class EmulatorFaults
     private readonly Dictionary<string, int> _lostResponses = new(StringComparer.Ordinal);
     private readonly Func<string, SandboxKill, CancellationToken, Task> _killSandbox;
     private TimeSpan _imageBuildDelay;
+    private TimeSpan _schedulingDelay;
 
     internal EmulatorFaults(Func<string, SandboxKill, CancellationToken, Task> killSandbox) => _killSandbox = killSandbox;
 
@@ -151,6 +152,32 @@ public sealed class EmulatorFaults
     /// <summary>Kills a sandbox's container as Modal would end it for <paramref name="kill"/>; completes once it has ended.</summary>
     public Task KillSandboxAsync(string sandboxId, SandboxKill kill = SandboxKill.Terminated, CancellationToken cancellationToken = default) =>
         _killSandbox(sandboxId, kill, cancellationToken);
+
+    /// <summary>How long a new sandbox waits for capacity before it is scheduled (see <see cref="HoldScheduling"/>).</summary>
+    public TimeSpan SchedulingDelay
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _schedulingDelay;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sandboxes created from now on wait <paramref name="delay"/> for capacity before they get a task (TimeSpan.Zero:
+    /// scheduled at once), as Modal queues a sandbox while no worker has room for its resources. A sandbox terminated
+    /// while it waits ends without ever having a task.
+    /// </summary>
+    public void HoldScheduling(TimeSpan delay)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        lock (_gate)
+        {
+            _schedulingDelay = delay;
+        }
+    }
 
     /// <summary>Image builds that start from now on wait <paramref name="delay"/> first (TimeSpan.Zero: no delay).</summary>
     public void SlowImageBuilds(TimeSpan delay)

@@ -19,7 +19,7 @@ namespace StepOperator.ModalEmulator.Sandboxes;
 /// removed as soon as it has exited and its output has been read from it; the result is set after
 /// that, so a sandbox with a result has no container left.
 /// </summary>
-internal sealed class SandboxSupervisor(DockerClient docker, string instanceId, Action<string> log, CancellationToken stopping)
+internal sealed class SandboxSupervisor(DockerClient docker, string instanceId, Action<string> log, Func<TimeSpan> schedulingDelay, CancellationToken stopping)
 {
     /// <summary>How long the output of an exited container may still take to arrive.</summary>
     private static readonly TimeSpan OutputDrainLimit = TimeSpan.FromSeconds(5);
@@ -86,6 +86,10 @@ internal sealed class SandboxSupervisor(DockerClient docker, string instanceId, 
             try
             {
                 await image.Finished.WaitAsync(waitForImage.Token).ConfigureAwait(false);
+                if (schedulingDelay() is { } held && held > TimeSpan.Zero)
+                {
+                    await Task.Delay(held, waitForImage.Token).ConfigureAwait(false); // waiting for capacity
+                }
             }
             catch (OperationCanceledException) when (run.KillRequested.IsCancellationRequested)
             {
