@@ -29,4 +29,23 @@ public static partial class FaultSteps
 
     [Pipeline]
     public static async Task RemoteLines() => Console.WriteLine($"printed {await Submit.PrintLines(200)} lines");
+
+    /// <summary>Prints "tick i of <paramref name="count"/>" every 250 ms: long enough to kill its orchestrator mid-way.</summary>
+    [ModalStep(Timeout = 600)]
+    public static async Task<int> SlowTicks(int count, CancellationToken cancellationToken)
+    {
+        for (var i = 1; i <= count; i++)
+        {
+            Console.WriteLine($"tick {i} of {count}");
+            await Task.Delay(250, cancellationToken);
+        }
+
+        return count;
+    }
+
+    [Pipeline]
+    public static async Task RemoteTicks() => Console.WriteLine($"ticked {await Submit.SlowTicks(40)} times");
+
+    [Pipeline]
+    public static async Task RemoteShortTicks() => Console.WriteLine($"ticked {await Submit.SlowTicks(16)} times");
 }

@@ -44,6 +44,9 @@ internal sealed class PipelineRun : IDisposable
     private readonly StepCache _cache;
     private readonly Dictionary<string, StepRecord> _completedBefore;
 
+    /// <summary>Calls the interrupted run had started and not finished, by invocation id.</summary>
+    private readonly Dictionary<string, StepRecord> _runningBefore;
+
     public PipelineRun(Stack stack, RunRecorder recorder, RunConsole console, RunOptions options, CancellationToken cancellationToken)
     {
         Stack = stack;
@@ -56,6 +59,9 @@ internal sealed class PipelineRun : IDisposable
         _cache = new StepCache(stack.ArtifactStore);
         _completedBefore = (options.Resume?.Steps ?? new List<StepRecord>())
             .Where(s => s.Status is StepStatus.Succeeded or StepStatus.Cached && s.Cache?.Key is not null)
+            .ToDictionary(s => s.InvocationId, StringComparer.Ordinal);
+        _runningBefore = (options.Resume?.Steps ?? new List<StepRecord>())
+            .Where(s => s.Status is StepStatus.Running && s.Cache?.Key is not null)
             .ToDictionary(s => s.InvocationId, StringComparer.Ordinal);
     }
 
@@ -307,7 +313,7 @@ internal sealed class PipelineRun : IDisposable
 
                 await Recorder.SaveAsync().ConfigureAwait(false);
                 Console.StepChanged(record, StepEvent.Started);
-                exit = await LaunchAsync(step, record, stepOperator, number, sink).ConfigureAwait(false);
+                exit = await LaunchAsync(step, record, attempt, stepOperator, sink).ConfigureAwait(false);
                 attempt.FinishedAt = DateTimeOffset.UtcNow;
             }
             finally
@@ -353,7 +359,42 @@ internal sealed class PipelineRun : IDisposable
         }
     }
 
-    private async Task<StepExit> LaunchAsync(StepDefinition step, StepRecord record, IStepOperator stepOperator, int attempt, IStepOutputSink sink)
+    /// <summary>
+    /// What the interrupted run knew of this call, for its first attempt here, when the call had started there with the
+    /// same code, settings and inputs (its cache key): its last attempt's backend handle, if it was recorded.
+    /// </summary>
+    private ResumedCall? ResumedCallFor(StepRecord record, AttemptRecord attempt)
+    {
+        if (attempt.Number != 1 || !_runningBefore.TryGetValue(record.InvocationId, out var before) || before.Cache!.Key != record.Cache?.Key)
+        {
+            return null;
+        }
+
+        var last = before.Attempts.LastOrDefault();
+        return new ResumedCall(last is { FinishedAt: null } ? last.Backend : null);
+    }
+
+    /// <summary>Records where the attempt runs: at once when the backend first names it, shortly after for later log positions.</summary>
+    private async Task TrackAsync(AttemptRecord attempt, BackendCall call)
+    {
+        bool first;
+        lock (Recorder.Record)
+        {
+            first = attempt.Backend?.Id != call.Id;
+            attempt.Backend = call;
+        }
+
+        if (first)
+        {
+            await Recorder.SaveAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            Recorder.SaveSoon();
+        }
+    }
+
+    private async Task<StepExit> LaunchAsync(StepDefinition step, StepRecord record, AttemptRecord attempt, IStepOperator stepOperator, IStepOutputSink sink)
     {
         var store = Stack.ArtifactStore;
         var environment = new Dictionary<string, string>(store.StepEnvironment)
@@ -361,12 +402,16 @@ internal sealed class PipelineRun : IDisposable
             ["STEPOPERATOR_RUN_ID"] = RunId,
             ["STEPOPERATOR_STEP"] = step.Name,
             ["STEPOPERATOR_INVOCATION"] = record.InvocationId,
-            ["STEPOPERATOR_ATTEMPT"] = attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["STEPOPERATOR_ATTEMPT"] = attempt.Number.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         var launch = new StepLaunch(step, RunId, record.InvocationId,
             StepEntrypointArguments.For(step.Name, RunId, record.InvocationId, store.Location),
             environment,
-            sink);
+            sink)
+        {
+            Track = call => TrackAsync(attempt, call),
+            Resumed = ResumedCallFor(record, attempt),
+        };
         try
         {
             return await stepOperator.RunAsync(launch, CancellationToken).ConfigureAwait(false);

@@ -86,6 +86,9 @@ public sealed class AttemptRecord
 
     /// <summary>True when another attempt followed this one.</summary>
     public bool Retried { get; set; }
+
+    /// <summary>Where the attempt runs on its backend (a Modal sandbox id and how far its logs were read), recorded as soon as it exists.</summary>
+    public Stacks.BackendCall? Backend { get; set; }
 }
 
 /// <summary>One call of a step in a run, as recorded in run.json.</summary>

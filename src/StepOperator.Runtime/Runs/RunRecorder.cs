@@ -8,11 +8,41 @@ namespace StepOperator.Runs;
 /// <summary>Keeps run.json in the run directory up to date (written whole, then moved into place); a null directory keeps the record in memory only (plans).</summary>
 internal sealed class RunRecorder(string? runDirectory, RunRecord record)
 {
+    /// <summary>How long <see cref="SaveSoon"/> gathers changes before it writes them.</summary>
+    private static readonly System.TimeSpan SaveSoonDelay = System.TimeSpan.FromMilliseconds(200);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private int _saveScheduled;
 
     public string Path { get; } = runDirectory is null ? string.Empty : System.IO.Path.Combine(runDirectory, "run.json");
 
     public RunRecord Record { get; } = record;
+
+    /// <summary>
+    /// Writes run.json shortly, gathering the changes made meanwhile into one write (for frequent, small changes such
+    /// as how far a step's logs were read). A failed write is left to the next <see cref="SaveAsync"/> to report.
+    /// </summary>
+    public void SaveSoon()
+    {
+        if (runDirectory is null || Interlocked.Exchange(ref _saveScheduled, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(SaveSoonDelay).ConfigureAwait(false);
+            Interlocked.Exchange(ref _saveScheduled, 0);
+            try
+            {
+                await SaveAsync().ConfigureAwait(false);
+            }
+            catch (System.Exception e) when (e is IOException or System.UnauthorizedAccessException)
+            {
+                // The next SaveAsync of a step event writes the same record and reports the failure.
+            }
+        });
+    }
 
     public async Task SaveAsync()
     {

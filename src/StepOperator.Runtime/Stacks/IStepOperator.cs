@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
@@ -50,7 +51,34 @@ public sealed record StepLaunch(
     string InvocationId,
     IReadOnlyList<string> EntrypointArguments,
     IReadOnlyDictionary<string, string> Environment,
-    IStepOutputSink Output);
+    IStepOutputSink Output)
+{
+    /// <summary>
+    /// Told the call's handle on its backend (a Modal sandbox) the moment the backend names it, and again as its logs
+    /// advance. The run records it in run.json before the returned task completes, so a resumed run finds the call.
+    /// </summary>
+    public Func<BackendCall, Task>? Track { get; init; }
+
+    /// <summary>
+    /// Set when a resumed run continues a call its interrupted run had started, with the same code, settings and
+    /// inputs: the operator reattaches to what still runs (or has finished) instead of starting it again. Null for a
+    /// call that must start afresh; an operator then stops whatever the interrupted run left for it.
+    /// </summary>
+    public ResumedCall? Resumed { get; init; }
+}
+
+/// <summary>
+/// A step call's handle on its backend, as run.json keeps it: <paramref name="Kind"/> names the backend
+/// ("modal-sandbox"), <paramref name="Id"/> the call there (the sandbox id).
+/// </summary>
+public sealed record BackendCall(string Kind, string Id)
+{
+    /// <summary>Where each log stream of the call got to ("stdout", "stderr" → the backend's position in it).</summary>
+    public IReadOnlyDictionary<string, string>? LogPositions { get; init; }
+}
+
+/// <summary>What an interrupted run knew of a call it had started: its backend handle, when it was recorded in time.</summary>
+public sealed record ResumedCall(BackendCall? Known);
 
 /// <summary>Receives a step's output lines as they are printed.</summary>
 public interface IStepOutputSink

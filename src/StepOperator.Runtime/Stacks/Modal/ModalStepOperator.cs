@@ -103,9 +103,25 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         }
     }
 
+    /// <summary>What run.json calls a Modal sandbox (<see cref="BackendCall.Kind"/>).</summary>
+    public const string SandboxKind = "modal-sandbox";
+
     public async Task<StepExit> RunAsync(StepLaunch launch, CancellationToken cancellationToken)
     {
         var api = _api ?? throw new InvalidOperationException("The modal step operator was not prepared; the runner prepares stacks before steps start.");
+        if (launch.Resumed is { } resumed && await FindInterruptedAsync(api, launch, resumed, cancellationToken).ConfigureAwait(false) is { } interrupted)
+        {
+            // The interrupted run's sandbox still runs, or has finished: no second sandbox, and no GPU-second paid twice.
+            _running[interrupted.Id] = 0;
+            if (launch.Track is { } track)
+            {
+                await track(interrupted).ConfigureAwait(false);
+            }
+
+            launch.Output.Line($"sandbox {interrupted.Id}: reattached (started before the interruption)", isError: false);
+            return await FollowSandboxAsync(api, interrupted, launch, cancellationToken).ConfigureAwait(false);
+        }
+
         var settings = launch.Step.Settings;
         var environment = settings.ModalEnvironment ?? api.Credentials.Environment ?? string.Empty;
         var appId = await OnceAsync(_apps, environment, () => GetOrCreateAppAsync(api, environment, cancellationToken)).ConfigureAwait(false);
@@ -122,19 +138,74 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         {
             AppId = appId,
             Definition = SandboxFor(launch, imageId, environmentSecret.SecretId),
-            Tags =
-            {
-                new SandboxTag { TagName = "stepoperator.run-id", TagValue = launch.RunId },
-                new SandboxTag { TagName = "stepoperator.step", TagValue = launch.Step.Name },
-                new SandboxTag { TagName = "stepoperator.invocation", TagValue = launch.InvocationId },
-            },
+            Tags = { TagsOf(launch) },
         };
         var sandboxId = await CreateSandboxAsync(api, request, cancellationToken).ConfigureAwait(false);
         _running[sandboxId] = 0;
+        var call = new BackendCall(SandboxKind, sandboxId);
+        try
+        {
+            // In run.json before anything else happens to it: a killed orchestrator's resume finds it there.
+            if (launch.Track is { } track)
+            {
+                await track(call).ConfigureAwait(false);
+            }
+
+            launch.Output.Line($"sandbox {sandboxId}: {Describe(request.Definition.Resources)}", isError: false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await TerminateAsync(api, sandboxId).ConfigureAwait(false);
+            throw;
+        }
+
+        return await FollowSandboxAsync(api, call, launch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The tags every sandbox of a step call carries: a resumed run finds its run's sandboxes by them.</summary>
+    private static IEnumerable<SandboxTag> TagsOf(StepLaunch launch) =>
+    [
+        new SandboxTag { TagName = RunTag, TagValue = launch.RunId },
+        new SandboxTag { TagName = "stepoperator.step", TagValue = launch.Step.Name },
+        new SandboxTag { TagName = InvocationTag, TagValue = launch.InvocationId },
+    ];
+
+    private const string RunTag = "stepoperator.run-id";
+    private const string InvocationTag = "stepoperator.invocation";
+
+    /// <summary>
+    /// The sandbox an interrupted run started for this call, when Modal still knows it: the one run.json recorded
+    /// (with how far its logs were read); null when there is none to reattach to.
+    /// </summary>
+    private async Task<BackendCall?> FindInterruptedAsync(ModalApi api, StepLaunch launch, ResumedCall resumed, CancellationToken cancellationToken)
+    {
+        if (resumed.Known is not { Kind: SandboxKind } known)
+        {
+            return null;
+        }
+
+        try
+        {
+            await api.SandboxWaitAsync(new SandboxWaitRequest { SandboxId = known.Id, Timeout = 0 }, cancellationToken).ConfigureAwait(false);
+            return known;
+        }
+        catch (ModalApiException e) when (e.Status is StatusCode.NotFound or StatusCode.InvalidArgument)
+        {
+            _console?.Info($"  [modal] sandbox {known.Id} of the interrupted call {launch.InvocationId} is gone ({e.Status}); starting it again");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Follows a created (or reattached) sandbox to its end: waits until it is scheduled, streams its logs from where
+    /// <paramref name="call"/> says they got to (reporting each new position), waits for its result.
+    /// </summary>
+    private async Task<StepExit> FollowSandboxAsync(ModalApi api, BackendCall call, StepLaunch launch, CancellationToken cancellationToken)
+    {
+        var sandboxId = call.Id;
         try
         {
             cancellationToken.ThrowIfCancellationRequested(); // cancelled while it was being created: terminated below
-            launch.Output.Line($"sandbox {sandboxId}: {Describe(request.Definition.Resources)}", isError: false);
             if (await WaitForTaskAsync(api, sandboxId, cancellationToken).ConfigureAwait(false) is { } endedUnscheduled)
             {
                 // Ended before it was ever scheduled (terminated, failed to start...): no task, so no logs to follow.
@@ -145,10 +216,11 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
                     : exit;
             }
 
+            var positions = new SandboxLogPositions(call, launch.Track);
             using var logsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var logs = Task.WhenAll(
-                FollowLogsAsync(api, sandboxId, FileDescriptor.Stdout, launch.Output, logsStop.Token),
-                FollowLogsAsync(api, sandboxId, FileDescriptor.Stderr, launch.Output, logsStop.Token));
+                FollowLogsAsync(api, sandboxId, FileDescriptor.Stdout, launch.Output, positions, logsStop.Token),
+                FollowLogsAsync(api, sandboxId, FileDescriptor.Stderr, launch.Output, positions, logsStop.Token));
             var result = await WaitAsync(api, sandboxId, cancellationToken).ConfigureAwait(false);
             _running.TryRemove(sandboxId, out _);
 
@@ -382,9 +454,11 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         }
     }
 
-    private static async Task FollowLogsAsync(ModalApi api, string sandboxId, FileDescriptor descriptor, IStepOutputSink sink, CancellationToken cancellationToken)
+    private static async Task FollowLogsAsync(
+        ModalApi api, string sandboxId, FileDescriptor descriptor, IStepOutputSink sink, SandboxLogPositions positions, CancellationToken cancellationToken)
     {
-        var lastEntry = "0-0";
+        var stream = descriptor == FileDescriptor.Stderr ? "stderr" : "stdout";
+        var lastEntry = positions.Of(stream) ?? "0-0";
         var lines = new StepOutputLines(sink, isError: descriptor == FileDescriptor.Stderr);
         await FollowStreamAsync(
             api,
@@ -401,6 +475,11 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
                 foreach (var item in batch.Items)
                 {
                     lines.Append(item.Data);
+                }
+
+                if (batch.EntryId.Length > 0 && batch.Items.Count > 0)
+                {
+                    positions.Advance(stream, batch.EntryId);
                 }
 
                 return batch.Eof;
