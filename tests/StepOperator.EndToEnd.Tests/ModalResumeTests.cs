@@ -40,7 +40,7 @@ public class ModalResumeTests(DockerEnvironment docker)
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains("ticked 40 times", resumed.Output);
         Assert.Contains($"sandbox {backend.Id}: reattached", resumed.Output);
-        Assert.Single(modal.Emulator.RequestsFor("SandboxCreate"));
+        Assert.Single(modal.Emulator.RequestsFor(CreateRpc));
         var after = Ticks(resumed.Output);
         Assert.DoesNotContain(1, after); // read before the kill: not printed again
         Assert.Equal(Enumerable.Range(1, 40), Ticks(before.Output).Concat(after).Distinct().Order());
@@ -67,8 +67,59 @@ public class ModalResumeTests(DockerEnvironment docker)
 
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains("ticked 16 times", resumed.Output);
-        Assert.Single(modal.Emulator.RequestsFor("SandboxCreate"));
+        Assert.Single(modal.Emulator.RequestsFor(CreateRpc));
         Assert.Equal(Enumerable.Range(1, 16), Ticks(before.Output).Concat(Ticks(resumed.Output)).Distinct().Order());
         Assert.Equal(StepStatus.Succeeded, Assert.Single(modal.Program.OnlyRun().Steps).Status);
     }
+
+    [DockerFact]
+    public async Task A_sandbox_the_record_did_not_get_to_know_is_adopted_and_a_stale_one_terminated()
+    {
+        await using var modal = await ModalTestStack.StartAsync(docker);
+
+        // The sandbox is created, but its answer is late: the orchestrator dies before run.json can name it.
+        modal.Emulator.Faults.DelayResponses(CreateRpc, TimeSpan.FromMinutes(2));
+        using (var orchestrator = modal.Program.Start("RemoteTicks", "--stack", ModalTestStack.StackName))
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            while (!modal.Emulator.Sandboxes.Any(s => s.IsRunning) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            orchestrator.Kill(entireProcessTree: false);
+            await orchestrator.WaitForExitAsync();
+        }
+
+        var unknown = Assert.Single(modal.Emulator.Sandboxes);
+        Assert.Null(Assert.Single(Assert.Single(modal.Program.OnlyRun().Steps).Attempts).Backend);
+
+        var resumed = await modal.Program.RunAsync("resume");
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains($"adopting sandbox {unknown.SandboxId}", resumed.Output);
+        Assert.Equal(Enumerable.Range(1, 40), Ticks(resumed.Output).Distinct().Order());
+        Assert.Single(modal.Emulator.RequestsFor(CreateRpc));
+        Assert.Equal(unknown.SandboxId, Assert.Single(Assert.Single(modal.Program.OnlyRun().Steps).Attempts).Backend?.Id);
+    }
+
+    [DockerFact]
+    public async Task A_call_changed_since_the_interruption_runs_afresh_and_its_old_sandbox_is_terminated()
+    {
+        await using var modal = await ModalTestStack.StartAsync(docker);
+        await KillOrchestratorAfterAsync(modal, "RemoteTicks", "tick 3 of 40");
+        var old = Assert.Single(modal.Emulator.Sandboxes);
+
+        // Same run, other settings for the call: its cache key differs, so the old sandbox's work does not count.
+        var resumed = await modal.Program.RunAsync("resume", "--set", "SlowTicks.CpuCount=0.5");
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(2, modal.Emulator.RequestsFor(CreateRpc).Count);
+        var ended = modal.Emulator.Sandboxes.Single(s => s.SandboxId == old.SandboxId);
+        Assert.Equal("Terminated", ended.ResultStatus);
+        Assert.Equal(0, modal.Emulator.RunningSandboxCount);
+    }
+
+    /// <summary>The create RPC the client uses for the test's GPU-less step, as Modal's JS SDK does by default.</summary>
+    private const string CreateRpc = "SandboxCreateV2";
 }

@@ -65,11 +65,7 @@ public sealed class ModalApi : IDisposable
         _delay = delay ?? ((wait, cancellationToken) => Task.Delay(wait, _time, cancellationToken));
         _warn = warn;
         _host = Uri.TryCreate(credentials.ServerUrl, UriKind.Absolute, out var server) ? server.Host : credentials.ServerUrl;
-        _channel = GrpcChannel.ForAddress(credentials.ServerUrl, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) },
-            MaxReceiveMessageSize = 64 * 1024 * 1024,
-        });
+        _channel = GrpcChannel.ForAddress(credentials.ServerUrl, ChannelOptions());
         Client = new ModalClient.ModalClientClient(_channel);
         _tokens = new ModalAuthTokens(FetchAuthTokenAsync, _time, warn);
     }
@@ -107,6 +103,41 @@ public sealed class ModalApi : IDisposable
 
     public Task<SandboxTerminateResponse> SandboxTerminateAsync(SandboxTerminateRequest request, CancellationToken cancellationToken) =>
         UnaryAsync(nameof(ModalClient.ModalClientClient.SandboxTerminate), request, (r, o) => Client.SandboxTerminateAsync(r, o), cancellationToken);
+
+    public Task<SandboxCreateV2Response> SandboxCreateV2Async(SandboxCreateV2Request request, CancellationToken cancellationToken) =>
+        UnaryAsync(nameof(ModalClient.ModalClientClient.SandboxCreateV2), request, (r, o) => Client.SandboxCreateV2Async(r, o), cancellationToken);
+
+    public Task<SandboxGetTaskIdResponse> SandboxGetTaskIdV2Async(SandboxGetTaskIdRequest request, CancellationToken cancellationToken) =>
+        UnaryAsync(nameof(ModalClient.ModalClientClient.SandboxGetTaskIdV2), request, (r, o) => Client.SandboxGetTaskIdV2Async(r, o), cancellationToken,
+            deadline: request.HasTimeout ? TimeSpan.FromSeconds(request.Timeout + 30) : null);
+
+    public Task<SandboxWaitResponse> SandboxWaitV2Async(SandboxWaitRequest request, CancellationToken cancellationToken) =>
+        UnaryAsync(nameof(ModalClient.ModalClientClient.SandboxWaitV2), request, (r, o) => Client.SandboxWaitV2Async(r, o), cancellationToken, deadline: TimeSpan.FromSeconds(request.Timeout + 30));
+
+    public Task<SandboxTerminateResponse> SandboxTerminateV2Async(SandboxTerminateRequest request, CancellationToken cancellationToken) =>
+        UnaryAsync(nameof(ModalClient.ModalClientClient.SandboxTerminateV2), request, (r, o) => Client.SandboxTerminateV2Async(r, o), cancellationToken);
+
+    public Task<SandboxGetCommandRouterAccessResponse> SandboxGetCommandRouterAccessAsync(SandboxGetCommandRouterAccessRequest request, CancellationToken cancellationToken) =>
+        UnaryAsync(nameof(ModalClient.ModalClientClient.SandboxGetCommandRouterAccess), request, (r, o) => Client.SandboxGetCommandRouterAccessAsync(r, o), cancellationToken);
+
+    public Task<SandboxListResponse> SandboxListAsync(SandboxListRequest request, CancellationToken cancellationToken) =>
+        UnaryAsync(nameof(ModalClient.ModalClientClient.SandboxList), request, (r, o) => Client.SandboxListAsync(r, o), cancellationToken);
+
+    public Task<SandboxListResponse> SandboxListV2Async(SandboxListRequest request, CancellationToken cancellationToken) =>
+        UnaryAsync(nameof(ModalClient.ModalClientClient.SandboxListV2), request, (r, o) => Client.SandboxListV2Async(r, o), cancellationToken);
+
+    /// <summary>
+    /// Whether the server is on this machine (a local or emulated Modal): the SDKs then reach a V2 sandbox's command
+    /// router without TLS (modal-js's isLocalhost in its task command router client).
+    /// </summary>
+    public bool ServerIsLocal => _host is "localhost" or "::1" or "[::1]" || (System.Net.IPAddress.TryParse(_host, out var address) && System.Net.IPAddress.IsLoopback(address));
+
+    /// <summary>The channel options every connection of this client uses.</summary>
+    internal static GrpcChannelOptions ChannelOptions() => new()
+    {
+        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) },
+        MaxReceiveMessageSize = 64 * 1024 * 1024,
+    };
 
     /// <summary>Metadata for a call: client identity, token, and the auth token.</summary>
     public async Task<Metadata> HeadersAsync(CancellationToken cancellationToken)

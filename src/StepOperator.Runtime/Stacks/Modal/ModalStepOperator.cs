@@ -46,13 +46,16 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         StatusCode.Unavailable, StatusCode.Internal, StatusCode.Unknown, StatusCode.DeadlineExceeded, StatusCode.Cancelled,
     };
 
-    /// <summary>How long a SandboxCreate may take once sent; it is not cancelled in flight (see <see cref="CreateSandboxAsync"/>).</summary>
+    /// <summary>How long a SandboxCreate may take once sent; it is not cancelled in flight (see <see cref="NotCancelledInFlightAsync"/>).</summary>
     private static readonly TimeSpan SandboxCreateLimit = TimeSpan.FromMinutes(2);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _apps = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _images = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
+
+    /// <summary>Sandboxes of the run being resumed that Modal listed by the run's tag, by invocation, until a call claims them.</summary>
+    private readonly Dictionary<string, List<SandboxInfo>> _leftovers = new(StringComparer.Ordinal);
     private ModalApi? _api;
     private readonly StackImage _stackImage = options.SharedImage ?? new StackImage(options.Image);
     private ImageResult? _image;
@@ -122,11 +125,51 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
             return await FollowSandboxAsync(api, interrupted, launch, cancellationToken).ConfigureAwait(false);
         }
 
+        // A call that starts afresh (changed since, or nothing left to reattach to) runs in a new sandbox only.
+        await StopLeftoversAsync(api, launch.InvocationId).ConfigureAwait(false);
         var settings = launch.Step.Settings;
         var environment = settings.ModalEnvironment ?? api.Credentials.Environment ?? string.Empty;
         var appId = await OnceAsync(_apps, environment, () => GetOrCreateAppAsync(api, environment, cancellationToken)).ConfigureAwait(false);
         var imageId = await OnceAsync(_images, environment, () => ImportImageAsync(api, appId, environment, cancellationToken)).ConfigureAwait(false);
 
+        var created = UsesSandboxV2(api, settings)
+            ? await CreateSandboxV2Async(api, launch, appId, imageId, cancellationToken).ConfigureAwait(false)
+            : await CreateSandboxV1Async(api, launch, appId, imageId, environment, cancellationToken).ConfigureAwait(false);
+        var sandboxId = created.SandboxId;
+        _running[sandboxId] = 0;
+        var call = new BackendCall(SandboxKind, sandboxId);
+        try
+        {
+            // In run.json before anything else happens to it: a killed orchestrator's resume finds it there.
+            if (launch.Track is { } track)
+            {
+                await track(call).ConfigureAwait(false);
+            }
+
+            launch.Output.Line($"sandbox {sandboxId}: {Describe(created.Resources)}", isError: false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await TerminateAsync(api, sandboxId).ConfigureAwait(false);
+            throw;
+        }
+
+        return await FollowSandboxAsync(api, call, launch, cancellationToken, created.TaskId, created.RouterAccess).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether a sandbox with these settings is created through SandboxCreateV2: as Modal's newest SDK (npm modal
+    /// 0.11.1, SandboxService.create) does, for every sandbox without a GPU unless MODAL_SANDBOX_V2 (or the profile's
+    /// sandbox_v2) is false; V2 does not take GPUs.
+    /// </summary>
+    internal static bool UsesSandboxV2(ModalApi api, StepSettings settings) =>
+        api.Credentials.SandboxV2 && ResourceRules.EffectiveGpuCount(settings.Gpu, settings.GpuCount) == 0;
+
+    /// <summary>A created sandbox: its id, the resources it was created with, and what a V2 answer already says.</summary>
+    private sealed record CreatedSandbox(string SandboxId, Resources Resources, string? TaskId = null, CommandRouterAccess? RouterAccess = null);
+
+    private async Task<CreatedSandbox> CreateSandboxV1Async(ModalApi api, StepLaunch launch, string appId, string imageId, string environment, CancellationToken cancellationToken)
+    {
         var environmentSecret = await api.SecretGetOrCreateAsync(new SecretGetOrCreateRequest
         {
             ObjectCreationType = ObjectCreationType.Ephemeral,
@@ -140,27 +183,24 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
             Definition = SandboxFor(launch, imageId, environmentSecret.SecretId),
             Tags = { TagsOf(launch) },
         };
-        var sandboxId = await CreateSandboxAsync(api, request, cancellationToken).ConfigureAwait(false);
-        _running[sandboxId] = 0;
-        var call = new BackendCall(SandboxKind, sandboxId);
-        try
-        {
-            // In run.json before anything else happens to it: a killed orchestrator's resume finds it there.
-            if (launch.Track is { } track)
-            {
-                await track(call).ConfigureAwait(false);
-            }
-
-            launch.Output.Line($"sandbox {sandboxId}: {Describe(request.Definition.Resources)}", isError: false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            await TerminateAsync(api, sandboxId).ConfigureAwait(false);
-            throw;
-        }
-
-        return await FollowSandboxAsync(api, call, launch, cancellationToken).ConfigureAwait(false);
+        var response = await NotCancelledInFlightAsync(token => api.SandboxCreateAsync(request, token), cancellationToken).ConfigureAwait(false);
+        return new CreatedSandbox(response.SandboxId, request.Definition.Resources);
     }
+
+    /// <summary>SandboxCreateV2: the step's environment goes inline as the ephemeral secret; the answer has the task id and router access.</summary>
+    private async Task<CreatedSandbox> CreateSandboxV2Async(ModalApi api, StepLaunch launch, string appId, string imageId, CancellationToken cancellationToken)
+    {
+        var request = new SandboxCreateV2Request
+        {
+            AppId = appId,
+            Definition = SandboxFor(launch, imageId, secretId: null),
+            EphemeralSecrets = new StringMap { Contents = { launch.Environment.ToDictionary(pair => pair.Key, pair => pair.Value) } },
+            Tags = { TagsOf(launch) },
+        };
+        var response = await NotCancelledInFlightAsync(token => api.SandboxCreateV2Async(request, token), cancellationToken).ConfigureAwait(false);
+        return new CreatedSandbox(response.SandboxId, request.Definition.Resources, response.TaskId.Length > 0 ? response.TaskId : null, response.CommandRouterAccess);
+    }
+
 
     /// <summary>The tags every sandbox of a step call carries: a resumed run finds its run's sandboxes by them.</summary>
     private static IEnumerable<SandboxTag> TagsOf(StepLaunch launch) =>
@@ -174,25 +214,107 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     private const string InvocationTag = "stepoperator.invocation";
 
     /// <summary>
-    /// The sandbox an interrupted run started for this call, when Modal still knows it: the one run.json recorded
-    /// (with how far its logs were read); null when there is none to reattach to.
+    /// The sandbox an interrupted run started for this call, when Modal still knows it: the one run.json recorded (with
+    /// how far its logs were read), else one Modal lists with the call's tags that run.json did not get to record
+    /// (adopted: the newest, running before finished). Null when there is none; the call then starts afresh.
     /// </summary>
     private async Task<BackendCall?> FindInterruptedAsync(ModalApi api, StepLaunch launch, ResumedCall resumed, CancellationToken cancellationToken)
     {
-        if (resumed.Known is not { Kind: SandboxKind } known)
+        if (resumed.Known is { Kind: SandboxKind } known)
+        {
+            try
+            {
+                await WaitOnceAsync(api, known.Id, 0, cancellationToken).ConfigureAwait(false);
+                await StopLeftoversAsync(api, launch.InvocationId, keep: known.Id).ConfigureAwait(false);
+                return known;
+            }
+            catch (ModalApiException e) when (e.Status is StatusCode.NotFound or StatusCode.InvalidArgument)
+            {
+                _console?.Info($"  [modal] sandbox {known.Id} of the interrupted call {launch.InvocationId} is gone ({e.Status})");
+            }
+        }
+
+        var adopted = ClaimLeftovers(launch.InvocationId)
+            .OrderBy(info => info.TaskInfo?.Result is null ? 0 : 1)
+            .ThenByDescending(info => info.CreatedAt)
+            .FirstOrDefault();
+        if (adopted is null)
         {
             return null;
         }
 
-        try
+        _console?.Info($"  [modal] adopting sandbox {adopted.Id} of the interrupted call {launch.InvocationId} (run.json had not recorded it)");
+        await StopLeftoversAsync(api, launch.InvocationId, keep: adopted.Id).ConfigureAwait(false);
+        return new BackendCall(SandboxKind, adopted.Id);
+    }
+
+    /// <summary>
+    /// Lists the sandboxes an interrupted run left (by its run tag, running or finished: SandboxListV2 lists both kinds,
+    /// as modal-js's experimentalList does, SandboxList only V1), so calls the resumed run continues can adopt them.
+    /// The ones no call claims are terminated when the run ends.
+    /// </summary>
+    public async Task CleanUpRunAsync(string runId, CancellationToken cancellationToken)
+    {
+        var api = _api ?? throw new InvalidOperationException("The modal step operator was not prepared; the runner prepares stacks before steps start.");
+        var environment = api.Credentials.Environment ?? string.Empty;
+        var appId = await OnceAsync(_apps, environment, () => GetOrCreateAppAsync(api, environment, cancellationToken)).ConfigureAwait(false);
+        double? before = null;
+        while (true)
         {
-            await api.SandboxWaitAsync(new SandboxWaitRequest { SandboxId = known.Id, Timeout = 0 }, cancellationToken).ConfigureAwait(false);
-            return known;
+            var request = new SandboxListRequest { AppId = appId, IncludeFinished = true, Tags = { new SandboxTag { TagName = RunTag, TagValue = runId } } };
+            if (before is { } timestamp)
+            {
+                request.BeforeTimestamp = timestamp;
+            }
+
+            var page = api.Credentials.SandboxV2
+                ? await api.SandboxListV2Async(request, cancellationToken).ConfigureAwait(false)
+                : await api.SandboxListAsync(request, cancellationToken).ConfigureAwait(false);
+            if (page.Sandboxes.Count == 0)
+            {
+                break;
+            }
+
+            lock (_leftovers)
+            {
+                foreach (var info in page.Sandboxes)
+                {
+                    var invocation = info.Tags.FirstOrDefault(t => t.TagName == InvocationTag)?.TagValue ?? string.Empty;
+                    if (!_leftovers.TryGetValue(invocation, out var list))
+                    {
+                        _leftovers[invocation] = list = new List<SandboxInfo>();
+                    }
+
+                    list.Add(info);
+                }
+            }
+
+            before = page.Sandboxes[^1].CreatedAt;
         }
-        catch (ModalApiException e) when (e.Status is StatusCode.NotFound or StatusCode.InvalidArgument)
+
+        var running = _leftovers.Values.Sum(list => list.Count(info => info.TaskInfo?.Result is null));
+        if (running > 0)
         {
-            _console?.Info($"  [modal] sandbox {known.Id} of the interrupted call {launch.InvocationId} is gone ({e.Status}); starting it again");
-            return null;
+            _console?.Info($"  [modal] the interrupted run left {running} sandbox(es) running; the calls they belong to continue in them");
+        }
+    }
+
+    private List<SandboxInfo> ClaimLeftovers(string invocationId)
+    {
+        lock (_leftovers)
+        {
+            return _leftovers.Remove(invocationId, out var list) ? list : new List<SandboxInfo>();
+        }
+    }
+
+    /// <summary>Terminates the interrupted run's running sandboxes of this call other than <paramref name="keep"/>: a call runs in one sandbox.</summary>
+    private async Task StopLeftoversAsync(ModalApi api, string invocationId, string? keep = null)
+    {
+        var stale = ClaimLeftovers(invocationId).Where(info => info.Id != keep && info.TaskInfo?.Result is null).ToList();
+        foreach (var info in stale)
+        {
+            _console?.Info($"  [modal] terminating sandbox {info.Id} the interrupted run left for {invocationId}");
+            await TerminateAsync(api, info.Id).ConfigureAwait(false);
         }
     }
 
@@ -200,13 +322,16 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     /// Follows a created (or reattached) sandbox to its end: waits until it is scheduled, streams its logs from where
     /// <paramref name="call"/> says they got to (reporting each new position), waits for its result.
     /// </summary>
-    private async Task<StepExit> FollowSandboxAsync(ModalApi api, BackendCall call, StepLaunch launch, CancellationToken cancellationToken)
+    private async Task<StepExit> FollowSandboxAsync(
+        ModalApi api, BackendCall call, StepLaunch launch, CancellationToken cancellationToken, string? taskId = null, CommandRouterAccess? routerAccess = null)
     {
         var sandboxId = call.Id;
+        ModalCommandRouter? router = null;
         try
         {
             cancellationToken.ThrowIfCancellationRequested(); // cancelled while it was being created: terminated below
-            if (await WaitForTaskAsync(api, sandboxId, cancellationToken).ConfigureAwait(false) is { } endedUnscheduled)
+            var (scheduledTask, endedUnscheduled) = taskId is not null ? (taskId, null) : await WaitForTaskAsync(api, sandboxId, cancellationToken).ConfigureAwait(false);
+            if (endedUnscheduled is not null)
             {
                 // Ended before it was ever scheduled (terminated, failed to start...): no task, so no logs to follow.
                 _running.TryRemove(sandboxId, out _);
@@ -218,9 +343,22 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
 
             var positions = new SandboxLogPositions(call, launch.Track);
             using var logsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var logs = Task.WhenAll(
-                FollowLogsAsync(api, sandboxId, FileDescriptor.Stdout, launch.Output, positions, logsStop.Token),
-                FollowLogsAsync(api, sandboxId, FileDescriptor.Stderr, launch.Output, positions, logsStop.Token));
+            Task logs;
+            if (ModalSandboxIds.IsV2(sandboxId))
+            {
+                // A V2 sandbox's output is read from its task command router, by byte offset.
+                router = await ModalCommandRouter.OpenAsync(api, sandboxId, routerAccess, cancellationToken).ConfigureAwait(false);
+                logs = Task.WhenAll(
+                    FollowStdioAsync(router, scheduledTask!, SandboxStdioFileDescriptor.Stdout, launch.Output, positions, logsStop.Token),
+                    FollowStdioAsync(router, scheduledTask!, SandboxStdioFileDescriptor.Stderr, launch.Output, positions, logsStop.Token));
+            }
+            else
+            {
+                logs = Task.WhenAll(
+                    FollowLogsAsync(api, sandboxId, FileDescriptor.Stdout, launch.Output, positions, logsStop.Token),
+                    FollowLogsAsync(api, sandboxId, FileDescriptor.Stderr, launch.Output, positions, logsStop.Token));
+            }
+
             var result = await WaitAsync(api, sandboxId, cancellationToken).ConfigureAwait(false);
             _running.TryRemove(sandboxId, out _);
 
@@ -253,6 +391,10 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
             await TerminateAsync(api, sandboxId).ConfigureAwait(false);
             throw;
         }
+        finally
+        {
+            router?.Dispose();
+        }
     }
 
     /// <summary>Exactly the resources a sandbox for these settings is created with, as the log line and the plan show them.</summary>
@@ -266,13 +408,13 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         return await new Images.ImageBuilder(engine, _ => { }).PlanAsync(options.Image, cancellationToken).ConfigureAwait(false);
     }
 
-    private static Sandbox SandboxFor(StepLaunch launch, string imageId, string secretId)
+    private static Sandbox SandboxFor(StepLaunch launch, string imageId, string? secretId)
     {
         var settings = launch.Step.Settings;
         var sandbox = new Sandbox
         {
             ImageId = imageId,
-            SecretIds = { secretId },
+            SecretIds = { secretId is null ? [] : [secretId] },
             Resources = ResourcesFor(settings),
             TimeoutSecs = (uint)settings.EffectiveTimeout,
             NetworkAccess = new NetworkAccess { NetworkAccessType = NetworkAccess.Types.NetworkAccessType.Open },
@@ -421,7 +563,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     /// rather than polling every half second; a server that answers at once with neither is asked again after a
     /// short pause, as a poll. Bounded by <see cref="ModalStepOperatorOptions.SchedulingLimit"/>.
     /// </summary>
-    private async Task<GenericResult?> WaitForTaskAsync(ModalApi api, string sandboxId, CancellationToken cancellationToken)
+    private async Task<(string? TaskId, GenericResult? Ended)> WaitForTaskAsync(ModalApi api, string sandboxId, CancellationToken cancellationToken)
     {
         var limit = options.SchedulingLimit ?? DefaultSchedulingLimit;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -435,16 +577,18 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
 
             var asked = System.Diagnostics.Stopwatch.GetTimestamp();
             var wait = (float)Math.Min(TaskWaitSeconds, Math.Max(1, remaining.TotalSeconds));
-            var response = await api.SandboxGetTaskIdAsync(
-                new SandboxGetTaskIdRequest { SandboxId = sandboxId, Timeout = wait, WaitUntilReady = true }, cancellationToken).ConfigureAwait(false);
+            var request = new SandboxGetTaskIdRequest { SandboxId = sandboxId, Timeout = wait, WaitUntilReady = true };
+            var response = ModalSandboxIds.IsV2(sandboxId)
+                ? await api.SandboxGetTaskIdV2Async(request, cancellationToken).ConfigureAwait(false)
+                : await api.SandboxGetTaskIdAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.HasTaskId && response.TaskId.Length > 0)
             {
-                return null;
+                return (response.TaskId, null);
             }
 
             if (response.TaskResult is { Status: not GenericResult.Types.GenericStatus.Unspecified } ended)
             {
-                return ended;
+                return (null, ended);
             }
 
             if (System.Diagnostics.Stopwatch.GetElapsedTime(asked) < TimeSpan.FromSeconds(wait / 2))
@@ -485,6 +629,24 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
                 return batch.Eof;
             },
             cancellationToken).ConfigureAwait(false);
+        lines.Flush();
+    }
+
+    /// <summary>Streams one of a V2 sandbox's outputs from its command router, from the recorded byte offset.</summary>
+    private static async Task FollowStdioAsync(
+        ModalCommandRouter router, string taskId, SandboxStdioFileDescriptor descriptor, IStepOutputSink sink, SandboxLogPositions positions, CancellationToken cancellationToken)
+    {
+        var stream = descriptor == SandboxStdioFileDescriptor.Stderr ? "stderr" : "stdout";
+        var offset = ulong.TryParse(positions.Of(stream), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var recorded) ? recorded : 0;
+        var lines = new StepOutputLines(sink, isError: descriptor == SandboxStdioFileDescriptor.Stderr);
+        var decoder = System.Text.Encoding.UTF8.GetDecoder(); // keeps a character split across two chunks whole
+        await router.ReadAsync(taskId, descriptor, offset, (data, next) =>
+        {
+            var chars = new char[decoder.GetCharCount(data, 0, data.Length)];
+            var count = decoder.GetChars(data, 0, data.Length, chars, 0);
+            lines.Append(new string(chars, 0, count));
+            positions.Advance(stream, next.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }, cancellationToken).ConfigureAwait(false);
         lines.Flush();
     }
 
@@ -534,14 +696,14 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     }
 
     /// <summary>
-    /// SandboxCreate, not cancelled in flight: a sandbox Modal created for a call the client gave up
-    /// on would run unknown to it until its timeout. The caller terminates it if the run was cancelled meanwhile.
+    /// A sandbox create, not cancelled in flight: a sandbox Modal created for a call the client gave up on would run
+    /// unknown to it until its timeout. The caller terminates it if the run was cancelled meanwhile.
     /// </summary>
-    private static async Task<string> CreateSandboxAsync(ModalApi api, SandboxCreateRequest request, CancellationToken cancellationToken)
+    private static async Task<T> NotCancelledInFlightAsync<T>(Func<CancellationToken, Task<T>> create, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var limit = new CancellationTokenSource(SandboxCreateLimit);
-        return (await api.SandboxCreateAsync(request, limit.Token).ConfigureAwait(false)).SandboxId;
+        return await create(limit.Token).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -562,11 +724,18 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         }
     }
 
+    /// <summary>One SandboxWait (SandboxWaitV2 for a V2 sandbox): the result, or none when it still runs after <paramref name="seconds"/>.</summary>
+    private static Task<SandboxWaitResponse> WaitOnceAsync(ModalApi api, string sandboxId, float seconds, CancellationToken cancellationToken)
+    {
+        var request = new SandboxWaitRequest { SandboxId = sandboxId, Timeout = seconds };
+        return ModalSandboxIds.IsV2(sandboxId) ? api.SandboxWaitV2Async(request, cancellationToken) : api.SandboxWaitAsync(request, cancellationToken);
+    }
+
     private static async Task<GenericResult> WaitAsync(ModalApi api, string sandboxId, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var response = await api.SandboxWaitAsync(new SandboxWaitRequest { SandboxId = sandboxId, Timeout = 10 }, cancellationToken).ConfigureAwait(false);
+            var response = await WaitOnceAsync(api, sandboxId, 10, cancellationToken).ConfigureAwait(false);
             if (response.Result is { } result)
             {
                 return result;
@@ -598,7 +767,8 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await api.SandboxTerminateAsync(new SandboxTerminateRequest { SandboxId = sandboxId }, timeout.Token).ConfigureAwait(false);
+            var request = new SandboxTerminateRequest { SandboxId = sandboxId };
+            await (ModalSandboxIds.IsV2(sandboxId) ? api.SandboxTerminateV2Async(request, timeout.Token) : api.SandboxTerminateAsync(request, timeout.Token)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ModalApiException or OperationCanceledException)
         {
@@ -615,7 +785,15 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     {
         if (_api is { } api)
         {
-            await Task.WhenAll(_running.Keys.ToList().Select(id => TerminateAsync(api, id))).ConfigureAwait(false);
+            List<string> unclaimed;
+            lock (_leftovers)
+            {
+                unclaimed = _leftovers.Values.SelectMany(list => list).Where(info => info.TaskInfo?.Result is null).Select(info => info.Id).ToList();
+                _leftovers.Clear();
+            }
+
+            // The run's own sandboxes still running (cancelled), and the interrupted run's that no call claimed.
+            await Task.WhenAll(_running.Keys.Concat(unclaimed).Distinct().ToList().Select(id => TerminateAsync(api, id))).ConfigureAwait(false);
             api.Dispose();
         }
 
