@@ -17,6 +17,7 @@ public sealed class EmulatorClient : IDisposable
     private readonly GrpcChannel _channel;
     private readonly string _tokenId;
     private readonly string _tokenSecret;
+    private GrpcChannel? _router;
 
     public EmulatorClient(ModalEmulator emulator, string? tokenId = null, string? tokenSecret = null)
     {
@@ -124,25 +125,75 @@ public sealed class EmulatorClient : IDisposable
     /// <summary>An app, the local base image (public) and a sandbox running <paramref name="command"/>.</summary>
     public async Task<string> SandboxAsync(IEnumerable<string> command, Action<SandboxCreateRequest>? configure = null)
     {
+        var (appId, definition) = await DefinitionAsync(command);
+        var request = new SandboxCreateRequest { AppId = appId, Definition = definition };
+        configure?.Invoke(request);
+        return (await Raw.SandboxCreateAsync(request, Call())).SandboxId;
+    }
+
+    /// <summary>An app, the local base image (public) and a V2 sandbox running <paramref name="command"/> (SandboxCreateV2).</summary>
+    public async Task<SandboxCreateV2Response> SandboxV2Async(IEnumerable<string> command, Action<SandboxCreateV2Request>? configure = null)
+    {
+        var (appId, definition) = await DefinitionAsync(command);
+        var request = new SandboxCreateV2Request { AppId = appId, Definition = definition };
+        configure?.Invoke(request);
+        return await Raw.SandboxCreateV2Async(request, Call());
+    }
+
+    /// <summary>A client of the emulator's task command router (plaintext HTTP/2 on its router port, as the SDKs reach a localhost server's router).</summary>
+    public TaskCommandRouter.TaskCommandRouterClient Router(ModalEmulator emulator)
+    {
+        _router ??= GrpcChannel.ForAddress($"http://127.0.0.1:{emulator.RouterPort}");
+        return new TaskCommandRouter.TaskCommandRouterClient(_router);
+    }
+
+    public static Metadata Bearer(string jwt) => new() { { "authorization", "Bearer " + jwt } };
+
+    /// <summary>Reads one stream of a V2 sandbox through the router from <paramref name="offset"/> to its end: the bytes as text and the messages.</summary>
+    public async Task<(string Text, List<SandboxStdioReadV2Response> Items)> StdioAsync(ModalEmulator emulator, string taskId, string jwt, SandboxStdioFileDescriptor fileDescriptor, ulong offset = 0)
+    {
+        var items = new List<SandboxStdioReadV2Response>();
+        using var call = Router(emulator).SandboxStdioReadV2(
+            new SandboxStdioReadV2Request { TaskId = taskId, Offset = offset, FileDescriptor = fileDescriptor },
+            new CallOptions(Bearer(jwt), DateTime.UtcNow.AddMinutes(2)));
+        await foreach (var item in call.ResponseStream.ReadAllAsync())
+        {
+            items.Add(item);
+        }
+
+        return (string.Concat(items.Select(i => i.Data.ToStringUtf8())), items);
+    }
+
+    /// <summary>SandboxWaitV2 in 5-second long polls until the result.</summary>
+    public async Task<GenericResult> WaitV2Async(string sandboxId, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await Raw.SandboxWaitV2Async(new SandboxWaitRequest { SandboxId = sandboxId, Timeout = 5 }, Call());
+            if (response.Result is not null)
+            {
+                return response.Result;
+            }
+        }
+
+        throw new TimeoutException($"Sandbox {sandboxId} did not finish within {within}.");
+    }
+
+    private async Task<(string AppId, Sandbox Definition)> DefinitionAsync(IEnumerable<string> command)
+    {
         var appId = await AppAsync();
         var image = await ImageAsync(appId, TestEnvironment.BaseImage);
         var (result, lines, _) = await JoinImageAsync(image.ImageId);
         Assert.True(result.Status == GenericStatus.Success, $"Base image import failed: {result.Exception}\n{string.Concat(lines)}");
-
-        var request = new SandboxCreateRequest
+        return (appId, new Sandbox
         {
-            AppId = appId,
-            Definition = new Sandbox
-            {
-                ImageId = image.ImageId,
-                EntrypointArgs = { command },
-                TimeoutSecs = 120,
-                Resources = new Resources { MilliCpu = 500, MemoryMb = 128 },
-                NetworkAccess = new NetworkAccess { NetworkAccessType = NetworkAccess.Types.NetworkAccessType.Open },
-            },
-        };
-        configure?.Invoke(request);
-        return (await Raw.SandboxCreateAsync(request, Call())).SandboxId;
+            ImageId = image.ImageId,
+            EntrypointArgs = { command },
+            TimeoutSecs = 120,
+            Resources = new Resources { MilliCpu = 500, MemoryMb = 128 },
+            NetworkAccess = new NetworkAccess { NetworkAccessType = NetworkAccess.Types.NetworkAccessType.Open },
+        });
     }
 
     public async Task<string> TaskIdAsync(string sandboxId, TimeSpan within)
@@ -207,5 +258,9 @@ public sealed class EmulatorClient : IDisposable
         throw new TimeoutException($"Sandbox {sandboxId} did not finish within {within}.");
     }
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose()
+    {
+        _channel.Dispose();
+        _router?.Dispose();
+    }
 }

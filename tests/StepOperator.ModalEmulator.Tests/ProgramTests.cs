@@ -26,6 +26,7 @@ public sealed class ProgramTests
             var grpcUrl = ready.RootElement.GetProperty("grpcUrl").GetString()!;
             var requestsUrl = ready.RootElement.GetProperty("requestsUrl").GetString()!;
             Assert.Matches(@"^http://127\.0\.0\.1:\d+$", grpcUrl);
+            Assert.Matches(@"^https://127\.0\.0\.1:\d+$", ready.RootElement.GetProperty("routerUrl").GetString()!);
 
             using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(grpcUrl);
             var client = new ModalClient.ModalClientClient(channel);
@@ -40,7 +41,9 @@ public sealed class ProgramTests
 
             using var http = new HttpClient();
             using var requests = JsonDocument.Parse(await http.GetStringAsync(requestsUrl));
-            Assert.Equal("AuthTokenGet", Assert.Single(requests.RootElement.EnumerateArray()).GetProperty("rpc").GetString());
+            var recorded = Assert.Single(requests.RootElement.EnumerateArray());
+            Assert.Equal("AuthTokenGet", recorded.GetProperty("rpc").GetString());
+            Assert.Equal("<masked>", recorded.GetProperty("headers").GetProperty("x-modal-token-secret").GetString());
 
             using var terminate = Process.Start("kill", ["-TERM", process.Id.ToString()]);
             await terminate.WaitForExitAsync();

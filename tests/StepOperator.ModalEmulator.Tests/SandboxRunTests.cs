@@ -22,7 +22,7 @@ public sealed class SandboxRunTests(DockerFixture docker) : IClassFixture<Docker
         var result = await client.WaitAsync(sandboxId, Within);
 
         Assert.Matches("^sb-[0-9A-Za-z]{22}$", sandboxId);
-        Assert.Matches("^ta-[0-9A-Za-z]{22}$", taskId);
+        Assert.Matches("^ta-[0-9A-Za-z]{21}S$", taskId); // V1 task ids never end in "V", the V2 marker
         Assert.Equal("out\n", stdout);
         Assert.Equal("err\n", stderr);
         Assert.Equal(GenericStatus.Failure, result.Status);
@@ -36,7 +36,7 @@ public sealed class SandboxRunTests(DockerFixture docker) : IClassFixture<Docker
     }
 
     [DockerFact]
-    public async Task A_sandbox_runs_with_its_secrets_workdir_limits_and_host_network_and_its_GPUs_are_recorded()
+    public async Task A_sandbox_runs_with_its_secrets_workdir_reservations_and_host_network_and_its_GPUs_are_recorded()
     {
         await using var modal = await ModalEmulator.StartAsync();
         using var client = new EmulatorClient(modal);
@@ -58,9 +58,15 @@ public sealed class SandboxRunTests(DockerFixture docker) : IClassFixture<Docker
         var container = Assert.Single(await docker.ContainersAsync(ModalEmulator.SandboxLabel, sandboxId));
         var inspected = await docker.Client.Containers.InspectContainerAsync(container.ID);
         var host = inspected.HostConfig!;
-        Assert.Equal(500_000_000, host.NanoCPUs);
-        Assert.Equal(256L * 1024 * 1024, host.Memory);
-        Assert.Equal(256L * 1024 * 1024, host.MemorySwap);
+        var machineMilliCpu = (await docker.Client.System.GetSystemInfoAsync()).NCPU * 1000L;
+
+        // Reservations, not caps (as on Modal): CPU shares and a memory reservation; the CPU cap is Modal's
+        // soft limit, the request + 16 cores, at most the machine; no memory cap without memory_mb_max.
+        Assert.Equal(512, host.CPUShares);
+        Assert.Equal(Math.Min(500 + 16_000, machineMilliCpu) * 1_000_000, host.NanoCPUs);
+        Assert.True(host.NanoCPUs > 500_000_000, $"CPU capped at the request: {host.NanoCPUs}");
+        Assert.Equal(256L * 1024 * 1024, host.MemoryReservation);
+        Assert.Equal(0, host.Memory);
         Assert.Equal("host", host.NetworkMode);
         var labels = inspected.Config!.Labels!;
         Assert.Equal("A100:2", labels[ModalEmulator.GpuLabel]);

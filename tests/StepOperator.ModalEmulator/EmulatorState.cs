@@ -19,6 +19,7 @@ internal sealed class EmulatorState
         Stopping = stopping;
         Action<string> log = options.Log ?? (_ => { });
         Tokens = new AuthTokenIssuer(options.AuthTokenLifetime, TimeProvider.System);
+        RouterTokens = new RouterTokens(options.CommandRouterTokenLifetime, TimeProvider.System);
         Sandboxes = new SandboxRegistry(new SandboxSupervisor(docker, instanceId, log, () => Faults!.SchedulingDelay, stopping));
         Faults = new EmulatorFaults(Sandboxes.KillAsync);
         Images = new ImageBuilder(docker, Secrets, Faults, log, stopping);
@@ -36,6 +37,19 @@ internal sealed class EmulatorState
     public Common.IdempotentReplies Replies { get; } = new();
 
     public AuthTokenIssuer Tokens { get; }
+
+    /// <summary>The JWTs of the task command router's access.</summary>
+    public RouterTokens RouterTokens { get; }
+
+    /// <summary>The task command router's port, once the server listens.</summary>
+    public int RouterPort { get; set; }
+
+    /// <summary>
+    /// The url a CommandRouterAccess names: https, as the SDKs require, though the router speaks plaintext
+    /// HTTP/2; the SDKs connect without TLS when their server URL is on localhost/127.0.0.1 (npm modal 0.11.1
+    /// TaskCommandRouterClientImpl.tryInit, isLocalhost).
+    /// </summary>
+    public string RouterUrl => $"https://127.0.0.1:{RouterPort}";
 
     public EmulatorFaults Faults { get; }
 

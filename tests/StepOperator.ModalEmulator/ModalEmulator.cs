@@ -22,8 +22,9 @@ namespace StepOperator.ModalEmulator;
 
 /// <summary>
 /// A Modal server on this machine: Modal's client API (the subset in modal_client.proto) over
-/// plaintext HTTP/2 gRPC on 127.0.0.1, with sandboxes run as Docker containers, every request
-/// recorded (also as JSON on a separate HTTP/1.1 port: GET /requests) and faults to inject.
+/// plaintext HTTP/2 gRPC on 127.0.0.1, the task command router of V2 sandboxes (task_command_router.proto)
+/// on a port of its own, with sandboxes run as Docker containers, every request recorded (also calls
+/// of RPCs it does not serve, and as JSON on a separate HTTP/1.1 port: GET /requests) and faults to inject.
 /// <code>
 /// await using var modal = await ModalEmulator.StartAsync(new ModalEmulatorOptions { TokenId = "ak-1", TokenSecret = "as-1" });
 /// // point a client at modal.Url (MODAL_SERVER_URL) with that token
@@ -50,8 +51,9 @@ public sealed class ModalEmulator : IAsyncDisposable
     private readonly CancellationTokenSource _stopping;
     private int _disposed;
 
-    private ModalEmulator(WebApplication app, EmulatorState state, DockerClient docker, CancellationTokenSource stopping, string instanceId, int port, int httpPort)
+    private ModalEmulator(WebApplication app, EmulatorState state, DockerClient docker, CancellationTokenSource stopping, string instanceId, int port, int httpPort, int routerPort)
     {
+        RouterPort = routerPort;
         _app = app;
         _state = state;
         _docker = docker;
@@ -67,6 +69,12 @@ public sealed class ModalEmulator : IAsyncDisposable
     public int Port { get; }
 
     public int HttpPort { get; }
+
+    /// <summary>The task command router's port (plaintext HTTP/2).</summary>
+    public int RouterPort { get; }
+
+    /// <summary>The task command router as CommandRouterAccess names it: https://127.0.0.1:port (spoken in plaintext; see the README).</summary>
+    public Uri RouterUrl => new(_state.RouterUrl);
 
     /// <summary>The gRPC server, e.g. http://127.0.0.1:50051 (MODAL_SERVER_URL for Modal's SDKs).</summary>
     public Uri Url => new($"http://127.0.0.1:{Port}");
@@ -103,6 +111,7 @@ public sealed class ModalEmulator : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(ModalEmulator).Assembly.GetName().Name });
         ListenOptions? grpcListener = null;
         ListenOptions? httpListener = null;
+        ListenOptions? routerListener = null;
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             // gRPC over plaintext HTTP/2 with prior knowledge, as Modal's SDKs speak to an http:// URL.
@@ -116,6 +125,11 @@ public sealed class ModalEmulator : IAsyncDisposable
                 listen.Protocols = HttpProtocols.Http1;
                 httpListener = listen;
             });
+            kestrel.Listen(IPAddress.Loopback, options.RouterPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                routerListener = listen;
+            });
         });
         builder.Services.AddRoutingCore();
         builder.Services.AddSingleton(state);
@@ -123,6 +137,7 @@ public sealed class ModalEmulator : IAsyncDisposable
         builder.Services.AddSingleton(state.Replies);
         builder.Services.AddSingleton(state.Faults);
         builder.Services.AddSingleton(state.Tokens);
+        builder.Services.AddSingleton(state.RouterTokens);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IHostLifetime, QuietHostLifetime>();
         builder.Services.AddGrpc(grpc =>
@@ -133,7 +148,9 @@ public sealed class ModalEmulator : IAsyncDisposable
 
         var app = builder.Build();
         var requests = new RequestsEndpoint(state.Requests);
+        app.Use(OnlyServedRpcs);
         app.MapGrpcService<ModalClientService>();
+        app.MapGrpcService<TaskCommandRouterService>();
         app.MapGet(RequestsEndpoint.Path, OnHttpPort(requests.GetAsync));
         app.MapDelete(RequestsEndpoint.Path, OnHttpPort(requests.DeleteAsync));
 
@@ -150,9 +167,44 @@ public sealed class ModalEmulator : IAsyncDisposable
         }
 
         // Kestrel writes the port it bound into the listen options, also when 0 asked for any.
-        var emulator = new ModalEmulator(app, state, docker, stopping, instanceId, grpcListener!.IPEndPoint!.Port, httpListener!.IPEndPoint!.Port);
-        options.Log?.Invoke($"Modal emulator: gRPC {emulator.Url}, HTTP {emulator.HttpUrl}");
+        state.RouterPort = routerListener!.IPEndPoint!.Port;
+        var emulator = new ModalEmulator(app, state, docker, stopping, instanceId, grpcListener!.IPEndPoint!.Port, httpListener!.IPEndPoint!.Port, state.RouterPort);
+        options.Log?.Invoke($"Modal emulator: gRPC {emulator.Url}, HTTP {emulator.HttpUrl}, task command router {emulator.RouterUrl} (plaintext)");
         return emulator;
+
+        // A gRPC call of an RPC not served on the port it came to (an RPC outside the subset, or the other
+        // service's) is recorded, so a run shows what a client tried, and answered UNIMPLEMENTED, as Modal
+        // answers a method it does not have.
+        Task OnlyServedRpcs(HttpContext context, RequestDelegate next)
+        {
+            var contentType = context.Request.ContentType ?? string.Empty;
+            if (!contentType.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase))
+            {
+                return next(context);
+            }
+
+            var path = context.Request.Path.Value ?? string.Empty;
+            var service = CallGate.ServiceName(path);
+            var rpc = CallGate.RpcName(path);
+            var port = context.Connection.LocalPort;
+            var served = port == grpcListener!.IPEndPoint!.Port
+                ? service == ModalRpc.ModalClientService && ModalRpc.All.Contains(rpc) && !ModalRpc.Router.Contains(rpc)
+                : port == routerListener!.IPEndPoint!.Port && service == ModalRpc.TaskCommandRouterService && ModalRpc.Router.Contains(rpc);
+            if (served)
+            {
+                return next(context);
+            }
+
+            state.Requests.RecordUnserved(service, rpc, context.Request.Headers
+                .Where(h => !h.Key.StartsWith(':'))
+                .Select(h => KeyValuePair.Create(h.Key, h.Value.ToString())));
+            var where = port == routerListener!.IPEndPoint!.Port ? "the task command router" : "Modal's API";
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/grpc";
+            context.Response.Headers["grpc-status"] = "12"; // UNIMPLEMENTED, trailers-only
+            context.Response.Headers["grpc-message"] = Uri.EscapeDataString($"Method not found: {path} is not served by the Modal emulator's {where} (it was recorded).");
+            return Task.CompletedTask;
+        }
 
         // The JSON endpoint answers only on the HTTP port, not on the gRPC one.
         RequestDelegate OnHttpPort(RequestDelegate handler) => context =>
@@ -174,6 +226,9 @@ public sealed class ModalEmulator : IAsyncDisposable
 
     /// <summary>An auth token as AuthTokenGet would issue it, valid for <paramref name="validFor"/> (negative: already expired).</summary>
     public string IssueAuthToken(TimeSpan validFor) => _state.Tokens.Issue(TokenId, validFor);
+
+    /// <summary>A command router JWT for the V2 task <paramref name="taskId"/>, valid for <paramref name="validFor"/> (negative: already expired).</summary>
+    public string IssueCommandRouterToken(string taskId, TimeSpan validFor) => _state.RouterTokens.Issue(taskId, validFor);
 
     public async ValueTask DisposeAsync()
     {
@@ -246,7 +301,13 @@ public sealed class ModalEmulator : IAsyncDisposable
             spec.Tags,
             run.IsRunning,
             result?.Status.ToString(),
-            result?.Exitcode);
+            result?.Exitcode)
+        {
+            Version = run.Version,
+            MilliCpuMax = (int)spec.MilliCpuMax,
+            MemoryMbMax = (int)spec.MemoryMbMax,
+            CreatedAt = run.CreatedAt,
+        };
     }
 
     /// <summary>The emulator runs inside a test host or a program that handles signals itself: no Ctrl-C handling here.</summary>

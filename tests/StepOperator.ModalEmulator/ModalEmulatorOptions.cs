@@ -11,6 +11,9 @@ public sealed class ModalEmulatorOptions
     /// <summary>The HTTP/1.1 port on 127.0.0.1 that serves GET /requests; 0 picks a free one.</summary>
     public int HttpPort { get; set; }
 
+    /// <summary>The task command router's port on 127.0.0.1 (plaintext HTTP/2, named by https:// URLs); 0 picks a free one.</summary>
+    public int RouterPort { get; set; }
+
     /// <summary>The token id clients must send (x-modal-token-id).</summary>
     public string TokenId { get; set; } = "ak-emulator";
 
@@ -19,6 +22,9 @@ public sealed class ModalEmulatorOptions
 
     /// <summary>How long an auth token from AuthTokenGet is valid (its JWT exp); Modal's is 20 minutes.</summary>
     public TimeSpan AuthTokenLifetime { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>How long a command router JWT (CommandRouterAccess.jwt) is valid; clients get a new one when the router refuses it.</summary>
+    public TimeSpan CommandRouterTokenLifetime { get; set; } = TimeSpan.FromMinutes(20);
 
     /// <summary>What EnvironmentGetOrCreate reports as the environment's image builder version.</summary>
     public string ImageBuilderVersion { get; set; } = "2025.06";

@@ -8,9 +8,9 @@ using System.Threading.Tasks;
 namespace StepOperator.ModalEmulator;
 
 /// <summary>
-/// dotnet StepOperator.ModalEmulator.dll [--port N] [--http-port M] [--token-id X] [--token-secret Y]
-///     [--auth-token-lifetime SECONDS] [--image-builder-version V]
-/// Prints one JSON line {"grpcUrl":...,"httpUrl":...,"requestsUrl":...,"tokenId":...} once it serves,
+/// dotnet StepOperator.ModalEmulator.dll [--port N] [--http-port M] [--router-port R] [--token-id X] [--token-secret Y]
+///     [--auth-token-lifetime SECONDS] [--command-router-token-lifetime SECONDS] [--image-builder-version V]
+/// Prints one JSON line {"grpcUrl":...,"httpUrl":...,"requestsUrl":...,"routerUrl":...,"tokenId":...} once it serves,
 /// logs to stderr, and runs until SIGTERM or Ctrl-C (then removes its containers).
 /// </summary>
 internal static class Program
@@ -24,7 +24,7 @@ internal static class Program
         }
         catch (FormatException e)
         {
-            await Console.Error.WriteLineAsync($"{e.Message}\nUsage: StepOperator.ModalEmulator [--port N] [--http-port M] [--token-id X] [--token-secret Y] [--auth-token-lifetime SECONDS] [--image-builder-version V]").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"{e.Message}\nUsage: StepOperator.ModalEmulator [--port N] [--http-port M] [--router-port R] [--token-id X] [--token-secret Y] [--auth-token-lifetime SECONDS] [--command-router-token-lifetime SECONDS] [--image-builder-version V]").ConfigureAwait(false);
             return 2;
         }
 
@@ -39,6 +39,7 @@ internal static class Program
             ["grpcUrl"] = emulator.Url.ToString().TrimEnd('/'),
             ["httpUrl"] = emulator.HttpUrl.ToString().TrimEnd('/'),
             ["requestsUrl"] = emulator.RequestsUrl.ToString(),
+            ["routerUrl"] = emulator.RouterUrl.ToString().TrimEnd('/'),
             ["tokenId"] = emulator.TokenId,
         });
         Console.Out.WriteLine(ready);
@@ -78,6 +79,12 @@ internal static class Program
                     break;
                 case "--http-port":
                     options.HttpPort = Port(name, value);
+                    break;
+                case "--router-port":
+                    options.RouterPort = Port(name, value);
+                    break;
+                case "--command-router-token-lifetime":
+                    options.CommandRouterTokenLifetime = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture));
                     break;
                 case "--token-id":
                     options.TokenId = value;

@@ -51,8 +51,12 @@ internal sealed class AuthTokenIssuer(TimeSpan lifetime, TimeProvider time)
         return $"{header}.{payload}.{Sign(header, payload)}";
     }
 
-    public AuthTokenCheck Check(string token)
+    public AuthTokenCheck Check(string token) => Check(token, out _);
+
+    /// <summary>Checks <paramref name="token"/> and reads its subject (empty when the token is not valid).</summary>
+    public AuthTokenCheck Check(string token, out string subject)
     {
+        subject = string.Empty;
         var parts = token.Split('.');
         if (parts.Length != 3)
         {
@@ -75,9 +79,13 @@ internal sealed class AuthTokenIssuer(TimeSpan lifetime, TimeProvider time)
             return AuthTokenCheck.Malformed;
         }
 
-        return payload is null ? AuthTokenCheck.Malformed
-            : time.GetUtcNow().ToUnixTimeSeconds() >= payload.exp ? AuthTokenCheck.Expired
-            : AuthTokenCheck.Valid;
+        if (payload is null)
+        {
+            return AuthTokenCheck.Malformed;
+        }
+
+        subject = payload.sub ?? string.Empty;
+        return time.GetUtcNow().ToUnixTimeSeconds() >= payload.exp ? AuthTokenCheck.Expired : AuthTokenCheck.Valid;
     }
 
     private string Sign(string header, string payload)

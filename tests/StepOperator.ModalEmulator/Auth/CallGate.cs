@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using Google.Protobuf;
@@ -7,18 +8,23 @@ using Grpc.Core.Interceptors;
 using StepOperator.ModalEmulator.Common;
 using StepOperator.ModalEmulator.Faults;
 using StepOperator.ModalEmulator.Recording;
+using StepOperator.Stacks.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Auth;
 
 /// <summary>
 /// What every call passes before its RPC runs, in this order: it is recorded (also when it is
 /// refused), an injected fault answers it if one is planned, and then the client must present its
-/// version and a known token id/secret, plus a valid unexpired auth token if it sends one. A unary call
+/// version and a known token id/secret, plus a valid unexpired auth token if it sends one; a call to
+/// the task command router instead the router JWT of the task it asks about ("authorization: Bearer
+/// &lt;jwt&gt;": UNAUTHENTICATED when missing, foreign or expired, so clients refresh it). A unary call
 /// repeating an x-idempotency-key gets the first answer without running again. After a unary RPC has
 /// run, a planned loss replaces its answer with UNAVAILABLE and a planned delay holds it back.
 /// </summary>
-internal sealed class CallGate(RequestLog log, EmulatorFaults faults, AuthTokenIssuer tokens, IdempotentReplies replies, ModalEmulatorOptions options) : Interceptor
+internal sealed class CallGate(RequestLog log, EmulatorFaults faults, AuthTokenIssuer tokens, RouterTokens routerTokens, IdempotentReplies replies, ModalEmulatorOptions options) : Interceptor
 {
+    public const string AuthorizationHeader = "authorization";
+
     public const string ClientVersionHeader = "x-modal-client-version";
     public const string TokenIdHeader = "x-modal-token-id";
     public const string TokenSecretHeader = "x-modal-token-secret";
@@ -65,16 +71,53 @@ internal sealed class CallGate(RequestLog log, EmulatorFaults faults, AuthTokenI
     /// <summary>The RPC's name from its method path, "/modal.client.ModalClient/AuthTokenGet".</summary>
     public static string RpcName(string method) => method[(method.LastIndexOf('/') + 1)..];
 
+    /// <summary>The service from a method path: "modal.client.ModalClient".</summary>
+    public static string ServiceName(string method) => method.TrimStart('/') is var path && path.IndexOf('/') is > 0 and var slash ? path[..slash] : string.Empty;
+
+    /// <summary>A call's metadata as recorded: binary values in base64.</summary>
+    public static IEnumerable<KeyValuePair<string, string>> Recordable(Metadata headers) =>
+        headers.Select(h => KeyValuePair.Create(h.Key, h.IsBinary ? Convert.ToBase64String(h.ValueBytes) : h.Value));
+
     private void Admit(object request, ServerCallContext context)
     {
         var rpc = RpcName(context.Method);
-        log.Record(rpc, context.RequestHeaders, (IMessage)request);
+        var service = ServiceName(context.Method);
+        log.Record(service, rpc, Recordable(context.RequestHeaders), (IMessage)request);
         if (faults.TakeFault(rpc) is { } fault)
         {
             throw fault;
         }
 
+        if (service == ModalRpc.TaskCommandRouterService)
+        {
+            AuthenticateRouter(request, context.RequestHeaders);
+            return;
+        }
+
         Authenticate(rpc, context.RequestHeaders);
+    }
+
+    private void AuthenticateRouter(object request, Metadata headers)
+    {
+        var taskId = request is SandboxStdioReadV2Request read ? read.TaskId : string.Empty;
+        var authorization = Value(headers, AuthorizationHeader);
+        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated,
+                $"Missing '{AuthorizationHeader}: Bearer <jwt>': the task command router needs the jwt of the sandbox's CommandRouterAccess (SandboxCreateV2 or SandboxGetCommandRouterAccess)."));
+        }
+
+        switch (routerTokens.Check(authorization["Bearer ".Length..].Trim(), taskId))
+        {
+            case RouterTokenCheck.Valid:
+                return;
+            case RouterTokenCheck.Expired:
+                throw new RpcException(new Status(StatusCode.Unauthenticated, "The command router jwt has expired; get a new one with SandboxGetCommandRouterAccess."));
+            case RouterTokenCheck.OtherTask:
+                throw new RpcException(new Status(StatusCode.Unauthenticated, $"The command router jwt is for another task, not {taskId}; get this sandbox's with SandboxGetCommandRouterAccess."));
+            default:
+                throw new RpcException(new Status(StatusCode.Unauthenticated, "The command router jwt is not one this server issued; get one with SandboxGetCommandRouterAccess."));
+        }
     }
 
     private void Authenticate(string rpc, Metadata headers)

@@ -11,15 +11,23 @@ using StepOperator.Stacks.Modal.Protocol;
 namespace StepOperator.ModalEmulator.Faults;
 
 /// <summary>
-/// Faults to inject: failed calls (any status, or UNAVAILABLE with a server-directed retry delay),
-/// streams cut after some entries, killed sandboxes, slow and failing image builds. Planned call
-/// failures answer the next calls of their RPC, in the order they were planned, before the token
-/// check (for a streaming RPC: before the first message).
+/// Faults to inject: failed calls (any status, or with a server-directed retry delay), throttling
+/// (RESOURCE_EXHAUSTED with a retry delay, for some calls or for a while), streams cut after some
+/// entries, killed and evicted sandboxes, slow and failing image builds. Planned call failures answer
+/// the next calls of their RPC, in the order they were planned, before the token check (for a
+/// streaming RPC: before the first message); a sustained throttle answers every call meanwhile.
+/// Any RPC in <see cref="ModalRpc.All"/> can fail, the task command router's included.
 /// </summary>
 public sealed class EmulatorFaults
 {
     /// <summary>The trailer Modal's clients read a rich status (RPCStatus) from.</summary>
     public const string StatusDetailsTrailer = "grpc-status-details-bin";
+
+    /// <summary>
+    /// The type URL prefix Modal packs its own messages (modal.*) with in RPCStatus.details
+    /// (py/modal/_utils/grpc_utils.py CustomProtoStatusDetailsCodec); clients match on the type name after the last '/'.
+    /// </summary>
+    public const string ModalTypeUrlPrefix = "type.modal.com";
 
     private readonly object _gate = new();
     private readonly Dictionary<string, Queue<PlannedFailure>> _planned = new(StringComparer.Ordinal);
@@ -27,6 +35,7 @@ public sealed class EmulatorFaults
     private readonly Queue<string> _imageBuildFailures = new();
     private readonly Dictionary<string, Queue<TimeSpan>> _responseDelays = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _lostResponses = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SustainedThrottle> _throttles = new(StringComparer.Ordinal);
     private readonly Func<string, SandboxKill, CancellationToken, Task> _killSandbox;
     private TimeSpan _imageBuildDelay;
     private TimeSpan _schedulingDelay;
@@ -68,8 +77,35 @@ public sealed class EmulatorFaults
     }
 
     /// <summary>
-    /// The next <paramref name="times"/> streams of <paramref name="rpc"/> (SandboxGetLogs or
-    /// ImageJoinStreaming; for SandboxGetLogs only those that read <paramref name="logs"/>) are cut
+    /// The next <paramref name="times"/> calls of <paramref name="rpc"/> are throttled as Modal's server
+    /// throttles: RESOURCE_EXHAUSTED with an RPCRetryPolicy{retry_after_secs} in grpc-status-details-bin
+    /// (py/modal/_utils/grpc_utils.py honours it on any status; upstream's tests throttle with
+    /// RESOURCE_EXHAUSTED). Modal's SDKs wait that long and retry without counting it as a retry.
+    /// </summary>
+    public void Throttle(string rpc, double retryAfterSeconds, int times = 1)
+    {
+        Plan(rpc, times, ThrottleFailure(rpc, retryAfterSeconds));
+    }
+
+    /// <summary>
+    /// Sustained throttling: every call of <paramref name="rpc"/> for the next <paramref name="duration"/>
+    /// is answered as <see cref="Throttle(string, double, int)"/> answers one. <see cref="Clear"/> ends it early.
+    /// </summary>
+    public void Throttle(string rpc, double retryAfterSeconds, TimeSpan duration)
+    {
+        RequireRpc(rpc);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(duration, TimeSpan.Zero);
+        var failure = ThrottleFailure(rpc, retryAfterSeconds);
+        lock (_gate)
+        {
+            _throttles[rpc] = new SustainedThrottle(DateTimeOffset.UtcNow + duration, failure);
+        }
+    }
+
+    /// <summary>
+    /// The next <paramref name="times"/> streams of <paramref name="rpc"/> (SandboxGetLogs, ImageJoinStreaming
+    /// or the task command router's SandboxStdioReadV2; for the sandbox output streams only those that read
+    /// <paramref name="logs"/>) are cut
     /// <paramref name="how"/> once they have sent <paramref name="afterEntries"/> log entries (a batch
     /// is split to cut exactly there, and the entries get a moment to arrive first), as when the
     /// connection drops mid-stream. A stream that ends before it has sent that many entries is not
@@ -77,9 +113,9 @@ public sealed class EmulatorFaults
     /// </summary>
     public void CutStream(string rpc, int afterEntries, int times = 1, StreamCut how = StreamCut.ResetStream, LogStream logs = LogStream.Any)
     {
-        if (rpc is not (ModalRpc.SandboxGetLogs or ModalRpc.ImageJoinStreaming))
+        if (!ModalRpc.Streaming.Contains(rpc))
         {
-            throw new ArgumentException($"Only the log streams ({ModalRpc.SandboxGetLogs}, {ModalRpc.ImageJoinStreaming}) can be cut, not '{rpc}'.", nameof(rpc));
+            throw new ArgumentException($"Only the streams ({string.Join(", ", ModalRpc.Streaming)}) can be cut, not '{rpc}'.", nameof(rpc));
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(afterEntries);
@@ -179,6 +215,15 @@ public sealed class EmulatorFaults
         }
     }
 
+    /// <summary>
+    /// Evicts a running sandbox as Modal's memory manager does when its worker is under memory pressure: it
+    /// ends with GENERIC_STATUS_MEMORY_MANAGER_EVICTION (api.proto: "evicted by the memory manager when the
+    /// worker was under memory pressure"), a platform event and not the sandbox's own memory limit, so a
+    /// client may retry it. Completes once the sandbox has ended.
+    /// </summary>
+    public Task EvictSandboxAsync(string sandboxId, CancellationToken cancellationToken = default) =>
+        _killSandbox(sandboxId, SandboxKill.MemoryEviction, cancellationToken);
+
     /// <summary>Image builds that start from now on wait <paramref name="delay"/> first (TimeSpan.Zero: no delay).</summary>
     public void SlowImageBuilds(TimeSpan delay)
     {
@@ -189,7 +234,7 @@ public sealed class EmulatorFaults
         }
     }
 
-    /// <summary>Forgets planned call failures, stream cuts, response delays and losses, image build failures and the image build delay.</summary>
+    /// <summary>Forgets planned call failures and throttles, stream cuts, response delays and losses, image build failures and the image build delay.</summary>
     public void Clear()
     {
         lock (_gate)
@@ -199,6 +244,7 @@ public sealed class EmulatorFaults
             _imageBuildFailures.Clear();
             _responseDelays.Clear();
             _lostResponses.Clear();
+            _throttles.Clear();
             _imageBuildDelay = TimeSpan.Zero;
         }
     }
@@ -208,12 +254,22 @@ public sealed class EmulatorFaults
     {
         lock (_gate)
         {
-            if (!_planned.TryGetValue(rpc, out var queue) || queue.Count == 0)
+            if (_planned.TryGetValue(rpc, out var queue) && queue.Count > 0)
             {
-                return null;
+                return queue.Dequeue().ToException();
             }
 
-            return queue.Dequeue().ToException();
+            if (_throttles.TryGetValue(rpc, out var throttle))
+            {
+                if (DateTimeOffset.UtcNow < throttle.Until)
+                {
+                    return throttle.Failure.ToException();
+                }
+
+                _throttles.Remove(rpc);
+            }
+
+            return null;
         }
     }
 
@@ -260,7 +316,7 @@ public sealed class EmulatorFaults
 
     private static void RequireUnary(string rpc)
     {
-        if (!ModalRpc.All.Contains(rpc) || rpc is ModalRpc.SandboxGetLogs or ModalRpc.ImageJoinStreaming)
+        if (!ModalRpc.All.Contains(rpc) || ModalRpc.Streaming.Contains(rpc))
         {
             throw new ArgumentException($"'{rpc}' is not a unary RPC of the emulator.", nameof(rpc));
         }
@@ -275,13 +331,28 @@ public sealed class EmulatorFaults
         }
     }
 
-    private void Plan(string rpc, int times, PlannedFailure failure)
+    private static PlannedFailure ThrottleFailure(string rpc, double retryAfterSeconds)
+    {
+        if (retryAfterSeconds < 0 || !double.IsFinite(retryAfterSeconds))
+        {
+            throw new ArgumentOutOfRangeException(nameof(retryAfterSeconds), retryAfterSeconds, "A retry delay must be a finite number of seconds, 0 or more.");
+        }
+
+        var text = retryAfterSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        return new PlannedFailure(StatusCode.ResourceExhausted, $"Injected fault: {rpc} is throttled, retry after {text}s", retryAfterSeconds);
+    }
+
+    private static void RequireRpc(string rpc)
     {
         if (!ModalRpc.All.Contains(rpc))
         {
             throw new ArgumentException($"'{rpc}' is not an RPC of the emulator; use a ModalRpc name.", nameof(rpc));
         }
+    }
 
+    private void Plan(string rpc, int times, PlannedFailure failure)
+    {
+        RequireRpc(rpc);
         ArgumentOutOfRangeException.ThrowIfLessThan(times, 1);
         lock (_gate)
         {
@@ -297,7 +368,7 @@ public sealed class EmulatorFaults
         }
     }
 
-    private sealed record PlannedFailure(StatusCode Code, string Message, double? RetryAfterSeconds)
+    internal sealed record PlannedFailure(StatusCode Code, string Message, double? RetryAfterSeconds)
     {
         public RpcException ToException()
         {
@@ -305,7 +376,7 @@ public sealed class EmulatorFaults
             if (RetryAfterSeconds is { } seconds)
             {
                 var details = new RPCStatus { Code = (int)Code, Message = Message };
-                details.Details.Add(Any.Pack(new RPCRetryPolicy { RetryAfterSecs = (float)seconds }));
+                details.Details.Add(Any.Pack(new RPCRetryPolicy { RetryAfterSecs = (float)seconds }, ModalTypeUrlPrefix));
                 trailers.Add(StatusDetailsTrailer, details.ToByteArray());
             }
 
@@ -313,6 +384,9 @@ public sealed class EmulatorFaults
         }
     }
 }
+
+/// <summary>Throttling of one RPC until a moment.</summary>
+internal sealed record SustainedThrottle(DateTimeOffset Until, EmulatorFaults.PlannedFailure Failure);
 
 /// <summary>A planned cut of one stream.</summary>
 internal sealed record PlannedCut(string Rpc, int AfterEntries, StreamCut How, LogStream Logs)

@@ -32,8 +32,11 @@ internal sealed class StreamCutter
     public static StreamCutter? For(EmulatorFaults faults, string rpc, FileDescriptor fileDescriptor, ServerCallContext context) =>
         faults.TakeCut(rpc, fileDescriptor) is { } cut ? new StreamCutter(cut, context) : null;
 
-    /// <summary>Sends <paramref name="entries"/> (or as many as the cut allows) with <paramref name="send"/>; throws once the stream is cut.</summary>
-    public async Task SendAsync(IReadOnlyList<LogEntry> entries, Func<IReadOnlyList<LogEntry>, Task> send)
+    /// <summary>
+    /// Sends <paramref name="entries"/> (log entries, or output chunks of the task command router; or as
+    /// many as the cut allows) with <paramref name="send"/>; throws once the stream is cut.
+    /// </summary>
+    public async Task SendAsync<T>(IReadOnlyList<T> entries, Func<IReadOnlyList<T>, Task> send)
     {
         var now = entries.Take(_left).ToArray();
         if (now.Length > 0)

@@ -10,7 +10,7 @@ internal sealed class AppRegistry
 {
     private readonly object _gate = new();
     private readonly Dictionary<(string Environment, string Name), string> _byName = new();
-    private readonly HashSet<string> _ids = new();
+    private readonly Dictionary<string, string> _environments = new(); // app id -> environment
 
     public string GetOrCreate(AppGetOrCreateRequest request)
     {
@@ -25,7 +25,7 @@ internal sealed class AppRegistry
         {
             if (creation is ObjectCreationType.Ephemeral or ObjectCreationType.AnonymousOwnedByApp)
             {
-                return Add(Ids.New(Ids.App));
+                return Add(Ids.New(Ids.App), environment);
             }
 
             var key = (environment, request.AppName);
@@ -37,9 +37,9 @@ internal sealed class AppRegistry
                 case ObjectCreationType.CreateFailIfExists when exists:
                     throw new RpcException(new Status(StatusCode.AlreadyExists, $"App '{request.AppName}' already exists in environment '{environment}'."));
                 case ObjectCreationType.CreateOverwriteIfExists:
-                    return _byName[key] = Add(Ids.New(Ids.App));
+                    return _byName[key] = Add(Ids.New(Ids.App), environment);
                 default:
-                    return exists ? existing! : _byName[key] = Add(Ids.New(Ids.App));
+                    return exists ? existing! : _byName[key] = Add(Ids.New(Ids.App), environment);
             }
         }
     }
@@ -48,13 +48,22 @@ internal sealed class AppRegistry
     {
         lock (_gate)
         {
-            return _ids.Contains(appId);
+            return _environments.ContainsKey(appId);
         }
     }
 
-    private string Add(string id)
+    /// <summary>The environment an app belongs to ("main" for the default one), or null for an unknown app.</summary>
+    public string? EnvironmentOf(string appId)
     {
-        _ids.Add(id);
+        lock (_gate)
+        {
+            return _environments.GetValueOrDefault(appId);
+        }
+    }
+
+    private string Add(string id, string environment)
+    {
+        _environments[id] = environment;
         return id;
     }
 }

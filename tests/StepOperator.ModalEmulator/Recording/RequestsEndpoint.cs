@@ -9,8 +9,9 @@ namespace StepOperator.ModalEmulator.Recording;
 
 /// <summary>
 /// The recorded requests over plain HTTP/1.1, for scripts in other languages:
-/// GET /requests[?rpc=Name] answers a JSON array of {index, receivedAt, rpc, headers, request};
-/// DELETE /requests forgets them. Served only on the emulator's HTTP port.
+/// GET /requests[?rpc=Name][&amp;secrets=true] answers a JSON array of {index, receivedAt, service, rpc,
+/// served, headers, request}, with secret values masked unless secrets=true; DELETE /requests forgets
+/// them. Served only on the emulator's HTTP port.
 /// </summary>
 internal sealed class RequestsEndpoint(RequestLog log)
 {
@@ -20,6 +21,7 @@ internal sealed class RequestsEndpoint(RequestLog log)
     {
         var rpc = context.Request.Query["rpc"].FirstOrDefault();
         var requests = string.IsNullOrEmpty(rpc) ? log.Snapshot() : log.Of(rpc);
+        var secrets = string.Equals(context.Request.Query["secrets"].FirstOrDefault(), "true", System.StringComparison.OrdinalIgnoreCase);
 
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -30,16 +32,18 @@ internal sealed class RequestsEndpoint(RequestLog log)
                 json.WriteStartObject();
                 json.WriteNumber("index", request.Index);
                 json.WriteString("receivedAt", request.ReceivedAt);
+                json.WriteString("service", request.Service);
                 json.WriteString("rpc", request.Rpc);
+                json.WriteBoolean("served", request.Served);
                 json.WriteStartObject("headers");
                 foreach (var (key, value) in request.Headers.OrderBy(h => h.Key, System.StringComparer.Ordinal))
                 {
-                    json.WriteString(key, value);
+                    json.WriteString(key, secrets ? value : SecretMask.Header(key, value));
                 }
 
                 json.WriteEndObject();
                 json.WritePropertyName("request");
-                json.WriteRawValue(request.Json);
+                json.WriteRawValue(secrets ? request.Json : request.MaskedJson);
                 json.WriteEndObject();
             }
 

@@ -9,9 +9,9 @@ using StepOperator.Stacks.Modal.Protocol;
 namespace StepOperator.ModalEmulator.Sandboxes;
 
 /// <summary>
-/// Checks a SandboxCreate before anything is created, as Modal's server does: resources
-/// (INVALID_ARGUMENT), then the image (INVALID_ARGUMENT when unknown or failed), then the app and
-/// the secrets (NOT_FOUND).
+/// Checks a SandboxCreate or SandboxCreateV2 before anything is created, as Modal's server does:
+/// resources (INVALID_ARGUMENT), then the image (INVALID_ARGUMENT when unknown or failed), then the
+/// app and the secrets (NOT_FOUND). A V2 sandbox also takes environment variables inline, and no GPU.
 /// </summary>
 internal sealed class SandboxRequestValidator(AppRegistry apps, SecretStore secrets, ImageBuilder images)
 {
@@ -20,9 +20,38 @@ internal sealed class SandboxRequestValidator(AppRegistry apps, SecretStore secr
     public const uint DefaultTimeoutSecs = 300;
     public const uint MaxTimeoutSecs = 24 * 60 * 60;
 
-    public SandboxSpec Validate(SandboxCreateRequest request)
+    public SandboxSpec Validate(SandboxCreateRequest request) =>
+        Validate(request.AppId, request.Definition, request.Tags, []);
+
+    /// <summary>
+    /// A SandboxCreateV2: like SandboxCreate, plus the environment given inline, in this order (later values
+    /// win): definition.secret_ids, <paramref name="sources"/> (npm modal 0.11.1's secret_sources: secret ids
+    /// and inline maps), ephemeral_secrets (api.proto @69519ae; the Python SDK's env). V2 sandboxes have no
+    /// GPUs (npm modal 0.11.1 experimentalCreate refuses them: "GPUs are not supported by experimentalCreate").
+    /// </summary>
+    public SandboxSpec ValidateV2(SandboxCreateV2Request request, IReadOnlyList<EnvironmentSource> sources)
     {
-        var definition = request.Definition ?? throw Invalid("definition is required.");
+        if (request.Definition?.Resources?.GpuConfig is { } gpu && (gpu.GpuType.Length > 0 || gpu.Count > 0))
+        {
+            throw Invalid($"V2 sandboxes (SandboxCreateV2) have no GPUs, but gpu_config asks for {gpu.GpuType}:{gpu.Count}; create a sandbox with a GPU with SandboxCreate.");
+        }
+
+        var all = sources.ToList();
+        if (request.EphemeralSecrets is { } inline)
+        {
+            all.Add(new EnvironmentSource(null, new Dictionary<string, string>(inline.Contents)));
+        }
+
+        return Validate(request.AppId, request.Definition, request.Tags, all);
+    }
+
+    private SandboxSpec Validate(string appId, Sandbox? definition, IEnumerable<SandboxTag> requestTags, IReadOnlyList<EnvironmentSource> sources)
+    {
+        if (definition is null)
+        {
+            throw Invalid("definition is required.");
+        }
+
         var resources = definition.Resources ?? new Resources();
         var (gpuType, gpuCount) = CheckGpu(resources.GpuConfig);
         CheckLimits(resources);
@@ -32,16 +61,18 @@ internal sealed class SandboxRequestValidator(AppRegistry apps, SecretStore secr
         }
 
         var image = CheckImage(definition.ImageId);
-        if (string.IsNullOrEmpty(request.AppId) || !apps.Exists(request.AppId))
+        if (string.IsNullOrEmpty(appId) || !apps.Exists(appId))
         {
-            throw new RpcException(new Status(StatusCode.NotFound, $"App '{request.AppId}' not found."));
+            throw new RpcException(new Status(StatusCode.NotFound, $"App '{appId}' not found."));
         }
 
         // Later secrets win, as when Modal layers them into one environment.
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var secretId in definition.SecretIds)
+        foreach (var source in definition.SecretIds.Select(id => new EnvironmentSource(id, null)).Concat(sources))
         {
-            var values = secrets.Find(secretId) ?? throw new RpcException(new Status(StatusCode.NotFound, $"Secret '{secretId}' not found."));
+            var values = source.SecretId is { } secretId
+                ? secrets.Find(secretId) ?? throw new RpcException(new Status(StatusCode.NotFound, $"Secret '{secretId}' not found."))
+                : source.Values ?? new Dictionary<string, string>();
             foreach (var (name, value) in values)
             {
                 environment[name] = value;
@@ -49,7 +80,7 @@ internal sealed class SandboxRequestValidator(AppRegistry apps, SecretStore secr
         }
 
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var tag in request.Tags)
+        foreach (var tag in requestTags)
         {
             tags[tag.TagName] = tag.TagValue;
         }
@@ -125,3 +156,6 @@ internal sealed class SandboxRequestValidator(AppRegistry apps, SecretStore secr
 
     private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
 }
+
+/// <summary>Where some of a sandbox's environment comes from: a secret by id, or values given inline.</summary>
+internal sealed record EnvironmentSource(string? SecretId, IReadOnlyDictionary<string, string>? Values);

@@ -19,6 +19,15 @@ internal static class SandboxResults
     public static GenericResult Evicted(string why) =>
         new() { Status = GenericStatus.MemoryManagerEviction, Exception = why, Exitcode = 137 };
 
+    /// <summary>
+    /// The sandbox went over its own memory limit (memory_mb_max) and the kernel killed it. Modal's sources do
+    /// not say which status it reports for that; GENERIC_STATUS_MEMORY_MANAGER_EVICTION is documented as worker
+    /// memory pressure (a platform event), so the emulator reports the closest documented status for a program
+    /// that ended unexpectedly: FAILURE, with the entrypoint's exit code 137 (SIGKILL) and the reason.
+    /// </summary>
+    public static GenericResult OverMemoryLimit(uint limitMb) =>
+        new() { Status = GenericStatus.Failure, Exception = $"Sandbox exceeded its memory limit (memory_mb_max {limitMb} MiB) and was killed (out of memory).", Exitcode = 137 };
+
     public static GenericResult InternalFailure(string why) =>
         new() { Status = GenericStatus.InternalFailure, Exception = why, Exitcode = 1 };
 

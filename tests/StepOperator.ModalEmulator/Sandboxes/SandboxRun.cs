@@ -6,12 +6,20 @@ using StepOperator.Stacks.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Sandboxes;
 
+/// <summary>Which of Modal's sandbox backends a sandbox belongs to: SandboxCreate makes V1 ones, SandboxCreateV2 V2 ones.</summary>
+public enum SandboxVersion
+{
+    V1 = 1,
+    V2 = 2,
+}
+
 /// <summary>
-/// One sandbox ("sb-..."): its spec, its output, its task once the container runs, and its result
-/// once it has ended. A deliberate kill (terminate, timeout, injected fault) decides the result it
-/// ends with; the first kill wins, and none counts after the container has exited.
+/// One sandbox ("sb-..."): its spec, its output, its task, and its result once it has ended. A V1
+/// sandbox gets its task when its container runs; a V2 sandbox has it from its creation on
+/// (SandboxCreateV2 answers with it). A deliberate kill (terminate, timeout, injected fault) decides
+/// the result it ends with; the first kill wins, and none counts after the container has exited.
 /// </summary>
-internal sealed class SandboxRun(string id, string appId, SandboxSpec spec)
+internal sealed class SandboxRun(string id, string appId, string environment, SandboxSpec spec, SandboxVersion version, DateTimeOffset createdAt)
 {
     private readonly object _gate = new();
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -24,9 +32,20 @@ internal sealed class SandboxRun(string id, string appId, SandboxSpec spec)
 
     public string AppId { get; } = appId;
 
+    /// <summary>The environment of the sandbox's app.</summary>
+    public string Environment { get; } = environment;
+
     public SandboxSpec Spec { get; } = spec;
 
-    public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
+    public SandboxVersion Version { get; } = version;
+
+    public DateTimeOffset CreatedAt { get; } = createdAt;
+
+    /// <summary>When its container started, once it has.</summary>
+    public DateTimeOffset? StartedAt { get; private set; }
+
+    /// <summary>When it got its result, once it has.</summary>
+    public DateTimeOffset? FinishedAt { get; private set; }
 
     public LogJournal Logs { get; } = new();
 
@@ -39,7 +58,7 @@ internal sealed class SandboxRun(string id, string appId, SandboxSpec spec)
     /// <summary>Cancelled when a kill was requested, so a sandbox still waiting for its image stops waiting.</summary>
     public CancellationToken KillRequested => _killRequested.Token;
 
-    public string? TaskId { get; private set; }
+    public string? TaskId { get; private set; } = version == SandboxVersion.V2 ? Ids.NewV2(Ids.Task) : null;
 
     public string? ContainerId { get; private set; }
 
@@ -60,7 +79,7 @@ internal sealed class SandboxRun(string id, string appId, SandboxSpec spec)
         {
             lock (_gate)
             {
-                return TaskId is not null && _result is null;
+                return ContainerId is not null && _result is null;
             }
         }
     }
@@ -106,7 +125,8 @@ internal sealed class SandboxRun(string id, string appId, SandboxSpec spec)
         lock (_gate)
         {
             ContainerId = containerId;
-            TaskId = Ids.New(Ids.Task);
+            StartedAt = DateTimeOffset.UtcNow;
+            TaskId ??= Ids.NewV1Task();
             kill = _kill?.Clone();
         }
 
@@ -135,6 +155,7 @@ internal sealed class SandboxRun(string id, string appId, SandboxSpec spec)
 
             _result = result;
             _exited = true;
+            FinishedAt = DateTimeOffset.UtcNow;
         }
 
         Logs.Complete();

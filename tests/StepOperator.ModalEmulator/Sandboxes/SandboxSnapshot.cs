@@ -4,7 +4,8 @@ namespace StepOperator.ModalEmulator.Sandboxes;
 
 /// <summary>
 /// A sandbox as the emulator sees it at one moment: what was asked for (including GPUs, which are
-/// recorded but cannot be attached here), its task and container while running, and its result.
+/// recorded but cannot be attached here; MilliCpu and MemoryMb are reservations), its task and
+/// container while running, and its result.
 /// </summary>
 public sealed record SandboxSnapshot(
     string SandboxId,
@@ -22,4 +23,16 @@ public sealed record SandboxSnapshot(
     IReadOnlyDictionary<string, string> Tags,
     bool IsRunning,
     string? ResultStatus,
-    int? ExitCode);
+    int? ExitCode)
+{
+    /// <summary>V1 (SandboxCreate) or V2 (SandboxCreateV2).</summary>
+    public SandboxVersion Version { get; init; }
+
+    /// <summary>The hard CPU limit asked for (milli_cpu_max), 0 for none; <see cref="MilliCpu"/> is the reservation.</summary>
+    public int MilliCpuMax { get; init; }
+
+    /// <summary>The hard memory limit asked for (memory_mb_max), 0 for none; <see cref="MemoryMb"/> is the reservation.</summary>
+    public int MemoryMbMax { get; init; }
+
+    public System.DateTimeOffset CreatedAt { get; init; }
+}

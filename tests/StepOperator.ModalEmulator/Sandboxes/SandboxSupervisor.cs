@@ -14,7 +14,9 @@ namespace StepOperator.ModalEmulator.Sandboxes;
 
 /// <summary>
 /// Runs each sandbox as a Docker container of its image: host network (so steps reach services on
-/// 127.0.0.1), the CPU and memory limits, the secrets' environment, entrypoint_args as the command
+/// 127.0.0.1), the CPU and memory reservations and limits as Modal has them (requests reserve: CPU
+/// shares and a memory reservation; hard caps only from milli_cpu_max / memory_mb_max; CPU otherwise
+/// capped at Modal's soft limit above the request, at most the machine), the secrets' environment, entrypoint_args as the command
 /// after the image's entrypoint. Output is kept in the sandbox's journal, so the container is
 /// removed as soon as it has exited and its output has been read from it; the result is set after
 /// that, so a sandbox with a result has no container left.
@@ -23,6 +25,8 @@ internal sealed class SandboxSupervisor(DockerClient docker, string instanceId, 
 {
     /// <summary>How long the output of an exited container may still take to arrive.</summary>
     private static readonly TimeSpan OutputDrainLimit = TimeSpan.FromSeconds(5);
+
+    private long _machineMilliCpu;
 
     public async Task RunAsync(SandboxRun run)
     {
@@ -107,7 +111,7 @@ internal sealed class SandboxSupervisor(DockerClient docker, string instanceId, 
             return SandboxResults.InitFailure($"Image {image.Id} failed to build: {reason}");
         }
 
-        var container = await docker.Containers.CreateContainerAsync(Parameters(run), stopping).ConfigureAwait(false);
+        var container = await docker.Containers.CreateContainerAsync(Parameters(run, await MachineMilliCpuAsync().ConfigureAwait(false)), stopping).ConfigureAwait(false);
         created(container.ID);
 
         // Attached before the start, so not even the first byte of output is missed.
@@ -152,15 +156,33 @@ internal sealed class SandboxSupervisor(DockerClient docker, string instanceId, 
         }
 
         var exitCode = (int)(state?.ExitCode ?? -1);
+        // Over its own limit: the program's failure. Out of memory without a limit of its own: the machine (the
+        // worker) ran out, which is what Modal's memory manager evicts a sandbox for.
         var result = kill
             ?? (state?.OOMKilled == true
-                ? SandboxResults.Evicted($"Sandbox ran out of memory (limit {run.Spec.MemoryLimitBytes / (1024 * 1024)} MiB) and was killed.")
+                ? run.Spec.MemoryMbMax > 0
+                    ? SandboxResults.OverMemoryLimit(run.Spec.MemoryMbMax)
+                    : SandboxResults.Evicted("Sandbox was evicted by the memory manager: its worker ran out of memory.")
                 : SandboxResults.Exited(exitCode));
         result.Exitcode = exitCode;
         return result;
     }
 
-    private CreateContainerParameters Parameters(SandboxRun run)
+    /// <summary>The engine's CPUs in milli-cores (Docker refuses a CPU cap above them); asked once.</summary>
+    private async Task<long> MachineMilliCpuAsync()
+    {
+        if (Interlocked.Read(ref _machineMilliCpu) is > 0 and var known)
+        {
+            return known;
+        }
+
+        var info = await docker.System.GetSystemInfoAsync(stopping).ConfigureAwait(false);
+        var milli = (info.NCPU > 0 ? info.NCPU : Environment.ProcessorCount) * 1000L;
+        Interlocked.Exchange(ref _machineMilliCpu, milli);
+        return milli;
+    }
+
+    private CreateContainerParameters Parameters(SandboxRun run, long machineMilliCpu)
     {
         var spec = run.Spec;
         var labels = new Dictionary<string, string>
@@ -187,10 +209,11 @@ internal sealed class SandboxSupervisor(DockerClient docker, string instanceId, 
             HostConfig = new HostConfig
             {
                 NetworkMode = "host",
-                NanoCPUs = spec.NanoCpus,
-                Memory = spec.MemoryLimitBytes,
-                MemorySwap = spec.MemoryLimitBytes, // no swap: the memory limit is the limit
-                MemoryReservation = spec.MemoryReservationBytes < spec.MemoryLimitBytes ? spec.MemoryReservationBytes : 0,
+                NanoCPUs = spec.CpuLimitMilli(machineMilliCpu) * 1_000_000L,
+                CPUShares = spec.CpuShares,
+                Memory = spec.MemoryLimitBytes, // 0: no cap, the request only reserves
+                MemorySwap = spec.MemoryLimitBytes, // no swap beyond a limit: the limit is the limit
+                MemoryReservation = spec.MemoryLimitBytes == 0 || spec.MemoryReservationBytes <= spec.MemoryLimitBytes ? spec.MemoryReservationBytes : 0,
             },
         };
 
