@@ -40,6 +40,7 @@ var writeResults = true;
 var client = false;
 var replica = false;
 var whatIf = false;
+var jsSandboxV2 = false; // JS SDK with MODAL_SANDBOX_V2=false (SandboxCreate, V1, as the C# client) unless --js-sandbox-v2
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
 {
@@ -53,6 +54,7 @@ for (var i = 0; i < args.Length; i++)
         case "--no-op": break;
         case "--replica": replica = true; break;
         case "--what-if": whatIf = true; break;
+        case "--js-sandbox-v2": jsSandboxV2 = true; break;
         case var name when name.StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length: options[name[2..]] = args[++i]; break;
         default: Console.Error.WriteLine($"Unknown option {args[i]}."); return 2;
     }
@@ -134,7 +136,7 @@ var modalEnvironment = new Dictionary<string, string?>
     ["MODAL_ENVIRONMENT"] = null,
     ["MODAL_PROFILE"] = null,
     ["MODAL_CONFIG_PATH"] = "/nonexistent/modal.toml",
-    ["MODAL_SANDBOX_V2"] = "false",
+    ["MODAL_SANDBOX_V2"] = jsSandboxV2 ? "true" : "false",
     ["MODAL_IMAGE_BUILDER_VERSION"] = null,
 };
 
@@ -187,7 +189,7 @@ async Task<List<Submission>> RunClientAsync(string which, string prefix, int sub
     foreach (var result in results)
     {
         var tag = result.GetProperty("tag").GetString()!;
-        var create = recorded.Single(r => r.GetProperty("rpc").GetString() == "SandboxCreate" &&
+        var create = recorded.Single(r => r.GetProperty("rpc").GetString() is "SandboxCreate" or "SandboxCreateV2" &&
             r.GetProperty("request").TryGetProperty("tags", out var tags) && tags.EnumerateArray().Any(t => t.GetProperty("tagValue").GetString() == tag));
         var sandboxId = result.GetProperty("sandboxId").GetString()!;
         var polls = recorded.Where(r => r.GetProperty("rpc").GetString() == "SandboxGetTaskId" &&
@@ -203,7 +205,8 @@ async Task<List<Submission>> RunClientAsync(string which, string prefix, int sub
         {
             "C# long-poll (what-if)" => result.GetProperty("ready").GetDouble(),
             "C#" => recorded.Where(r => r.GetProperty("rpc").GetString() == "SandboxGetLogs" && r.GetProperty("request").GetProperty("sandboxId").GetString() == sandboxId).Min(At),
-            _ => At(polls.Last()),
+            // A V2 create (JS with --js-sandbox-v2) answers with the task id: running when it was answered (its arrival here).
+            _ => polls.Count > 0 ? At(polls.Last()) : At(create),
         };
 
         // The calls up to SandboxCreate, by arrival after t0 (a repeated RPC gets #2, #3, ...).
@@ -254,14 +257,14 @@ try
     var report = new StringBuilder();
     report.AppendLine("## P5: submit → sandbox running on the Modal emulator, C# client vs Modal's JS SDK");
     report.AppendLine();
-    report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/ModalSubmit -- --rounds {rounds} --count {count}{(whatIf ? " --what-if" : string.Empty)}`  ");
+    report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/ModalSubmit -- --rounds {rounds} --count {count}{(whatIf ? " --what-if" : string.Empty)}{(jsSandboxV2 ? " --js-sandbox-v2" : string.Empty)}`  ");
     report.AppendLine($"Machine: {Results.Machine()}, Node.js {NodeVersion()}, modal (JS SDK) {SdkVersion(modalSdk)}; {Results.Revision()}.");
     report.AppendLine();
     report.AppendLine("Both clients create sandboxes from the same image (this benchmark's build output, built and pushed to an htpasswd registry by StepOperator's `ImageBuilder`, " +
         "imported with the registry secret) running `dotnet /app/ModalSubmit.dll sandbox-exit` with cpu 0.5, 256 MB, one environment variable and the same tags, against one " +
         "emulator process (`tests/StepOperator.ModalEmulator`, sandboxes as Docker containers). C#: `ModalStepOperator.RunAsync` (the path a `[ModalStep]` takes: app, image import, " +
         "environment secret, `SandboxCreate`, `SandboxGetTaskId` as one server-side wait (`timeout` 55 s, `wait_until_ready`) until a task, logs, wait). " +
-        "JS: `modal.sandboxes.create()` of modal@0.11.1 (`MODAL_SANDBOX_V2=false`), then `sb.wait()`. " +
+        $"JS: `modal.sandboxes.create()` of modal@0.11.1 (`MODAL_SANDBOX_V2={(jsSandboxV2 ? "true" : "false")}`{(jsSandboxV2 ? ": `SandboxCreateV2`, answered with the task id, so its running is the create's arrival" : string.Empty)}), then `sb.wait()`. " +
         "**Running** = the client knows the sandbox has a task. JS polls `SandboxGetTaskId` every 500 ms: its last call (answered at once with the task id). " +
         "C#: the arrival of its first `SandboxGetLogs`, which it sends as soon as its held `SandboxGetTaskId` answered (slightly late, never early). " +
         "**Submit → running** = that arrival in the emulator's request log − the client's clock just before the submission (same machine, same clock). " +

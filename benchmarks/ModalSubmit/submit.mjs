@@ -14,7 +14,7 @@
 import { pathToFileURL } from "node:url";
 
 const env = process.env;
-env.MODAL_SANDBOX_V2 ??= "false"; // SandboxCreate (V1), as the C# client; the emulator has no SandboxCreateV2
+env.MODAL_SANDBOX_V2 ??= "false"; // SandboxCreate (V1), as the C# client, unless Program.cs asks for V2 (--js-sandbox-v2)
 
 const now = () => performance.timeOrigin + performance.now();
 const { ModalClient } = await import(pathToFileURL(env.P5_MODAL_PATH).href);

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using StepOperator.ModalEmulator;
+using StepOperator.ModalEmulator.Sandboxes;
 using StepOperator.Stacks.Modal;
 using Xunit.Abstractions;
 using Emulator = StepOperator.ModalEmulator.ModalEmulator;
@@ -7,11 +9,15 @@ using Emulator = StepOperator.ModalEmulator.ModalEmulator;
 namespace StepOperator.ModalConformance.Tests;
 
 /// <summary>
-/// Modal's official JS SDK (npm modal 0.11.1, tests/modal-conformance) and the C# client do the same
-/// operations, each against its own emulator (so both meet the same server state: in one emulator
-/// the second import of the same image would find the first one's finished build). Each must see
-/// the sandbox behave as expected, and the requests the emulators recorded must agree field by
-/// field on every field both clients set.
+/// Modal's official JS SDK (npm modal 0.11.1, tests/modal-conformance, with its defaults: V2 sandboxes
+/// for those without a GPU) and the C# client do the same operations, each against its own emulator
+/// (so both meet the same server state: in one emulator the second import of the same image would
+/// find the first one's finished build). Each must see the sandboxes behave as expected, and the
+/// requests the emulators recorded must agree field by field on every field both clients set. The C#
+/// client makes every sandbox with SandboxCreate (V1): a JS V2 call is paired with the C# client's V1
+/// call of the same message (SandboxCreateV2's definition with SandboxCreate's, SandboxWaitV2 with
+/// SandboxWait, ...), and each sandbox's environment (inline for V2, an ephemeral secret for V1) is
+/// compared as the emulators ran it.
 /// </summary>
 public sealed class JsSdkConformanceTests(PrivateRegistry registry, ITestOutputHelper output) : IClassFixture<PrivateRegistry>
 {
@@ -42,7 +48,6 @@ public sealed class JsSdkConformanceTests(PrivateRegistry registry, ITestOutputH
                 ["MODAL_SERVER_URL"] = ServerUrl(jsModal),
                 ["MODAL_TOKEN_ID"] = TokenId,
                 ["MODAL_TOKEN_SECRET"] = TokenSecret,
-                ["MODAL_SANDBOX_V2"] = "false",
                 ["MODAL_CONFIG_PATH"] = noConfig,
                 ["CONFORMANCE_IMAGE"] = registry.Image,
                 ["CONFORMANCE_REGISTRY_USERNAME"] = registry.User,
@@ -55,18 +60,32 @@ public sealed class JsSdkConformanceTests(PrivateRegistry registry, ITestOutputH
             Assert.True(summary.GetProperty("ok").GetBoolean(), js.Describe());
             Assert.Equal("0.11.1", summary.GetProperty("sdk").GetString());
             var scenario = summary.GetProperty("scenario");
+            Assert.Equal(JsonValueKind.Null, summary.GetProperty("sandboxV2").ValueKind); // the SDK's default
             var runScenario = scenario.GetProperty("run");
+            var runV2Scenario = scenario.GetProperty("runV2");
             var sleepScenario = scenario.GetProperty("sleep");
-            Assert.Equal(runScenario.GetProperty("expectedStdout").GetString(), summary.GetProperty("run").GetProperty("stdout").GetString());
-            Assert.Equal(runScenario.GetProperty("expectedStderr").GetString(), summary.GetProperty("run").GetProperty("stderr").GetString());
-            Assert.Equal(runScenario.GetProperty("expectedExitCode").GetInt32(), summary.GetProperty("run").GetProperty("exitCode").GetInt32());
+            foreach (var name in new[] { "run", "runV2" })
+            {
+                Assert.Equal(scenario.GetProperty(name).GetProperty("expectedStdout").GetString(), summary.GetProperty(name).GetProperty("stdout").GetString());
+                Assert.Equal(scenario.GetProperty(name).GetProperty("expectedStderr").GetString(), summary.GetProperty(name).GetProperty("stderr").GetString());
+                Assert.Equal(scenario.GetProperty(name).GetProperty("expectedExitCode").GetInt32(), summary.GetProperty(name).GetProperty("exitCode").GetInt32());
+            }
+
             Assert.Equal(sleepScenario.GetProperty("expectedExitCode").GetInt32(), summary.GetProperty("sleep").GetProperty("exitCode").GetInt32());
             var jsRequests = jsModal.Requests.Select(ObservedRequest.From).ToList();
             var jsSandboxes = new Dictionary<string, string>
             {
                 [summary.GetProperty("run").GetProperty("sandboxId").GetString()!] = "print sandbox",
+                [summary.GetProperty("runV2").GetProperty("sandboxId").GetString()!] = "GPU-less print sandbox",
                 [summary.GetProperty("sleep").GetProperty("sandboxId").GetString()!] = "sleeping sandbox",
             };
+
+            // With its defaults the SDK made the sandboxes without a GPU as V2 sandboxes and read their output through the router.
+            Assert.Equal(
+                [SandboxVersion.V1, SandboxVersion.V2, SandboxVersion.V2],
+                jsSandboxes.Keys.Select(id => jsModal.Sandboxes.Single(s => s.SandboxId == id).Version));
+            Assert.Equal(2, jsModal.RequestsFor(ModalRpc.SandboxCreateV2).Count);
+            Assert.Contains(jsModal.Requests, r => r.Rpc == ModalRpc.SandboxStdioReadV2 && r.Served);
 
             // 2. The C# client, the same operations with the same names and values.
             await using var csModal = await Emulator.StartAsync(Options(emulatorLog, "c#"));
@@ -78,14 +97,28 @@ public sealed class JsSdkConformanceTests(PrivateRegistry registry, ITestOutputH
             await client.GetOrCreateAppAsync(scenario.GetProperty("appName").GetString()!, limit.Token);
             await client.ImportImageAsync(scenario.GetProperty("image").GetString()!, registry.User, registry.Password, limit.Token);
             var run = await client.RunAsync(SandboxScenario.From(runScenario), limit.Token);
+            var runV2 = await client.RunAsync(SandboxScenario.From(runV2Scenario), limit.Token);
             var sleep = await client.RunAndTerminateAsync(SandboxScenario.From(sleepScenario), limit.Token);
-            output.WriteLine($"C# client: print sandbox {run}; sleeping sandbox {sleep}");
-            Assert.Equal(runScenario.GetProperty("expectedStdout").GetString(), run.Stdout);
-            Assert.Equal(runScenario.GetProperty("expectedStderr").GetString(), run.Stderr);
-            Assert.Equal(runScenario.GetProperty("expectedExitCode").GetInt32(), run.ExitCode);
+            output.WriteLine($"C# client: print sandbox {run}; GPU-less print sandbox {runV2}; sleeping sandbox {sleep}");
+            foreach (var (outcome, expected) in new[] { (run, runScenario), (runV2, runV2Scenario) })
+            {
+                Assert.Equal(expected.GetProperty("expectedStdout").GetString(), outcome.Stdout);
+                Assert.Equal(expected.GetProperty("expectedStderr").GetString(), outcome.Stderr);
+                Assert.Equal(expected.GetProperty("expectedExitCode").GetInt32(), outcome.ExitCode);
+            }
+
             Assert.Equal(sleepScenario.GetProperty("expectedExitCode").GetInt32(), sleep.ExitCode);
             var csRequests = csModal.Requests.Select(ObservedRequest.From).ToList();
-            var csSandboxes = new Dictionary<string, string> { [run.SandboxId] = "print sandbox", [sleep.SandboxId] = "sleeping sandbox" };
+            var csSandboxes = new Dictionary<string, string> { [run.SandboxId] = "print sandbox", [runV2.SandboxId] = "GPU-less print sandbox", [sleep.SandboxId] = "sleeping sandbox" };
+
+            // Each sandbox ran with the same environment, however the client sent it (inline for V2, a secret for V1).
+            foreach (var (id, role) in jsSandboxes)
+            {
+                var csId = csSandboxes.Single(s => s.Value == role).Key;
+                Assert.Equal(
+                    jsModal.Sandboxes.Single(s => s.SandboxId == id).Environment.OrderBy(e => e.Key),
+                    csModal.Sandboxes.Single(s => s.SandboxId == csId).Environment.OrderBy(e => e.Key));
+            }
 
             // 3. The requests, RPC by RPC.
             var comparison = RequestComparison.Compare(JsClient, jsRequests, jsSandboxes, CSharpClient, csRequests, csSandboxes);
@@ -93,6 +126,13 @@ public sealed class JsSdkConformanceTests(PrivateRegistry registry, ITestOutputH
             output.WriteLine(report);
             var paired = comparison.Pairs.Select(p => p.Split(' ')[0]).ToHashSet();
             Assert.True(ComparedRpcs.All(paired.Contains), $"Some RPCs were not compared (missing: {string.Join(", ", ComparedRpcs.Where(r => !paired.Contains(r)))}).\n{report}");
+
+            // The V2 creates were compared with the C# client's V1 creates (the definitions field by field), and the V2 wait and terminate too.
+            Assert.Contains("SandboxCreate #2", comparison.CrossVersionPairs);
+            Assert.Contains("SandboxCreate #3", comparison.CrossVersionPairs);
+            Assert.Contains(comparison.CrossVersionPairs, p => p.StartsWith("SandboxTerminate (sleeping sandbox)", StringComparison.Ordinal));
+            Assert.Contains(comparison.CrossVersionPairs, p => p.StartsWith("SandboxWait (GPU-less print sandbox)", StringComparison.Ordinal));
+            Assert.Contains("definition.entrypoint_args", comparison.ComparedFields["SandboxCreate"]);
             Assert.True(comparison.Differences.Count == 0, $"The C# client's requests differ from the JS SDK's:\n{report}");
         }
         finally

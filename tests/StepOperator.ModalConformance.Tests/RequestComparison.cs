@@ -6,12 +6,17 @@ using StepOperator.ModalEmulator.Recording;
 
 namespace StepOperator.ModalConformance.Tests;
 
-/// <summary>A request as the emulator recorded it: its metadata and its message in protobuf's JSON mapping with the proto's field names.</summary>
-internal sealed record ObservedRequest(string Rpc, IReadOnlyDictionary<string, string> Headers, string Json)
+/// <summary>
+/// A request as the emulator recorded it: its metadata and its message in protobuf's JSON mapping with
+/// the proto's field names; <paramref name="Service"/> is Modal's API unless said otherwise (the task
+/// command router), <paramref name="Served"/> false for an RPC the emulator does not serve.
+/// </summary>
+internal sealed record ObservedRequest(string Rpc, IReadOnlyDictionary<string, string> Headers, string Json, string Service = RequestComparison.ModalApi, bool Served = true)
 {
     private static readonly JsonFormatter ProtoNames = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true));
 
-    public static ObservedRequest From(RecordedRequest request) => new(request.Rpc, request.Headers, ProtoNames.Format(request.Message));
+    public static ObservedRequest From(RecordedRequest request) =>
+        new(request.Rpc, request.Headers, ProtoNames.Format(request.Message), request.Service, request.Served);
 
     public string? Header(string key) => Headers.TryGetValue(key, out var value) ? value : null;
 }
@@ -27,9 +32,26 @@ internal sealed record IgnoredField(string Rpc, string Path, string Why);
 /// defaults count as unset; repeated fields compare as a whole, maps key by key) must be equal,
 /// except the few in <see cref="Ignored"/>. The metadata headers both must send are compared too.
 /// Fields, pairs, RPCs and headers only one client has are listed as notes, not differences.
+/// A V2 sandbox RPC is compared as the V1 RPC of the same request message (<see cref="V1Counterparts"/>;
+/// SandboxCreateV2 shares the definition, a Sandbox, and the tags with SandboxCreate), so a client on V2
+/// pairs with one on V1; such pairs are listed in <see cref="CrossVersionPairs"/>. Calls of the task
+/// command router carry a bearer JWT instead of Modal's headers; calls of RPCs the emulator does not serve
+/// are differences.
 /// </summary>
 internal sealed class RequestComparison
 {
+    public const string ModalApi = "modal.client.ModalClient";
+
+    /// <summary>The V1 RPC each V2 sandbox RPC is compared as (the same request message, or for SandboxCreateV2 the same definition).</summary>
+    public static IReadOnlyDictionary<string, string> V1Counterparts { get; } = new Dictionary<string, string>
+    {
+        ["SandboxCreateV2"] = "SandboxCreate",
+        ["SandboxGetTaskIdV2"] = "SandboxGetTaskId",
+        ["SandboxWaitV2"] = "SandboxWait",
+        ["SandboxTerminateV2"] = "SandboxTerminate",
+        ["SandboxListV2"] = "SandboxList",
+    };
+
     /// <summary>The fields not compared: ids the server issued to each client's own objects.</summary>
     public static IReadOnlyList<IgnoredField> Ignored { get; } =
     [
@@ -57,9 +79,9 @@ internal sealed class RequestComparison
         ["x-modal-auth-token", "x-idempotency-key", "x-retry-delay", "x-throttle-retry-delay", "x-modal-libmodal-version"];
 
     /// <summary>Server streams: no idempotency key or retry attempt (retries are for unary calls).</summary>
-    public static IReadOnlySet<string> StreamingRpcs { get; } = new HashSet<string> { "ImageJoinStreaming", "SandboxGetLogs" };
+    public static IReadOnlySet<string> StreamingRpcs { get; } = new HashSet<string> { "ImageJoinStreaming", "SandboxGetLogs", "SandboxStdioReadV2" };
 
-    private static readonly HashSet<string> SecretHeaders = ["x-modal-token-secret", "x-modal-auth-token"];
+    private static readonly HashSet<string> SecretHeaders = ["x-modal-token-secret", "x-modal-auth-token", "authorization"];
 
     private static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -85,6 +107,9 @@ internal sealed class RequestComparison
     /// <summary>The pairs compared, e.g. "SandboxGetLogs (print sandbox, FILE_DESCRIPTOR_STDOUT) #1".</summary>
     public List<string> Pairs { get; } = [];
 
+    /// <summary>The pairs of a V2 RPC with its V1 counterpart, e.g. "SandboxCreate #2".</summary>
+    public List<string> CrossVersionPairs { get; } = [];
+
     /// <summary>
     /// Compares <paramref name="left"/>'s requests with <paramref name="right"/>'s; the sandbox labels
     /// name each client's sandboxes by their role ("print sandbox"), since their ids differ.
@@ -106,6 +131,12 @@ internal sealed class RequestComparison
             if (rightByKey.TryGetValue(key, out var other))
             {
                 comparison.Pairs.Add(key);
+                if (request.Rpc != other.Rpc)
+                {
+                    comparison.CrossVersionPairs.Add(key);
+                    comparison.Notes.Add($"{key}: {left} sent {request.Rpc}, {right} {other.Rpc} (compared as {ComparedAs(request.Rpc)}).");
+                }
+
                 comparison.ComparePair(key, request, other);
             }
         }
@@ -122,12 +153,14 @@ internal sealed class RequestComparison
             comparison.Notes.Add($"Only {right} called {rpc}.");
         }
 
-        foreach (var (key, request) in leftKeyed.Where(k => !rightByKey.ContainsKey(k.Key) && rightRpcs.Contains(k.Request.Rpc)))
+        var leftCompared = leftRpcs.Select(ComparedAs).ToHashSet(StringComparer.Ordinal);
+        var rightCompared = rightRpcs.Select(ComparedAs).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, request) in leftKeyed.Where(k => !rightByKey.ContainsKey(k.Key) && rightCompared.Contains(ComparedAs(k.Request.Rpc))))
         {
             comparison.Notes.Add($"Only {left} made {key} (a repeated poll or stream; not compared).");
         }
 
-        foreach (var (key, request) in rightKeyed.Where(k => !leftKeys.Contains(k.Key) && leftRpcs.Contains(k.Request.Rpc)))
+        foreach (var (key, request) in rightKeyed.Where(k => !leftKeys.Contains(k.Key) && leftCompared.Contains(ComparedAs(k.Request.Rpc))))
         {
             comparison.Notes.Add($"Only {right} made {key} (a repeated poll or stream; not compared).");
         }
@@ -180,13 +213,16 @@ internal sealed class RequestComparison
         foreach (var request in requests)
         {
             var role = RoleOf(request, sandboxes);
-            var group = role.Length == 0 ? request.Rpc : $"{request.Rpc} ({role})";
+            var rpc = ComparedAs(request.Rpc);
+            var group = role.Length == 0 ? rpc : $"{rpc} ({role})";
             var n = counts[group] = counts.GetValueOrDefault(group) + 1;
             keyed.Add(($"{group} #{n}", request));
         }
 
         return keyed;
     }
+
+    private static string ComparedAs(string rpc) => V1Counterparts.TryGetValue(rpc, out var v1) ? v1 : rpc;
 
     private static string RoleOf(ObservedRequest request, IReadOnlyDictionary<string, string> sandboxes)
     {
@@ -212,7 +248,8 @@ internal sealed class RequestComparison
     {
         var leftFields = Flatten(left.Json);
         var rightFields = Flatten(right.Json);
-        var compared = Bucket(ComparedFields, left.Rpc);
+        var rpc = ComparedAs(left.Rpc);
+        var compared = Bucket(ComparedFields, rpc);
         foreach (var (path, leftValue) in leftFields)
         {
             if (!rightFields.TryGetValue(path, out var rightValue))
@@ -221,9 +258,9 @@ internal sealed class RequestComparison
                 continue;
             }
 
-            if (Ignored.Any(i => i.Rpc == left.Rpc && (path == i.Path || path.StartsWith(i.Path + ".", StringComparison.Ordinal))))
+            if (Ignored.Any(i => i.Rpc == rpc && (path == i.Path || path.StartsWith(i.Path + ".", StringComparison.Ordinal))))
             {
-                Bucket(IgnoredFields, left.Rpc).Add(path);
+                Bucket(IgnoredFields, rpc).Add(path);
                 continue;
             }
 
@@ -265,6 +302,23 @@ internal sealed class RequestComparison
         var problems = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var request in requests)
         {
+            if (!request.Served)
+            {
+                problems.Add($"{request.Service}/{request.Rpc}, which the emulator does not serve (answered UNIMPLEMENTED)");
+                continue;
+            }
+
+            if (request.Service != ModalApi)
+            {
+                // The task command router: its own bearer JWT, none of Modal's API headers needed.
+                if (request.Header("authorization") is not { } bearer || !bearer.StartsWith("Bearer ", StringComparison.Ordinal) || bearer.Split('.').Length != 3)
+                {
+                    problems.Add($"{request.Service}/{request.Rpc} without 'authorization: Bearer <jwt>'");
+                }
+
+                continue;
+            }
+
             foreach (var header in new[] { "x-modal-client-type", "x-modal-client-version", "x-modal-token-id", "x-modal-token-secret" })
             {
                 if (string.IsNullOrEmpty(request.Header(header)))
@@ -310,7 +364,7 @@ internal sealed class RequestComparison
     private void NoteOneSidedHeaders(IReadOnlyList<ObservedRequest> leftRequests, IReadOnlyList<ObservedRequest> rightRequests)
     {
         static SortedSet<string> Names(IEnumerable<ObservedRequest> requests) =>
-            new(requests.SelectMany(r => r.Headers.Keys).Where(k => k.StartsWith("x-", StringComparison.Ordinal)), StringComparer.Ordinal);
+            new(requests.Where(r => r.Service == ModalApi).SelectMany(r => r.Headers.Keys).Where(k => k.StartsWith("x-", StringComparison.Ordinal)), StringComparer.Ordinal);
 
         var leftNames = Names(leftRequests);
         var rightNames = Names(rightRequests);

@@ -106,4 +106,39 @@ public class RequestComparisonTests
         Assert.Equal(["SandboxGetLogs (print, FILE_DESCRIPTOR_STDOUT) #1: field timeout: left sends 55, right sends 30"], comparison.Differences);
         Assert.Contains("SandboxWait (sleep) #1", comparison.Pairs);
     }
+
+    [Fact]
+    public void A_V2_call_pairs_with_the_V1_call_of_the_same_message_and_router_calls_need_only_their_bearer_JWT()
+    {
+        var leftSandboxes = new Dictionary<string, string> { ["sb-01ARZ3NDEKTSV4RRFFQ69G5FAV"] = "sleep" };
+        var rightSandboxes = new Dictionary<string, string> { ["sb-x"] = "sleep" };
+        var routerHeaders = new Dictionary<string, string> { ["authorization"] = "Bearer " + Token };
+        List<ObservedRequest> left =
+        [
+            new("AuthTokenGet", Headers(authToken: false), "{ }"),
+            new("SandboxCreateV2", Headers(), """{ "app_id": "ap-1", "definition": { "timeout_secs": 600, "entrypoint_args": [ "sleep", "600" ] }, "ephemeral_secrets": { "contents": { "A": "1" } } }"""),
+            new("SandboxTerminateV2", Headers(), """{ "sandbox_id": "sb-01ARZ3NDEKTSV4RRFFQ69G5FAV" }"""),
+            new("SandboxStdioReadV2", routerHeaders, """{ "task_id": "ta-1V" }""", "modal.task_command_router.TaskCommandRouter"),
+        ];
+        List<ObservedRequest> right =
+        [
+            new("AuthTokenGet", Headers(authToken: false), "{ }"),
+            new("SandboxCreate", Headers(), """{ "app_id": "ap-2", "definition": { "timeout_secs": 300, "entrypoint_args": [ "sleep", "600" ], "secret_ids": [ "st-1" ] } }"""),
+            new("SandboxTerminate", Headers(), """{ "sandbox_id": "sb-x" }"""),
+        ];
+
+        var comparison = RequestComparison.Compare("left", left, leftSandboxes, "right", right, rightSandboxes);
+
+        Assert.Equal(["SandboxCreate #1: field definition.timeout_secs: left sends 600, right sends 300"], comparison.Differences);
+        Assert.Equal(["SandboxCreate #1", "SandboxTerminate (sleep) #1"], comparison.CrossVersionPairs);
+        Assert.Contains("SandboxCreate #1: only left sets ephemeral_secrets.contents.A = \"1\"", comparison.Notes);
+        Assert.Contains("Only left called SandboxStdioReadV2.", comparison.Notes);
+
+        // A router call without its JWT, and a call the emulator did not serve, are differences.
+        left[3] = left[3] with { Headers = new Dictionary<string, string>() };
+        left.Add(new("SandboxTagsGetV2", Headers(), "{ }", Served: false));
+        var broken = RequestComparison.Compare("left", left, leftSandboxes, "right", right, rightSandboxes);
+        Assert.Contains("left: modal.task_command_router.TaskCommandRouter/SandboxStdioReadV2 without 'authorization: Bearer <jwt>'", broken.Differences);
+        Assert.Contains("left: modal.client.ModalClient/SandboxTagsGetV2, which the emulator does not serve (answered UNIMPLEMENTED)", broken.Differences);
+    }
 }

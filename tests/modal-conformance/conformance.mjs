@@ -3,18 +3,19 @@
 //
 //   1. app: apps.fromName(<app>, { createIfMissing: true })
 //   2. image: images.fromRegistry(<private tag>, secret with REGISTRY_USERNAME/REGISTRY_PASSWORD)
-//   3. a sandbox that prints to stdout and stderr and exits with a known code: read both streams,
-//      wait for the exit code
-//   4. a sleeping sandbox: terminate it and wait for its exit code
+//   3. a sandbox with a GPU that prints to stdout and stderr and exits with a known code: read both
+//      streams, wait for the exit code (the SDK makes sandboxes with a GPU through SandboxCreate, V1)
+//   4. the same without a GPU (with its defaults the SDK makes it through SandboxCreateV2, V2, and
+//      reads its output through the sandbox's task command router)
+//   5. a sleeping sandbox without a GPU (V2): terminate it and wait for its exit code
 //
 // It prints one JSON summary on stdout (the scenario it ran, what it observed, the mismatches)
 // and exits 0 when everything matched, 1 on a mismatch, 2 when the flow failed.
 //
 // Environment:
 //   MODAL_SERVER_URL, MODAL_TOKEN_ID, MODAL_TOKEN_SECRET   read by the SDK (required here)
-//   MODAL_SANDBOX_V2                                        "false" unless set: without it this SDK
-//                                                           creates GPU-less sandboxes through
-//                                                           SandboxCreateV2, which the emulator lacks
+//   MODAL_SANDBOX_V2                                        read by the SDK; unset (its default: V2
+//                                                           for sandboxes without a GPU) unless given
 //   CONFORMANCE_IMAGE                                       private registry tag, e.g. 127.0.0.1:5000/x/y:tag
 //   CONFORMANCE_REGISTRY_USERNAME, CONFORMANCE_REGISTRY_PASSWORD
 //   CONFORMANCE_APP_NAME                                    default "stepoperator-modal-conformance"
@@ -23,7 +24,6 @@
 import { readFileSync } from "node:fs";
 
 const env = process.env;
-env.MODAL_SANDBOX_V2 ??= "false";
 
 // What the run does; the C# side of the conformance test reads it back from the summary and
 // sends the same requests with its own client.
@@ -46,6 +46,21 @@ const scenario = {
     expectedStderr: "conformance stderr\n",
     expectedExitCode: 7,
   },
+  runV2: {
+    command: [
+      "sh",
+      "-c",
+      'echo "conformance v2 stdout $CONFORMANCE_VALUE"; echo "conformance v2 stderr" >&2; exit 9',
+    ],
+    env: { CONFORMANCE_VALUE: "inline-env" },
+    cpu: 0.5,
+    memoryMiB: 256,
+    timeoutSecs: 120,
+    tags: { "stepoperator.run-id": "conformance", "stepoperator.step": "print-v2", "stepoperator.invocation": "3" },
+    expectedStdout: "conformance v2 stdout inline-env\n",
+    expectedStderr: "conformance v2 stderr\n",
+    expectedExitCode: 9,
+  },
   sleep: {
     command: ["sleep", "600"],
     env: { CONFORMANCE_VALUE: "sleeping" },
@@ -61,11 +76,12 @@ const summary = {
   ok: false,
   sdk: sdkVersion(),
   serverUrl: env.MODAL_SERVER_URL ?? null,
-  sandboxV2: env.MODAL_SANDBOX_V2,
+  sandboxV2: env.MODAL_SANDBOX_V2 ?? null,
   scenario,
   appId: null,
   imageId: null,
   run: null,
+  runV2: null,
   sleep: null,
   mismatches: [],
   error: null,
@@ -115,29 +131,32 @@ async function main() {
     });
     const image = modal.images.fromRegistry(scenario.image, registrySecret);
 
-    // 1. A sandbox that prints and exits with a known code.
-    const r = scenario.run;
-    const sb = await modal.sandboxes.create(app, image, {
-      command: r.command,
-      env: r.env,
-      cpu: r.cpu,
-      memoryMiB: r.memoryMiB,
-      gpu: r.gpu,
-      timeoutMs: r.timeoutSecs * 1000,
-      tags: r.tags,
-    });
-    summary.imageId = image.imageId;
-    const [stdout, stderr, exitCode] = await Promise.all([
-      sb.stdout.readText(),
-      sb.stderr.readText(),
-      sb.wait(),
-    ]);
-    summary.run = { sandboxId: sb.sandboxId, stdout, stderr, exitCode };
-    expect("run stdout", stdout, r.expectedStdout);
-    expect("run stderr", stderr, r.expectedStderr);
-    expect("run exit code", exitCode, r.expectedExitCode);
+    // 1. A sandbox that prints and exits with a known code (with a GPU: V1), 2. the same without a GPU (V2).
+    const printing = async (name, r) => {
+      const sb = await modal.sandboxes.create(app, image, {
+        command: r.command,
+        env: r.env,
+        cpu: r.cpu,
+        memoryMiB: r.memoryMiB,
+        gpu: r.gpu,
+        timeoutMs: r.timeoutSecs * 1000,
+        tags: r.tags,
+      });
+      summary.imageId = image.imageId;
+      const [stdout, stderr, exitCode] = await Promise.all([
+        sb.stdout.readText(),
+        sb.stderr.readText(),
+        sb.wait(),
+      ]);
+      summary[name] = { sandboxId: sb.sandboxId, stdout, stderr, exitCode };
+      expect(`${name} stdout`, stdout, r.expectedStdout);
+      expect(`${name} stderr`, stderr, r.expectedStderr);
+      expect(`${name} exit code`, exitCode, r.expectedExitCode);
+    };
+    await printing("run", scenario.run);
+    await printing("runV2", scenario.runV2);
 
-    // 2. A sleeping sandbox, terminated.
+    // 3. A sleeping sandbox, terminated.
     const s = scenario.sleep;
     const sleeper = await modal.sandboxes.create(app, image, {
       command: s.command,
