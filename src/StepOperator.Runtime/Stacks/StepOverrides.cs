@@ -94,10 +94,9 @@ public sealed class StepOverrides
                 {
                     current = With(current, property, value);
                 }
-                catch (FormatException)
+                catch (Exception e) when (e is FormatException or OverflowException)
                 {
-                    var kind = NumberProperties.Contains(property) ? "number" : FlagProperties.Contains(property) ? "true or false" : "whole number";
-                    problems.Add($"Override of step '{stepName}': {property} = \"{value}\" is not {(kind == "true or false" ? kind : "a " + kind)}.");
+                    problems.Add($"Override of step '{stepName}': {property} = \"{value}\" is not {ExpectedKind(property)}.");
                 }
             }
 
@@ -112,7 +111,15 @@ public sealed class StepOverrides
         return (effective, problems);
     }
 
-    private static StepSettings With(StepSettings settings, string property, string value)
+    /// <summary>What a property's text must be: "a number", "true or false" or "a whole number" (for the string properties any text will do).</summary>
+    internal static string ExpectedKind(string property) =>
+        NumberProperties.Contains(property) ? "a number" : FlagProperties.Contains(property) ? "true or false" : "a whole number";
+
+    /// <summary>
+    /// The settings with one property set from its text (empty removes it); a <see cref="FormatException"/>
+    /// when the text is not of the property's kind.
+    /// </summary>
+    internal static StepSettings With(StepSettings settings, string property, string value)
     {
         var text = value.Length == 0 ? null : value;
         int? Integer() => text is null ? null : int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
