@@ -32,7 +32,7 @@ public static class FlavorSettings
         var own = OwnSettings(component.Type, component.Flavor);
         var takes = own.Count == 0 ? "no settings of its own" : string.Join(", ", own.Select(ComponentDefinition.ToOptionName));
         var stepDefaults = defaults.Count == 0 ? string.Empty : $"; defaults for its steps: {string.Join(", ", defaults.Select(ComponentDefinition.ToOptionName))}";
-        return $"{string.Join(", ", unknown)}: not {(unknown.Count == 1 ? "a setting" : "settings")} a {component.Type.CommandName()} of flavor {component.Flavor} can use. " +
+        return $"{string.Join(", ", unknown)}: not {(unknown.Count == 1 ? "a setting" : "settings")} that {component.Type.CommandName()} flavor '{component.Flavor}' can use. " +
             $"It takes: {takes}{stepDefaults}.";
     }
 

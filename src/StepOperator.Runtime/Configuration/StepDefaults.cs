@@ -87,13 +87,10 @@ public static class StepDefaults
     internal static ComponentStepDefaults Read(ComponentDefinition component) => Read(component, component.Get);
 
     /// <summary>
-    /// Fills what a step does not set from each component's defaults: <c>[ModalStep]</c> steps from the stack's
-    /// step operator, the others from its orchestrator. <paramref name="settings"/> are the steps' settings with
-    /// run-time overrides applied; the result says which settings came from which component, and every problem
-    /// (a default that is not valid, or a step whose settings break a rule only together with the defaults).
+    /// The defaults of a stack's components: <c>[ModalStep]</c> steps get the step operator's, the others the
+    /// orchestrator's. A component whose defaults are not valid gives none, and its problems say how to fix them.
     /// </summary>
-    public static StepDefaultsResolution Resolve(
-        StackDefinition stack, StackConfiguration configuration, IReadOnlyList<StepDefinition> steps, IReadOnlyDictionary<string, StepSettings> settings)
+    public static StackStepDefaults ForStack(StackDefinition stack, StackConfiguration configuration)
     {
         var problems = new List<string>();
         ComponentStepDefaults? DefaultsOf(ComponentType type)
@@ -116,37 +113,7 @@ public static class StepDefaults
 
         var orchestrator = DefaultsOf(ComponentType.Orchestrator);
         var stepOperator = stack.StepOperator is null ? orchestrator : DefaultsOf(ComponentType.StepOperator);
-        var effective = new Dictionary<string, StepSettings>(StringComparer.Ordinal);
-        var applied = new Dictionary<string, DefaultedSettings>(StringComparer.Ordinal);
-        foreach (var step in steps)
-        {
-            var own = settings.TryGetValue(step.Name, out var overridden) ? overridden : step.Settings;
-            effective[step.Name] = own;
-            if ((step.Placement == StepPlacement.Modal ? stepOperator : orchestrator) is not { } defaults)
-            {
-                continue;
-            }
-
-            var (merged, filled) = defaults.ApplyTo(own);
-            if (filled.Count == 0)
-            {
-                continue;
-            }
-
-            var before = ResourceRules.Validate(own.ToResources()).Select(v => v.Message).ToHashSet(StringComparer.Ordinal);
-            foreach (var violation in ResourceRules.Validate(merged.ToResources()).Where(v => !ResourceRules.IsAdvisory(v) && !before.Contains(v.Message)))
-            {
-                problems.Add(
-                    $"Step '{step.Name}' with the defaults of {defaults.Component.Describe()} ({string.Join(", ", filled)}): {violation.Message} ({violation.RuleId}) " +
-                    $"Set {violation.Property} on the step (or --set {step.Name}.{violation.Property}=...), or change the default: " +
-                    $"{StackValidator.CommandPrefix} {defaults.Component.Type.CommandName()} update {defaults.Component.Name} --{ComponentDefinition.ToOptionName(violation.Property)}=...");
-            }
-
-            effective[step.Name] = merged;
-            applied[step.Name] = new DefaultedSettings($"{defaults.Component.Type.CommandName()} '{defaults.Component.Name}'", filled);
-        }
-
-        return new StepDefaultsResolution(effective, applied, problems);
+        return new StackStepDefaults(orchestrator, stepOperator, problems);
     }
 
     /// <summary>A value as a step attribute writes it: strings quoted, numbers invariant.</summary>
@@ -205,19 +172,52 @@ internal sealed record ComponentStepDefaults(ComponentDefinition Component, IRea
     }
 }
 
+/// <summary>The step defaults of a stack's orchestrator and step operator, and what is wrong with them.</summary>
+public sealed class StackStepDefaults
+{
+    private readonly ComponentStepDefaults? _orchestrator;
+    private readonly ComponentStepDefaults? _stepOperator;
+
+    internal StackStepDefaults(ComponentStepDefaults? orchestrator, ComponentStepDefaults? stepOperator, IReadOnlyList<string> problems)
+    {
+        _orchestrator = orchestrator;
+        _stepOperator = stepOperator;
+        Problems = problems;
+    }
+
+    /// <summary>Defaults that are not valid, each with the command that fixes it.</summary>
+    public IReadOnlyList<string> Problems { get; }
+
+    /// <summary>A step's settings with the defaults of the component that runs it filled in where the step sets nothing; null when none applied.</summary>
+    internal (StepSettings Settings, DefaultedSettings? Defaulted) Fill(StepDefinition step, StepSettings settings)
+    {
+        if ((step.Placement == StepPlacement.Modal ? _stepOperator : _orchestrator) is not { } defaults)
+        {
+            return (settings, null);
+        }
+
+        var (merged, filled) = defaults.ApplyTo(settings);
+        var component = defaults.Component;
+        return filled.Count == 0
+            ? (settings, null)
+            : (merged, new DefaultedSettings($"{component.Type.CommandName()} '{component.Name}'", filled, $"{component.Type.CommandName()} update {component.Name}"));
+    }
+}
+
 /// <summary>Settings a step got from a component's defaults.</summary>
 /// <param name="Component">The component, as "step-operator 'gpu'".</param>
 /// <param name="Settings">The settings as written ("Gpu = \"A100\"", "Timeout = 3600").</param>
-public sealed record DefaultedSettings(string Component, IReadOnlyList<string> Settings)
+/// <param name="Command">The command that changes them, without the program prefix ("step-operator update gpu").</param>
+public sealed record DefaultedSettings(string Component, IReadOnlyList<string> Settings, string Command)
 {
-    public override string ToString() => $"{string.Join(", ", Settings)} (defaults of {Component})";
+    public override string ToString() => $"the defaults of {Component} ({string.Join(", ", Settings)})";
 }
 
-/// <summary>The steps' effective settings with the components' defaults applied.</summary>
+/// <summary>The steps' settings as they will run: the attributes, then run-time overrides, then the components' defaults.</summary>
 /// <param name="Settings">Effective settings by step name.</param>
 /// <param name="Defaulted">By step name, the settings it got from a component's defaults (steps that got none are absent).</param>
-/// <param name="Problems">Defaults that are not valid, and steps that break a rule with them.</param>
-public sealed record StepDefaultsResolution(
+/// <param name="Problems">Overrides that are not valid, and settings that break a rule as they will run.</param>
+public sealed record EffectiveStepSettings(
     IReadOnlyDictionary<string, StepSettings> Settings,
     IReadOnlyDictionary<string, DefaultedSettings> Defaulted,
     IReadOnlyList<string> Problems);

@@ -204,13 +204,13 @@ public static class StepOperatorHost
                 ?? (Environment.GetEnvironmentVariable(StackVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : configuration.ActiveStack);
             var definition = StackCommands.Registered(stackName, configuration);
             var steps = StepCatalog.Steps;
-            var (overridden, problems) = StepOverrides.From(configuration.StepOverrides, parse.GetValue(setOption) ?? []).Apply(steps);
-            var defaults = StepDefaults.Resolve(definition, configuration, steps, overridden);
-            var stackProblems = StackValidator.Validate(definition, configuration, steps, defaults.Settings);
-            if (problems.Count + defaults.Problems.Count + stackProblems.Count > 0)
+            var defaults = StepDefaults.ForStack(definition, configuration);
+            var effective = StepOverrides.From(configuration.StepOverrides, parse.GetValue(setOption) ?? []).Apply(steps, defaults);
+            var problems = defaults.Problems.Concat(effective.Problems).Concat(StackValidator.Validate(definition, configuration, steps, effective.Settings)).ToList();
+            if (problems.Count > 0)
             {
                 console.Problem($"Stack '{definition.Name}' cannot run pipeline '{pipeline.Name}'; nothing was started:");
-                foreach (var problem in problems.Concat(defaults.Problems).Concat(stackProblems))
+                foreach (var problem in problems)
                 {
                     console.Problem($"  - {problem}");
                 }
@@ -218,7 +218,7 @@ public static class StepOperatorHost
                 return null;
             }
 
-            return new Prepared(pipeline, home, configuration, definition, defaults);
+            return new Prepared(pipeline, home, configuration, definition, effective);
         }
 
         var stepArgument = new Argument<string>("name") { Description = "The step to run." };
@@ -318,7 +318,7 @@ public static class StepOperatorHost
         string Home,
         StackConfiguration Configuration,
         StackDefinition Definition,
-        StepDefaultsResolution Steps)
+        EffectiveStepSettings Steps)
     {
         /// <summary>The run's options for these steps: their effective settings, and which came from the components' defaults.</summary>
         public RunOptions Options => new(Steps.Settings, Defaulted: Steps.Defaulted);
