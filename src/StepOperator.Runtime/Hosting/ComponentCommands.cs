@@ -67,6 +67,7 @@ internal static class ComponentCommands
             }
 
             var component = existing with { Settings = settings };
+            Check(component);
             file.SetComponent(component);
             file.Save();
             output.WriteLine($"Updated {component}.");
@@ -93,9 +94,20 @@ internal static class ComponentCommands
             var component = Registered(type, parse.GetValue(describeName)!, StackConfiguration.Load());
             output.WriteLine($"{type.CommandName()} '{component.Name}'");
             output.WriteLine($"  flavor: {component.Flavor}");
-            foreach (var (key, value) in component.ShownSettings)
+            var shown = component.ShownSettings.ToList();
+            foreach (var (key, value) in shown.Where(pair => !StepDefaults.IsStepDefault(component, pair.Key)))
             {
                 output.WriteLine($"  {ComponentDefinition.ToOptionName(key)}: {value}");
+            }
+
+            var defaults = shown.Where(pair => StepDefaults.IsStepDefault(component, pair.Key)).ToList();
+            if (defaults.Count > 0)
+            {
+                output.WriteLine("  defaults for its steps (a step that sets one itself keeps its own):");
+                foreach (var (key, value) in defaults)
+                {
+                    output.WriteLine($"    {ComponentDefinition.ToOptionName(key)}: {value}");
+                }
             }
         });
         command.Subcommands.Add(describe);
@@ -169,7 +181,10 @@ internal static class ComponentCommands
         return settings;
     }
 
-    /// <summary>The settings each flavor needs, checked at registration so mistakes show up early.</summary>
+    /// <summary>
+    /// The settings each flavor needs and takes, and its step defaults checked by the analyzer's rules: checked at
+    /// registration and update, so a setting that could not work is never stored.
+    /// </summary>
     private static void Check(ComponentDefinition component)
     {
         if (!component.Type.Flavors().Contains(component.Flavor, StringComparer.Ordinal))
@@ -201,6 +216,23 @@ internal static class ComponentCommands
                     "Modal step operator: token_id and token_secret must be given together. Give both, or neither to use " +
                     "MODAL_TOKEN_ID/MODAL_TOKEN_SECRET or ~/.modal.toml.");
             }
+        }
+
+        var problems = new List<string>();
+        if (FlavorSettings.Unknown(component) is { } unknown)
+        {
+            problems.Add(unknown);
+        }
+
+        // A value read from the environment (env:NAME) is checked when it is used, as the other settings are.
+        string? Stored(string setting) =>
+            component.Settings.FirstOrDefault(pair => string.Equals(pair.Key, setting, StringComparison.OrdinalIgnoreCase)).Value is { } value
+            && !value.StartsWith("env:", StringComparison.Ordinal) ? value : null;
+        problems.AddRange(StepDefaults.Read(component, Stored).Problems.Select(problem => problem.ToString()));
+        if (problems.Count > 0)
+        {
+            throw new StackConfigurationException(
+                $"{component.Describe()} was not saved:" + string.Concat(problems.Select(problem => Environment.NewLine + "  - " + problem)));
         }
     }
 }

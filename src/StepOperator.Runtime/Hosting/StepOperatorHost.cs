@@ -113,7 +113,7 @@ public static class StepOperatorHost
                 return 2;
             }
 
-            return await ExecuteAsync(parse, console, prepared, new RunOptions(prepared.Settings, UseCache: !parse.GetValue(noCacheOption)),
+            return await ExecuteAsync(parse, console, prepared, prepared.Options with { UseCache = !parse.GetValue(noCacheOption) },
                 new StackCreationOptions(parse.GetValue(preventReuseOption)), cancellationToken).ConfigureAwait(false);
         });
 
@@ -149,7 +149,7 @@ public static class StepOperatorHost
             }
 
             await using var stack = StackFactory.Create(prepared.Definition, prepared.Configuration, prepared.Home, new StackCreationOptions());
-            var options = new RunOptions(prepared.Settings, UseCache: !parse.GetValue(noCacheOption));
+            var options = prepared.Options with { UseCache = !parse.GetValue(noCacheOption) };
             var planned = await Planning.PipelinePlanner.PlanAsync(prepared.Pipeline, stack, options, cancellationToken).ConfigureAwait(false);
             Planning.PipelinePlanner.Write(planned, output);
             return 0;
@@ -190,7 +190,7 @@ public static class StepOperatorHost
                 return 2;
             }
 
-            return await ExecuteAsync(parse, console, prepared, new RunOptions(prepared.Settings, Resume: earlier), new StackCreationOptions(), cancellationToken).ConfigureAwait(false);
+            return await ExecuteAsync(parse, console, prepared, prepared.Options with { Resume = earlier }, new StackCreationOptions(), cancellationToken).ConfigureAwait(false);
         });
         root.Subcommands.Add(resume);
 
@@ -204,12 +204,13 @@ public static class StepOperatorHost
                 ?? (Environment.GetEnvironmentVariable(StackVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : configuration.ActiveStack);
             var definition = StackCommands.Registered(stackName, configuration);
             var steps = StepCatalog.Steps;
-            var (settings, problems) = StepOverrides.From(configuration.StepOverrides, parse.GetValue(setOption) ?? []).Apply(steps);
-            var stackProblems = StackValidator.Validate(definition, configuration, steps, settings);
-            if (problems.Count + stackProblems.Count > 0)
+            var defaults = StepDefaults.ForStack(definition, configuration);
+            var effective = StepOverrides.From(configuration.StepOverrides, parse.GetValue(setOption) ?? []).Apply(steps, defaults);
+            var problems = defaults.Problems.Concat(effective.Problems).Concat(StackValidator.Validate(definition, configuration, steps, effective.Settings)).ToList();
+            if (problems.Count > 0)
             {
                 console.Problem($"Stack '{definition.Name}' cannot run pipeline '{pipeline.Name}'; nothing was started:");
-                foreach (var problem in problems.Concat(stackProblems))
+                foreach (var problem in problems)
                 {
                     console.Problem($"  - {problem}");
                 }
@@ -217,7 +218,7 @@ public static class StepOperatorHost
                 return null;
             }
 
-            return new Prepared(pipeline, home, configuration, definition, settings);
+            return new Prepared(pipeline, home, configuration, definition, effective);
         }
 
         var stepArgument = new Argument<string>("name") { Description = "The step to run." };
@@ -317,7 +318,11 @@ public static class StepOperatorHost
         string Home,
         StackConfiguration Configuration,
         StackDefinition Definition,
-        System.Collections.Generic.IReadOnlyDictionary<string, StepSettings> Settings);
+        EffectiveStepSettings Steps)
+    {
+        /// <summary>The run's options for these steps: their effective settings, and which came from the components' defaults.</summary>
+        public RunOptions Options => new(Steps.Settings, Defaulted: Steps.Defaulted);
+    }
 
     private static string ListOrNone(System.Collections.Generic.IEnumerable<string> names)
     {

@@ -19,7 +19,10 @@ namespace StepOperator.Planning;
 /// <param name="Cache">Whether an earlier output would be reused, and if not, why.</param>
 /// <param name="HourlyCost">Estimated US dollars per hour while it runs; null when the backend does not bill by resources.</param>
 /// <param name="Ignored">Settings the operator cannot honour, as written ("Gpu = \"A100\"").</param>
-public sealed record PlannedStep(string InvocationId, string Placement, string Resources, string? Gpu, CacheDecision? Cache, decimal? HourlyCost, IReadOnlyList<string> Ignored);
+/// <param name="Defaulted">The settings that came from the operator's (or orchestrator's) defaults because the step does not set them; null when none did.</param>
+public sealed record PlannedStep(
+    string InvocationId, string Placement, string Resources, string? Gpu, CacheDecision? Cache, decimal? HourlyCost, IReadOnlyList<string> Ignored,
+    Configuration.DefaultedSettings? Defaulted = null);
 
 /// <summary>What a run of a pipeline would do: its steps, images and expected cache hits.</summary>
 /// <param name="Pipeline">The pipeline.</param>
@@ -75,7 +78,7 @@ public static class PipelinePlanner
             var settings = options.Settings?.GetValueOrDefault(step.Step) ?? definition.Settings;
             var stepOperator = stack.OperatorFor(definition);
             steps.Add(new PlannedStep(step.InvocationId, stepOperator.Name, stepOperator.DescribeResources(settings), settings.ModalGpu, step.Cache,
-                stepOperator.EstimateHourlyCost(settings), stepOperator.UnenforcedSettings(settings)));
+                stepOperator.EstimateHourlyCost(settings), stepOperator.UnenforcedSettings(settings), options.Defaulted?.GetValueOrDefault(step.Step)));
         }
 
         var images = new Dictionary<string, Images.ImagePlan>(StringComparer.Ordinal);
@@ -106,6 +109,11 @@ public static class PipelinePlanner
             output.WriteLine($"  {step.InvocationId}");
             output.WriteLine($"    placement: {step.Placement}");
             output.WriteLine($"    resources: {step.Resources}");
+            if (step.Defaulted is { } defaulted)
+            {
+                output.WriteLine($"    from {defaulted.Component} defaults: {string.Join(", ", defaulted.Settings)}");
+            }
+
             output.WriteLine($"    gpu: {step.Gpu ?? "none"}");
             if (step.Ignored.Count > 0)
             {

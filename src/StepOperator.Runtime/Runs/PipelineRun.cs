@@ -6,22 +6,25 @@ using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
 using StepOperator.Caching;
+using StepOperator.Configuration;
 using StepOperator.Stacks;
 
 namespace StepOperator.Runs;
 
 /// <summary>How a run treats its steps.</summary>
-/// <param name="Settings">Effective settings by step name (run-time overrides applied), or null for the attributes'.</param>
+/// <param name="Settings">Effective settings by step name (run-time overrides and component defaults applied), or null for the attributes'.</param>
 /// <param name="UseCache">False for --no-cache: every step runs (its output still refreshes the cache).</param>
 /// <param name="MaxParallelSteps">At most this many step calls run at once; null for no limit.</param>
 /// <param name="PlanOnly">Decide everything (cache, placement) but start nothing: <c>dotnet run -- plan</c>.</param>
 /// <param name="Resume">An interrupted run to continue (same run id): its completed step calls are reused when their code, settings and inputs are unchanged.</param>
+/// <param name="Defaulted">By step name, the settings in <paramref name="Settings"/> that came from a component's defaults (for plans and messages).</param>
 public sealed record RunOptions(
     IReadOnlyDictionary<string, StepSettings>? Settings = null,
     bool UseCache = true,
     int? MaxParallelSteps = null,
     bool PlanOnly = false,
-    RunRecord? Resume = null);
+    RunRecord? Resume = null,
+    IReadOnlyDictionary<string, DefaultedSettings>? Defaulted = null);
 
 /// <summary>
 /// The orchestrator's side of one pipeline run: generated stubs submit step calls here; each call
@@ -98,7 +101,7 @@ internal sealed class PipelineRun : IDisposable
 
     public (StepRecord Record, Task<ArtifactRef?> Completion) Submit(StepDefinition step, StepArgument[] arguments)
     {
-        // Run-time overrides (already validated) replace the settings written in the attribute.
+        // The effective settings (overrides and component defaults, already validated) replace the attribute's.
         if (Options.Settings is not null && Options.Settings.TryGetValue(step.Name, out var effective))
         {
             step = step with { Settings = effective };

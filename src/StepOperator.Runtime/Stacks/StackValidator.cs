@@ -2,12 +2,14 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using StepOperator.Configuration;
+using StepOperator.Registries;
+using StepOperator.Stacks.Modal;
 
 namespace StepOperator.Stacks;
 
 /// <summary>
 /// Checks a stack and the program's steps before any build or submission, with the seed's rules:
-/// a remote step operator needs a remote artifact store, a container registry and an image builder;
+/// a remote step operator needs a remote artifact store, a container registry it can pull from and an image builder;
 /// <c>[ModalStep]</c> steps need the stack's step operator, or the one they name. Each problem names
 /// the missing component and the command that fixes it.
 /// </summary>
@@ -63,6 +65,10 @@ public static class StackValidator
                     $"Register one: {CommandPrefix} container-registry register <name> --flavor=default --server=... --username=... --password=..., " +
                     $"then: {CommandPrefix} stack update {stack.Name} -c <name>.");
             }
+            else if (components.GetValueOrDefault(ComponentType.ContainerRegistry) is { } registry && LocalRegistryProblem(stack, stepOperator, registry) is { } local)
+            {
+                problems.Add(local);
+            }
         }
 
         if (runsContainers && stack.ImageBuilder is null)
@@ -90,5 +96,30 @@ public static class StackValidator
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// A registry on this machine's loopback address cannot be pulled from by Modal's servers; it serves only a
+    /// Modal server on this machine too (an emulator at MODAL_SERVER_URL=http://127.0.0.1:PORT).
+    /// </summary>
+    private static string? LocalRegistryProblem(StackDefinition stack, ComponentDefinition stepOperator, ComponentDefinition registry)
+    {
+        if (registry.Get("Server") is not { } server || !LocalHosts.IsLocal(LocalHosts.HostOfServer(server)))
+        {
+            return null;
+        }
+
+        var modal = ModalServerAddress.Resolve(stepOperator.Get("ServerUrl"));
+        if (LocalHosts.IsLocalUrl(modal.Url))
+        {
+            return null;
+        }
+
+        return
+            $"Stack '{stack.Name}': container registry '{registry.Name}' is at {server}, an address of this machine only, and step operator '{stepOperator.Name}' " +
+            $"runs steps on Modal's servers ({modal.Url}, from {modal.Source}), which cannot pull the step image from it. " +
+            $"Use a registry Modal can reach (ghcr.io, Docker Hub, Amazon ECR, ...): {CommandPrefix} container-registry register <name> --flavor=default " +
+            $"--server=ghcr.io --namespace=<user> --username=... --password=..., then: {CommandPrefix} stack update {stack.Name} -c <name>. " +
+            "(A Modal server on this machine, such as an emulator at MODAL_SERVER_URL=http://127.0.0.1:PORT, can use it.)";
     }
 }

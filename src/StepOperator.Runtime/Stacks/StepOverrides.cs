@@ -73,46 +73,74 @@ public sealed class StepOverrides
     }
 
     /// <summary>
-    /// Applies the overrides to the program's steps: the effective settings by step name, and every
-    /// problem (unknown steps, values of the wrong kind, broken resource rules) as a message.
+    /// Applies the overrides to the program's steps, then the stack components' defaults to what the steps do not
+    /// set: the effective settings by step name, which came from defaults, and every problem (unknown steps, values
+    /// of the wrong kind, broken resource rules of the settings as they will run) as a message.
     /// </summary>
-    public (IReadOnlyDictionary<string, StepSettings> Settings, IReadOnlyList<string> Problems) Apply(IReadOnlyList<StepDefinition> steps)
+    public EffectiveStepSettings Apply(IReadOnlyList<StepDefinition> steps, StackStepDefaults? defaults = null)
     {
         var problems = new List<string>();
-        var effective = steps.ToDictionary(s => s.Name, s => s.Settings, StringComparer.Ordinal);
-        foreach (var (stepName, settings) in _byStep)
+        var known = steps.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var stepName in _byStep.Keys.Where(name => !known.Contains(name)))
         {
-            if (!effective.TryGetValue(stepName, out var current))
-            {
-                problems.Add($"Override of step '{stepName}': this program has no such step. Steps: {string.Join(", ", steps.Select(s => s.Name))}.");
-                continue;
-            }
+            problems.Add($"Override of step '{stepName}': this program has no such step. Steps: {string.Join(", ", steps.Select(s => s.Name))}.");
+        }
 
-            foreach (var (property, value) in settings)
+        var effective = new Dictionary<string, StepSettings>(StringComparer.Ordinal);
+        var defaulted = new Dictionary<string, DefaultedSettings>(StringComparer.Ordinal);
+        foreach (var step in steps)
+        {
+            var current = step.Settings;
+            var overridden = _byStep.TryGetValue(step.Name, out var settings);
+            foreach (var (property, value) in settings ?? new Dictionary<string, string>())
             {
                 try
                 {
                     current = With(current, property, value);
                 }
-                catch (FormatException)
+                catch (Exception e) when (e is FormatException or OverflowException)
                 {
-                    var kind = NumberProperties.Contains(property) ? "number" : FlagProperties.Contains(property) ? "true or false" : "whole number";
-                    problems.Add($"Override of step '{stepName}': {property} = \"{value}\" is not {(kind == "true or false" ? kind : "a " + kind)}.");
+                    problems.Add($"Override of step '{step.Name}': {property} = \"{value}\" is not {ExpectedKind(property)}.");
                 }
             }
 
-            foreach (var violation in ResourceRules.Validate(current.ToResources()).Where(v => !ResourceRules.IsAdvisory(v)))
+            var (merged, fromDefaults) = defaults?.Fill(step, current) ?? (current, null);
+            if (fromDefaults is not null)
             {
-                problems.Add($"Override of step '{stepName}': {violation.Message} ({violation.RuleId})");
+                defaulted[step.Name] = fromDefaults;
             }
 
-            effective[stepName] = current;
+            // The attribute alone was checked by the analyzer: checked here is what overrides or defaults changed.
+            var violations = ResourceRules.Validate(merged.ToResources()).Where(v => !ResourceRules.IsAdvisory(v));
+            if (overridden)
+            {
+                var context = fromDefaults is null ? string.Empty : $" (with {fromDefaults})";
+                problems.AddRange(violations.Select(v => $"Override of step '{step.Name}'{context}: {v.Message} ({v.RuleId})"));
+            }
+            else if (fromDefaults is not null)
+            {
+                var written = ResourceRules.Validate(current.ToResources()).Select(v => v.Message).ToHashSet(StringComparer.Ordinal);
+                problems.AddRange(violations.Where(v => !written.Contains(v.Message)).Select(v =>
+                    $"Step '{step.Name}' with {fromDefaults}: {v.Message} ({v.RuleId}) " +
+                    $"Set {v.Property} on the step (or --set {step.Name}.{v.Property}=...), or change the default: " +
+                    $"{StackValidator.CommandPrefix} {fromDefaults.Command} --{ComponentDefinition.ToOptionName(v.Property)}=..."));
+            }
+
+            effective[step.Name] = merged;
         }
 
-        return (effective, problems);
+        return new EffectiveStepSettings(effective, defaulted, problems);
     }
 
-    private static StepSettings With(StepSettings settings, string property, string value)
+    /// <summary>What a property's text must be: "a number", "true or false" or "a whole number" (for the string properties any text will do).</summary>
+    internal static string ExpectedKind(string property) =>
+        NumberProperties.Contains(property) ? "a number" : FlagProperties.Contains(property) ? "true or false" : "a whole number";
+
+    /// <summary>
+    /// The settings with one property set from its text (empty removes it); a <see cref="FormatException"/>
+    /// when the text is not of the property's kind.
+    /// </summary>
+    internal static StepSettings With(StepSettings settings, string property, string value)
     {
         var text = value.Length == 0 ? null : value;
         int? Integer() => text is null ? null : int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
