@@ -201,8 +201,9 @@ public class ModalClientTests(DockerEnvironment docker)
             new ModalStepOperatorOptions(image, emulator.TokenId, emulator.TokenSecret, emulator.Url.ToString().TrimEnd('/')) { SchedulingLimit = schedulingLimit });
     }
 
+    /// <summary>A call with a GPU: created through SandboxCreate (V2 takes no GPUs), where waiting for capacity is seen as no task yet.</summary>
     private static StepLaunch LaunchOf(string invocation, Action<string>? onLine = null) => new(
-        new StepDefinition("Held", StepPlacement.Modal, "Tests.Held", new StepSettings { CpuCount = 0.25, Timeout = 600 }),
+        new StepDefinition("Held", StepPlacement.Modal, "Tests.Held", new StepSettings { Gpu = "T4", CpuCount = 0.25, Timeout = 600 }),
         "run-scheduling", invocation, ["--help"], new Dictionary<string, string>(), new LineSink(onLine));
 
     private sealed class LineSink(Action<string>? onLine) : IStepOutputSink
@@ -318,7 +319,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Contains("terminated by Modal", step.Attempts[0].Error);
         Assert.True(step.Attempts[0].Retried);
         Assert.Null(step.Attempts[1].Failure);
-        Assert.Equal(2, modal.Emulator.RequestsFor("SandboxCreate").Count);
+        Assert.Equal(2, modal.Emulator.RequestsFor("SandboxCreateV2").Count); // a GPU-less step: V2, as Modal's JS SDK
         Assert.Equal(0, modal.Emulator.RunningSandboxCount);
     }
 
@@ -350,7 +351,7 @@ public class ModalClientTests(DockerEnvironment docker)
 
         Assert.Equal(130, process.ExitCode);
         Assert.Equal(0, modal.Emulator.RunningSandboxCount);
-        Assert.Single(modal.Emulator.RequestsFor("SandboxTerminate"));
+        Assert.Single(modal.Emulator.RequestsFor("SandboxTerminateV2")); // V2 sandbox, V2 RPC
         Assert.Equal(RunStatus.Cancelled, modal.Program.OnlyRun().Status);
     }
 }
