@@ -204,7 +204,12 @@ public static class StepOperatorHost
                 ?? (Environment.GetEnvironmentVariable(StackVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : configuration.ActiveStack);
             var definition = StackCommands.Registered(stackName, configuration);
             var steps = StepCatalog.Steps;
-            var (settings, problems) = StepOverrides.From(configuration.StepOverrides, parse.GetValue(setOption) ?? []).Apply(steps);
+            var (settings, problems, warnings) = StepOverrides.From(configuration.StepOverrides, parse.GetValue(setOption) ?? []).Apply(steps);
+            foreach (var warning in warnings)
+            {
+                console.Problem($"warning: {warning}");
+            }
+
             var stackProblems = StackValidator.Validate(definition, configuration, steps, settings);
             if (problems.Count + stackProblems.Count > 0)
             {
@@ -276,7 +281,9 @@ public static class StepOperatorHost
             {
                 settings.ModalGpu is { } gpu ? $"gpu {gpu}" : null,
                 settings.CpuCount is { } cpu ? $"cpu {cpu}" : null,
+                settings.CpuLimit is { } cpuLimit ? $"cpu limit {cpuLimit}" : null,
                 settings.Memory is { } memory ? $"memory {memory}" : null,
+                settings.MemoryLimit is { } memoryLimit ? $"memory limit {memoryLimit}" : null,
             }.Where(s => s is not null));
             text.AppendLine($"  {step.Name} ({(step.Placement == StepPlacement.Modal ? "modal step" : "step")}{(resources.Length > 0 ? ": " + resources : string.Empty)})");
         }

@@ -9,7 +9,7 @@ namespace StepOperator.Stacks;
 
 /// <summary>
 /// Run-time changes to steps' settings, from configuration (Steps:Train:Memory) or the command line
-/// (--set Train.Memory=64GB; an empty value removes the setting). They are checked by the same
+/// (--set Train.MemoryLimit=64GB; an empty value removes the setting). They are checked by the same
 /// rules, with the same messages, as the analyzer checks the attributes.
 /// </summary>
 public sealed class StepOverrides
@@ -17,13 +17,13 @@ public sealed class StepOverrides
     public static readonly IReadOnlyList<string> Properties = new[]
     {
         nameof(StepSettings.Gpu), nameof(StepSettings.GpuCount), nameof(StepSettings.CpuCount), nameof(StepSettings.Memory),
-        nameof(StepSettings.Timeout), nameof(StepSettings.Region), nameof(StepSettings.Cloud),
+        nameof(StepSettings.CpuLimit), nameof(StepSettings.MemoryLimit), nameof(StepSettings.Timeout), nameof(StepSettings.Region), nameof(StepSettings.Cloud),
         nameof(StepSettings.ModalEnvironment), nameof(StepSettings.StepOperator),
         nameof(StepSettings.EnableCache), nameof(StepSettings.MaxRetries), nameof(StepSettings.RetryDelay),
         nameof(StepSettings.RetryBackoff), nameof(StepSettings.RetryOnException),
     };
 
-    private static readonly string[] NumberProperties = { nameof(StepSettings.CpuCount), nameof(StepSettings.RetryDelay), nameof(StepSettings.RetryBackoff) };
+    private static readonly string[] NumberProperties = { nameof(StepSettings.CpuCount), nameof(StepSettings.CpuLimit), nameof(StepSettings.RetryDelay), nameof(StepSettings.RetryBackoff) };
 
     private static readonly string[] FlagProperties = { nameof(StepSettings.EnableCache), nameof(StepSettings.RetryOnException) };
 
@@ -73,12 +73,15 @@ public sealed class StepOverrides
     }
 
     /// <summary>
-    /// Applies the overrides to the program's steps: the effective settings by step name, and every
-    /// problem (unknown steps, values of the wrong kind, broken resource rules) as a message.
+    /// Applies the overrides to the program's steps: the effective settings by step name, every problem (unknown
+    /// steps, values of the wrong kind, broken resource rules) as a message, and the warnings of the rules that do
+    /// not stop a run (SOP002, SOP004: a GPU type this catalog does not know is sent for Modal to judge), as the
+    /// analyzer reports them at compile time.
     /// </summary>
-    public (IReadOnlyDictionary<string, StepSettings> Settings, IReadOnlyList<string> Problems) Apply(IReadOnlyList<StepDefinition> steps)
+    public (IReadOnlyDictionary<string, StepSettings> Settings, IReadOnlyList<string> Problems, IReadOnlyList<string> Warnings) Apply(IReadOnlyList<StepDefinition> steps)
     {
         var problems = new List<string>();
+        var warnings = new List<string>();
         var effective = steps.ToDictionary(s => s.Name, s => s.Settings, StringComparer.Ordinal);
         foreach (var (stepName, settings) in _byStep)
         {
@@ -101,15 +104,23 @@ public sealed class StepOverrides
                 }
             }
 
-            foreach (var violation in ResourceRules.Validate(current.ToResources()).Where(v => !ResourceRules.IsAdvisory(v)))
+            foreach (var violation in ResourceRules.Validate(current.ToResources()))
             {
-                problems.Add($"Override of step '{stepName}': {violation.Message} ({violation.RuleId})");
+                var message = $"Override of step '{stepName}': {violation.Message} ({violation.RuleId})";
+                if (!ResourceRules.IsAdvisory(violation))
+                {
+                    problems.Add(message);
+                }
+                else if (ResourceRules.IsWarning(violation))
+                {
+                    warnings.Add(message);
+                }
             }
 
             effective[stepName] = current;
         }
 
-        return (effective, problems);
+        return (effective, problems, warnings);
     }
 
     private static StepSettings With(StepSettings settings, string property, string value)
@@ -124,6 +135,8 @@ public sealed class StepOverrides
             nameof(StepSettings.GpuCount) => settings with { GpuCount = Integer() },
             nameof(StepSettings.CpuCount) => settings with { CpuCount = Number() },
             nameof(StepSettings.Memory) => settings with { Memory = text },
+            nameof(StepSettings.CpuLimit) => settings with { CpuLimit = Number() },
+            nameof(StepSettings.MemoryLimit) => settings with { MemoryLimit = text },
             nameof(StepSettings.Timeout) => settings with { Timeout = Integer() },
             nameof(StepSettings.Region) => settings with { Region = text },
             nameof(StepSettings.Cloud) => settings with { Cloud = text },
