@@ -24,7 +24,7 @@ internal static class DiagnosticDescriptors
         "SOP003", "Memory is not an integer with a unit", Resources, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor UnknownGpu = Create(
-        "SOP004", "GPU type is not in Modal's catalog", Resources, DiagnosticSeverity.Error);
+        "SOP004", "GPU type is not in Modal's catalog", Resources, DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor GpuCountOutOfRange = Create(
         "SOP005", "GPU count is negative or above the type's maximum", Resources, DiagnosticSeverity.Error);
@@ -44,6 +44,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor RetryPolicyOutOfRange = Create(
         "SOP010", "Retry policy is outside Modal's bounds", Resources, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor LimitBelowRequest = Create(
+        "SOP011", "Resource limit without its request or below it", Resources, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor GpuSpelling = Create(
+        "SOP012", "GPU type is not spelled as in Modal's catalog", Resources, DiagnosticSeverity.Hidden);
+
     public static readonly DiagnosticDescriptor UnsupportedMethodShape = Create(
         "SOP101", "Step method shape is not supported", Steps, DiagnosticSeverity.Error);
 
@@ -57,7 +63,7 @@ internal static class DiagnosticDescriptors
         "SOP104", "Two steps have the same name", Steps, DiagnosticSeverity.Error,
         WellKnownDiagnosticTags.CompilationEnd);
 
-    /// <summary>The descriptor of a shared resource rule's ID (SOP001–SOP010).</summary>
+    /// <summary>The descriptor of a shared resource rule's ID (SOP001–SOP012).</summary>
     public static DiagnosticDescriptor ForRule(string ruleId) => ruleId switch
     {
         "SOP001" => GpuCountWithoutType,
@@ -70,6 +76,8 @@ internal static class DiagnosticDescriptors
         "SOP008" => UnknownCloud,
         "SOP009" => PlanRestricted,
         "SOP010" => RetryPolicyOutOfRange,
+        "SOP011" => LimitBelowRequest,
+        "SOP012" => GpuSpelling,
         _ => throw new System.ArgumentOutOfRangeException(nameof(ruleId), ruleId, "A resource rule without a descriptor."),
     };
 

@@ -11,7 +11,7 @@ using StepOperator.Rules;
 namespace StepOperator.Analyzers;
 
 /// <summary>
-/// Reports every invalid resource setting of <c>[ModalStep]</c> and <c>[Step]</c> (SOP001–SOP010)
+/// Reports every invalid resource setting of <c>[ModalStep]</c> and <c>[Step]</c> (SOP001–SOP012)
 /// at the argument that breaks the rule, with the shared rules' own messages.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -27,7 +27,9 @@ public sealed class ResourceSettingsAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.TimeoutOutOfRange,
         DiagnosticDescriptors.UnknownCloud,
         DiagnosticDescriptors.PlanRestricted,
-        DiagnosticDescriptors.RetryPolicyOutOfRange);
+        DiagnosticDescriptors.RetryPolicyOutOfRange,
+        DiagnosticDescriptors.LimitBelowRequest,
+        DiagnosticDescriptors.GpuSpelling);
 
     public override void Initialize(AnalysisContext context)
     {

@@ -9,13 +9,13 @@ using StepOperator.Analyzers;
 namespace StepOperator.CodeFixes;
 
 /// <summary>
-/// SOP004 and SOP008: replaces an unknown GPU type ("a100", "A100_80GB", "h-100") or cloud
-/// ("AWS") with the catalog value the analyzer suggested.
+/// SOP004, SOP008 and SOP012: replaces an unknown GPU type ("A100_80GB", "h-100") or cloud ("AWS"), or a GPU
+/// type in another case than Modal's ("a100"), with the catalog value the analyzer suggested.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SuggestionCodeFixProvider)), Shared]
 public sealed class SuggestionCodeFixProvider : CodeFixProvider
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SOP004", "SOP008");
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SOP004", "SOP008", "SOP012");
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 

@@ -39,7 +39,9 @@ internal sealed record SettingsModel(
     int? MaxRetries,
     double? RetryDelay,
     double? RetryBackoff,
-    bool? RetryOnException);
+    bool? RetryOnException,
+    string? MemoryLimit,
+    double? CpuLimit);
 
 /// <summary>
 /// A parameter: its name, its type as code (nullable annotations kept) and as a typeof operand (only for a step

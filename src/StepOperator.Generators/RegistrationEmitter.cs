@@ -276,6 +276,8 @@ internal static class RegistrationEmitter
         Add("GpuCount", settings.GpuCount?.ToString(CultureInfo.InvariantCulture));
         Add("CpuCount", settings.CpuCount is { } cpu ? cpu.ToString("R", CultureInfo.InvariantCulture) + "d" : null);
         Add("Memory", settings.Memory is null ? null : Literal(settings.Memory));
+        Add("CpuLimit", settings.CpuLimit is { } cpuLimit ? cpuLimit.ToString("R", CultureInfo.InvariantCulture) + "d" : null);
+        Add("MemoryLimit", settings.MemoryLimit is null ? null : Literal(settings.MemoryLimit));
         Add("Timeout", settings.Timeout?.ToString(CultureInfo.InvariantCulture));
         Add("Region", settings.Region is null ? null : Literal(settings.Region));
         Add("Cloud", settings.Cloud is null ? null : Literal(settings.Cloud));

@@ -213,7 +213,9 @@ public sealed class StepGenerator : IIncrementalGenerator
             resources.MaxRetries,
             resources.RetryDelay,
             resources.RetryBackoff,
-            AttributeValues.Boolean(values, KnownAttributes.Properties.RetryOnException));
+            AttributeValues.Boolean(values, KnownAttributes.Properties.RetryOnException),
+            resources.MemoryLimit,
+            resources.CpuLimit);
 
         // typeof operands only for an entrypoint written out in full (more inputs than the StepEntrypoints helpers take).
         var writtenOut = method.Parameters.Count(p => !StepShape.IsCancellationToken(p.Type)) > RegistrationEmitter.MaxHelperInputs;

@@ -2,6 +2,7 @@ using StepOperator.CodeFixes;
 using MemoryFix = StepOperator.Analyzers.Tests.Verifier<StepOperator.Analyzers.ResourceSettingsAnalyzer, StepOperator.CodeFixes.MemoryCodeFixProvider>;
 using SuggestionFix = StepOperator.Analyzers.Tests.Verifier<StepOperator.Analyzers.ResourceSettingsAnalyzer, StepOperator.CodeFixes.SuggestionCodeFixProvider>;
 using GpuCountFix = StepOperator.Analyzers.Tests.Verifier<StepOperator.Analyzers.ResourceSettingsAnalyzer, StepOperator.CodeFixes.GpuCountCodeFixProvider>;
+using LimitFix = StepOperator.Analyzers.Tests.Verifier<StepOperator.Analyzers.ResourceSettingsAnalyzer, StepOperator.CodeFixes.LimitCodeFixProvider>;
 
 namespace StepOperator.Analyzers.Tests;
 
@@ -67,10 +68,8 @@ public class CodeFixTests
             MemoryCodeFixProvider.BinaryKey);
 
     [Theory]
-    [InlineData("a100", "A100")]
     [InlineData("A100_80GB", "A100-80GB")]
     [InlineData("h-100", "H100")]
-    [InlineData("l40s", "L40S")]
     [InlineData("rtx pro 6000", "RTX-PRO-6000")]
     [InlineData("H10", "H100")]
     public Task SOP004_replaces_unknown_gpu_with_the_suggestion(string typo, string fixedName) =>
@@ -78,13 +77,22 @@ public class CodeFixTests
             Step($"[ModalStep(Gpu = {{|SOP004:\"{typo}\"|}})]"),
             Step($"[ModalStep(Gpu = \"{fixedName}\")]"));
 
+    [Theory]
+    [InlineData("a100", "A100")]
+    [InlineData("l40s", "L40S")]
+    [InlineData("b200+", "B200+")]
+    public Task SOP012_writes_a_known_type_as_Modal_spells_it(string written, string canonical) =>
+        SuggestionFix.CodeFixAsync(
+            Step($"[ModalStep(Gpu = {{|SOP012:\"{written}\"|}})]"),
+            Step($"[ModalStep(Gpu = \"{canonical}\")]"));
+
     [Fact]
     public Task SOP004_fix_all_in_a_document() =>
         SuggestionFix.CodeFixAsync(
             """
             public static class Steps
             {
-                [ModalStep(Gpu = {|SOP004:"a100"|})]
+                [ModalStep(Gpu = {|SOP004:"a-100"|})]
                 public static int Train(int data) => data;
 
                 [ModalStep(Gpu = {|SOP004:"h-100"|}, GpuCount = 2)]
@@ -102,6 +110,34 @@ public class CodeFixTests
             }
             """,
             "SOP004");
+
+    [Fact]
+    public Task SOP011_raise_memory_limit_to_memory() =>
+        LimitFix.CodeFixAsync(
+            Step("[ModalStep(Memory = \"32GB\", MemoryLimit = {|SOP011:\"16GB\"|})]"),
+            Step("[ModalStep(Memory = \"32GB\", MemoryLimit = \"32GB\")]"),
+            LimitCodeFixProvider.RaiseLimitKey);
+
+    [Fact]
+    public Task SOP011_lower_memory_to_memory_limit() =>
+        LimitFix.CodeFixAsync(
+            Step("[Step(Memory = \"32GB\", MemoryLimit = {|SOP011:\"16GiB\"|})]"),
+            Step("[Step(Memory = \"16GiB\", MemoryLimit = \"16GiB\")]"),
+            LimitCodeFixProvider.LowerRequestKey);
+
+    [Fact]
+    public Task SOP011_raise_cpu_limit_to_cpu_count() =>
+        LimitFix.CodeFixAsync(
+            Step("[ModalStep(CpuCount = 4, Gpu = \"T4\", CpuLimit = {|SOP011:2|})]"),
+            Step("[ModalStep(CpuCount = 4, Gpu = \"T4\", CpuLimit = 4)]"),
+            LimitCodeFixProvider.RaiseLimitKey);
+
+    [Fact]
+    public Task SOP011_adds_the_missing_request_before_its_limit() =>
+        LimitFix.CodeFixAsync(
+            Step("[ModalStep(Gpu = \"T4\", MemoryLimit = {|SOP011:\"64GB\"|}, CpuLimit = {|SOP011:4|})]"),
+            Step("[ModalStep(Gpu = \"T4\", Memory = \"64GB\", MemoryLimit = \"64GB\", CpuCount = 4, CpuLimit = 4)]"),
+            LimitCodeFixProvider.AddRequestKey);
 
     [Fact]
     public Task SOP004_no_fix_without_a_near_name() =>

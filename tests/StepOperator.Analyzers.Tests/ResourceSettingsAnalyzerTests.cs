@@ -27,6 +27,10 @@ public class ResourceSettingsAnalyzerTests
     [InlineData("[ModalStep(Gpu = \"B200+\")]")]
     [InlineData("[Step(Memory = \"512MiB\", CpuCount = 1)]")]
     [InlineData("[Step(Gpu = \"T4\")]")]
+    [InlineData("[ModalStep(Memory = \"32GB\", MemoryLimit = \"64GB\", CpuCount = 2, CpuLimit = 4)]")]
+    [InlineData("[ModalStep(CpuCount = 2, CpuLimit = 2, Memory = \"32GB\", MemoryLimit = \"32000MB\")]")]
+    [InlineData("[Step(Memory = \"1GiB\", MemoryLimit = \"1074MB\")]")] // 1 GiB is 1073.7 MB, sent as 1074: not above the limit
+    [InlineData("[ModalStep(CpuCount = 2.0009, CpuLimit = 2.0001)]")] // both are milli_cpu 2000, as Modal is sent them
     public Task Valid_settings_report_nothing(string attribute) =>
         Verify.AnalyzerAsync(Steps("    " + attribute));
 
@@ -68,18 +72,41 @@ public class ResourceSettingsAnalyzerTests
                 "Memory \"32 gb\" is not a size Modal understands: it must be an integer and a unit (case-sensitive). Did you mean \"32GB\" or \"32GiB\"?"));
 
     [Theory]
-    [InlineData("\"a100\"")]
     [InlineData("\"A100_80GB\"")]
     [InlineData("\"h-100\"")]
     [InlineData("\"RTX4090\"")]
     [InlineData("\"A100:2\"")]
-    public Task SOP004_unknown_gpu_at_the_literal(string literal) =>
-        Verify.AnalyzerAsync(Steps($"    [ModalStep(Gpu = {{|SOP004:{literal}|}})]"));
+    [InlineData("\"H300\"")]
+    public Task SOP004_unknown_gpu_is_a_warning_at_the_literal(string literal) =>
+        Verify.AnalyzerAsync(Steps($"    [ModalStep(Gpu = {{|#0:{literal}|}})]"),
+            new DiagnosticResult("SOP004", DiagnosticSeverity.Warning).WithLocation(0));
 
     [Fact]
     public Task SOP004_message_suggests_the_nearest_type() =>
         Verify.AnalyzerAsync(Steps("    [ModalStep(Gpu = {|#0:\"A100_80GB\"|})]"),
-            Verify.Diagnostic("SOP004").WithLocation(0).WithArguments("GPU type \"A100_80GB\" is not in Modal's catalog. Did you mean \"A100-80GB\"?"));
+            new DiagnosticResult("SOP004", DiagnosticSeverity.Warning).WithLocation(0).WithArguments(
+                "GPU type \"A100_80GB\" is not in Modal's catalog as StepOperator knows it; it is sent as \"A100_80GB\" and Modal refuses the sandbox unless it offers that type. Did you mean \"A100-80GB\"?"));
+
+    [Fact]
+    public Task SOP004_a_type_newer_than_the_catalog_has_no_count_limit() =>
+        Verify.AnalyzerAsync(Steps("    [ModalStep(Gpu = {|#0:\"x900\"|}, GpuCount = 16)]"),
+            new DiagnosticResult("SOP004", DiagnosticSeverity.Warning).WithLocation(0).WithArguments(
+                "GPU type \"x900\" is not in Modal's catalog as StepOperator knows it; it is sent as \"X900\" and Modal refuses the sandbox unless it offers that type. " +
+                "Known types: T4, L4, A10, A10G, L40S, A100, A100-40GB, A100-80GB, RTX-PRO-6000, H100, H100!, H200, B200, B200+."));
+
+    [Theory]
+    [InlineData("a100", "A100")]
+    [InlineData("h100!", "H100!")]
+    [InlineData("rtx-pro-6000", "RTX-PRO-6000")]
+    [InlineData("a100-80gb", "A100-80GB")]
+    public Task SOP012_a_known_type_in_another_case_is_valid_and_only_hidden(string written, string canonical) =>
+        Verify.AnalyzerAsync(Steps($"    [ModalStep(Gpu = {{|#0:\"{written}\"|}}, GpuCount = 2)]"),
+            new DiagnosticResult("SOP012", DiagnosticSeverity.Hidden).WithLocation(0).WithArguments(
+                $"GPU type \"{written}\" is Modal's \"{canonical}\": Modal's SDKs upper-case the type, so both work. Write \"{canonical}\" as Modal's catalog spells it."));
+
+    [Fact]
+    public Task SOP005_applies_to_a_known_type_in_any_case() =>
+        Verify.AnalyzerAsync(Steps("    [ModalStep(Gpu = {|SOP012:\"a10\"|}, GpuCount = {|SOP005:5|})]"));
 
     [Theory]
     [InlineData("A10", 5)]
@@ -99,6 +126,49 @@ public class ResourceSettingsAnalyzerTests
     [InlineData("double.NaN")]
     public Task SOP006_cpu_count_not_positive(string value) =>
         Verify.AnalyzerAsync(Steps($"    [ModalStep(CpuCount = {{|SOP006:{value}|}})]"));
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-2")]
+    [InlineData("double.PositiveInfinity")]
+    public Task SOP006_cpu_limit_not_positive_at_the_limit(string value) =>
+        Verify.AnalyzerAsync(Steps($"    [ModalStep(CpuCount = 1, CpuLimit = {{|SOP006:{value}|}})]"));
+
+    [Fact]
+    public Task SOP006_message_names_CpuLimit() =>
+        Verify.AnalyzerAsync(Steps("    [Step(CpuCount = 1, CpuLimit = {|#0:-2|})]"),
+            Verify.Diagnostic("SOP006").WithLocation(0).WithArguments(
+                "CpuLimit = -2 must be greater than 0 (at least 0.001, for example 1, 2 or 4), or omitted for no hard limit."));
+
+    [Fact]
+    public Task SOP003_malformed_memory_limit_names_MemoryLimit() =>
+        Verify.AnalyzerAsync(Steps("    [Step(Memory = \"32GB\", MemoryLimit = {|#0:\"64 gb\"|})]"),
+            Verify.Diagnostic("SOP003").WithLocation(0).WithArguments(
+                "MemoryLimit \"64 gb\" is not a size Modal understands: it must be an integer and a unit (case-sensitive). Did you mean \"64GB\" or \"64GiB\"?"));
+
+    [Fact]
+    public Task SOP011_memory_limit_below_memory_at_the_limit() =>
+        Verify.AnalyzerAsync(Steps("    [ModalStep(Memory = \"32GB\", MemoryLimit = {|#0:\"16GiB\"|})]"),
+            Verify.Diagnostic("SOP011").WithLocation(0).WithArguments(
+                "MemoryLimit = \"16GiB\" (17180 MB) is below Memory = \"32GB\" (32000 MB): the hard limit cannot be lower than the reservation. Raise MemoryLimit to \"32GB\" or more, or lower Memory to \"16GiB\"."));
+
+    [Fact]
+    public Task SOP011_cpu_limit_below_cpu_count_at_the_limit() =>
+        Verify.AnalyzerAsync(Steps("    [Step(CpuCount = 2, CpuLimit = {|#0:1.5|})]"),
+            Verify.Diagnostic("SOP011").WithLocation(0).WithArguments(
+                "CpuLimit = 1.5 is below CpuCount = 2: the hard limit cannot be lower than the reservation. Raise CpuLimit to 2 or more, or lower CpuCount to 1.5."));
+
+    [Fact]
+    public Task SOP011_a_limit_without_its_request() =>
+        Verify.AnalyzerAsync(Steps("    [ModalStep(MemoryLimit = {|#0:\"64GB\"|}, CpuLimit = {|#1:4|})]"),
+            Verify.Diagnostic("SOP011").WithLocation(1).WithArguments(
+                "CpuLimit = 4 has no CpuCount request: Modal takes a CPU limit only with a request. Add CpuCount (at most 4), for example CpuCount = 4."),
+            Verify.Diagnostic("SOP011").WithLocation(0).WithArguments(
+                "MemoryLimit = \"64GB\" has no Memory request: Modal takes a memory limit only with a request. Add Memory (at most the limit), for example Memory = \"64GB\"."));
+
+    [Fact]
+    public Task SOP011_is_not_reported_beside_a_malformed_request() =>
+        Verify.AnalyzerAsync(Steps("    [ModalStep(Memory = {|SOP003:\"64 gb\"|}, MemoryLimit = \"1GB\", CpuCount = {|SOP006:0|}, CpuLimit = 1)]"));
 
     [Theory]
     [InlineData("0")]
@@ -139,7 +209,7 @@ public class ResourceSettingsAnalyzerTests
 
     [Fact]
     public Task Several_rules_broken_at_once_each_report_at_their_argument() =>
-        Verify.AnalyzerAsync(Steps("    [ModalStep(Gpu = {|SOP004:\"a100\"|}, Memory = {|SOP003:\"32 gb\"|}, CpuCount = {|SOP006:0|}, Timeout = {|SOP007:0|})]"));
+        Verify.AnalyzerAsync(Steps("    [ModalStep(Gpu = {|SOP004:\"a-100\"|}, Memory = {|SOP003:\"32 gb\"|}, CpuCount = {|SOP006:0|}, Timeout = {|SOP007:0|}, MemoryLimit = {|SOP003:\"1\"|})]"));
 
     [Fact]
     public Task SOP003_message_for_a_huge_fraction_suggests_the_exact_smaller_unit() =>
@@ -166,7 +236,7 @@ public class ResourceSettingsAnalyzerTests
         Verify.AnalyzerAsync("""
             public static class Steps
             {
-                public static Func<int, int> Host() => [ModalStep(Gpu = {|SOP004:"a100"|})] (int x) => x;
+                public static Func<int, int> Host() => [ModalStep(Gpu = {|SOP004:"A100_80GB"|})] (int x) => x;
             }
             """);
 

@@ -21,6 +21,18 @@ public sealed class DockerFactAttribute : FactAttribute
     }
 }
 
+/// <summary>As <see cref="DockerFactAttribute"/>, for a test with cases.</summary>
+public sealed class DockerTheoryAttribute : TheoryAttribute
+{
+    public DockerTheoryAttribute()
+    {
+        if (DockerEnvironment.SkipReason is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}
+
 /// <summary>
 /// What the Docker tests share: a connected engine, the local .NET base image
 /// (eng/docker/build-base-image.sh) and a registry with htpasswd auth on a free loopback port.

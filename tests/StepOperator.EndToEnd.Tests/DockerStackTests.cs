@@ -133,10 +133,13 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Contains("result 63", result.Output);
         var run = program.OnlyRun();
         var square = run.Steps.Single(s => s.Step == "Square");
-        Assert.Equal(500_000_000, square.AppliedLimits!["NanoCpus"]);     // CpuCount = 0.5
-        Assert.Equal(1_000_000_000, square.AppliedLimits["MemoryBytes"]); // "1GB" → 1000 MB
+        Assert.Equal(512, square.AppliedLimits!["CpuShares"]);                       // CpuCount = 0.5, a reservation: 1024 shares per core
+        Assert.Equal(1_000_000_000, square.AppliedLimits["NanoCpus"]);              // CpuLimit = 1
+        Assert.Equal(1_000_000_000, square.AppliedLimits["MemoryReservationBytes"]); // Memory = "1GB" → 1000 MB, a reservation
+        Assert.Equal(2_000_000_000, square.AppliedLimits["MemoryBytes"]);           // MemoryLimit = "2GB", the hard limit
         var produce = run.Steps.Single(s => s.Step == "Produce");
         Assert.Equal(0, produce.AppliedLimits!["MemoryBytes"]);
+        Assert.Equal(0, produce.AppliedLimits["MemoryReservationBytes"]);
         Assert.Empty(await docker.ContainersOfRunAsync(run.RunId));
     }
 
@@ -167,8 +170,24 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.DoesNotContain("still alive", result.Output);
         var step = program.OnlyRun().Steps.Single();
         Assert.Equal(StepStatus.Failed, step.Status);
-        Assert.Contains("out of memory (Memory = \"64MB\")", step.Error);
+        Assert.Equal(FailureKind.OutOfMemory, step.Failure);
+        Assert.Equal("killed for using more memory than its limit (MemoryLimit = \"64MB\"; exit code 137)", step.Error);
+        Assert.Single(step.Attempts); // an OOM kill is not retried
         Assert.Empty(await docker.ContainersOfRunAsync(program.OnlyRun().RunId));
+    }
+
+    [DockerFact]
+    public async Task A_step_filling_managed_memory_under_its_limit_is_reported_as_out_of_memory()
+    {
+        using var program = new TestProgram();
+        docker.Configure(program);
+        var result = await program.RunAsync("ManagedOom", "--stack", "docker");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("still alive", result.Output);
+        var step = program.OnlyRun().Steps.Single();
+        Assert.True(step.Failure == FailureKind.OutOfMemory, $"{step.Failure}: {step.Error}");
+        Assert.Contains("out of memory", step.Error);
     }
 
     [DockerFact]

@@ -42,7 +42,7 @@ public class LocalStackTests
         Assert.Contains("[Produce] producing from 7", result.Output);
         Assert.Contains($"[Produce] run id from the environment: {run.RunId}", result.Output);
         Assert.Contains("[Combine] combining 14 and 49", result.Error);
-        Assert.Single(Regex.Matches(result.Output, "Square: Gpu = \"T4\", CpuCount = 0.5, Memory = \"1GB\" not enforced"));
+        Assert.Single(Regex.Matches(result.Output, "Square: Gpu = \"T4\", CpuCount = 0.5, CpuLimit = 1, Memory = \"1GB\", MemoryLimit = \"2GB\" not enforced"));
 
         // Each step process was started ahead of its call, on standby (the default).
         Assert.Contains("[Produce] started as: step --standby", result.Output);
@@ -88,6 +88,19 @@ public class LocalStackTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("read 0 characters of standard input", result.Output);
+    }
+
+    [Fact]
+    public async Task An_OutOfMemoryException_in_a_step_is_reported_as_out_of_memory()
+    {
+        using var program = new TestProgram();
+        var result = await program.RunAsync("DotnetOom");
+
+        Assert.Equal(1, result.ExitCode);
+        var step = program.OnlyRun().Steps.Single();
+        Assert.Equal((StepStatus.Failed, FailureKind.OutOfMemory), (step.Status, step.Failure));
+        Assert.StartsWith("out of memory: System.OutOfMemoryException: ", step.Error);
+        Assert.Contains("(exit code 1)", step.Error);
     }
 
     [Fact]
@@ -216,7 +229,7 @@ public class LocalStackTests
         var result = await program.RunAsync("Nope");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("Unknown pipeline 'Nope'. Pipelines of this program: Bytes, Chain, EnvironmentCheck, FailFast, Failing, Flow, Interruptible, NotRetried, Oom, Preempted, RemoteLines, RemoteOom, RemoteSlow, RemoteTimesOut, Retried, RetriesExhausted, Slow, StandardInput, TimesOut, TwoNaps, Unserializable, Wide.", result.Error);
+        Assert.Contains("Unknown pipeline 'Nope'. Pipelines of this program: Bytes, Chain, DotnetOom, EnvironmentCheck, FailFast, Failing, Flow, Interruptible, ManagedOom, NotRetried, Oom, Preempted, RemoteLines, RemoteOom, RemoteSlow, RemoteTimesOut, Retried, RetriesExhausted, Slow, StandardInput, TimesOut, TwoNaps, Unserializable, Wide.", result.Error);
     }
 
     [Fact]
@@ -238,7 +251,7 @@ public class LocalStackTests
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("Pipelines:", result.Output);
         Assert.Contains("  Flow", result.Output);
-        Assert.Contains("  Square (modal step: gpu T4, cpu 0.5, memory 1GB)", result.Output);
+        Assert.Contains("  Square (modal step: gpu T4, cpu 0.5, cpu limit 1, memory 1GB, memory limit 2GB)", result.Output);
         Assert.Contains("--stack", result.Output);
         Assert.Contains("step <name>", result.Output);
     }

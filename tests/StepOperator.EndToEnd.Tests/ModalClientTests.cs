@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Grpc.Core;
 using StepOperator.ModalEmulator;
@@ -279,11 +280,21 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.DoesNotContain("still alive", result.Output);
         var step = modal.Program.OnlyRun().Steps.Single();
         Assert.Equal(StepStatus.Failed, step.Status);
-        Assert.Contains("out of memory (Memory = \"64MB\")", step.Error);
+        Assert.True(step.Failure == FailureKind.OutOfMemory, $"{step.Failure}: {step.Error}");
+        Assert.Contains("killed for using more memory than its limit (MemoryLimit = \"64MB\"", step.Error);
+        var resources = JsonDocument.Parse(Assert.Single(modal.Emulator.RequestsFor("SandboxCreate")).Json).RootElement.GetProperty("definition").GetProperty("resources");
+        Assert.Equal((32, 64), (resources.GetProperty("memoryMb").GetInt32(), resources.GetProperty("memoryMbMax").GetInt32()));
     }
 
-    [DockerFact]
-    public async Task A_preempted_sandbox_is_retried_by_the_steps_policy_and_each_attempt_recorded()
+    /// <summary>
+    /// Preemption and an eviction by Modal's memory manager (worker memory pressure, not the step's limit) are
+    /// platform events: backend failures, retried by the step's policy.
+    /// </summary>
+    [DockerTheory]
+    [InlineData(StepOperator.ModalEmulator.Faults.SandboxKill.Terminated, "terminated by Modal")]
+    [InlineData(StepOperator.ModalEmulator.Faults.SandboxKill.MemoryEviction, "evicted by Modal's memory manager because its worker was under memory pressure")]
+    public async Task A_preempted_or_evicted_sandbox_is_retried_by_the_steps_policy_and_each_attempt_recorded(
+        StepOperator.ModalEmulator.Faults.SandboxKill kill, string reason)
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
         using var process = modal.Program.Start("Preempted", "--stack", ModalTestStack.StackName);
@@ -304,7 +315,7 @@ public class ModalClientTests(DockerEnvironment docker)
         }
 
         Assert.True(sandbox is not null, output.ToString());
-        await modal.Emulator.Faults.KillSandboxAsync(sandbox!, StepOperator.ModalEmulator.Faults.SandboxKill.Terminated);
+        await modal.Emulator.Faults.KillSandboxAsync(sandbox!, kill);
         var rest = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
@@ -316,7 +327,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Equal(StepStatus.Succeeded, step.Status);
         Assert.Equal(2, step.Attempts.Count);
         Assert.Equal(FailureKind.Backend, step.Attempts[0].Failure);
-        Assert.Contains("terminated by Modal", step.Attempts[0].Error);
+        Assert.Contains(reason, step.Attempts[0].Error);
         Assert.True(step.Attempts[0].Retried);
         Assert.Null(step.Attempts[1].Failure);
         Assert.Equal(2, modal.Emulator.RequestsFor("SandboxCreateV2").Count); // a GPU-less step: V2, as Modal's JS SDK

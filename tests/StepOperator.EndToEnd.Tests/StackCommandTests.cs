@@ -157,7 +157,24 @@ public class StackCommandTests
         Assert.False(Directory.Exists(Path.Combine(program.Home, "runs")));
 
         var badProperty = await program.RunAsync("Flow", "--set", "Square.Colour=blue");
-        Assert.Contains("Override of step 'Square': 'Colour' is not a step setting. Settings: Gpu, GpuCount, CpuCount, Memory, Timeout, Region, Cloud, ModalEnvironment, StepOperator, EnableCache, MaxRetries, RetryDelay, RetryBackoff, RetryOnException.", badProperty.Error);
+        Assert.Contains("Override of step 'Square': 'Colour' is not a step setting. Settings: Gpu, GpuCount, CpuCount, Memory, CpuLimit, MemoryLimit, Timeout, Region, Cloud, ModalEnvironment, StepOperator, EnableCache, MaxRetries, RetryDelay, RetryBackoff, RetryOnException.", badProperty.Error);
+    }
+
+    [Fact]
+    public async Task A_gpu_type_the_catalog_does_not_know_is_a_warning_and_a_limit_below_its_request_an_error()
+    {
+        using var program = new TestProgram();
+        var result = await program.RunAsync("Flow", "--set", "Square.Gpu=x900", "--set", "Square.MemoryLimit=512MB");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("warning: Override of step 'Square': GPU type \"x900\" is not in Modal's catalog as StepOperator knows it; it is sent as \"X900\"", result.Error);
+        Assert.Contains("Override of step 'Square': MemoryLimit = \"512MB\" (512 MB) is below Memory = \"1GB\" (1000 MB): the hard limit cannot be lower than the reservation.", result.Error);
+        Assert.DoesNotContain("(SOP004)\n  - ", result.Error.ReplaceLineEndings("\n")); // the warning is not among the problems
+
+        var warned = await program.RunAsync("Flow", "--set", "Square.Gpu=x900", "--set", "Square.MemoryLimit=4GB");
+        Assert.True(warned.ExitCode == 0, warned.ToString());
+        Assert.Contains("warning: Override of step 'Square': GPU type \"x900\"", warned.Error);
+        Assert.Contains("MemoryLimit = \"4GB\" not enforced by step operator 'local'", warned.Output);
     }
 
     [Fact]
@@ -165,9 +182,10 @@ public class StackCommandTests
     {
         using var program = new TestProgram();
         program.Environment["STEPOPERATOR_Steps__Square__CpuCount"] = "3";
-        var result = await program.RunAsync("Flow", "--set", "Square.Memory=2GiB", "--set", "Square.Gpu=");
+        program.Environment["STEPOPERATOR_Steps__Square__CpuLimit"] = "4";
+        var result = await program.RunAsync("Flow", "--set", "Square.Memory=2GiB", "--set", "Square.MemoryLimit=", "--set", "Square.Gpu=");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("Square: CpuCount = 3, Memory = \"2GiB\" not enforced by step operator 'local'", result.Output);
+        Assert.Contains("Square: CpuCount = 3, CpuLimit = 4, Memory = \"2GiB\" not enforced by step operator 'local'", result.Output);
     }
 }

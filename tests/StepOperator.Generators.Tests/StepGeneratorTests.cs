@@ -36,7 +36,7 @@ public class StepGeneratorTests
 
             public static partial class Steps
             {
-                [ModalStep(Gpu = "A100", Memory = "32GB", CpuCount = 2)]
+                [ModalStep(Gpu = "A100", Memory = "32GB", CpuCount = 2, MemoryLimit = "64GB", CpuLimit = 4.5)]
                 public static async Task<double[]> Train(double[] data) { await Task.Yield(); return data; }
             }
             """
@@ -231,6 +231,18 @@ public class StepGeneratorTests
 
                 [ModalStep(Gpu = "A100", GpuCount = 0)]
                 public static int CpuOnly(int x) => x;
+
+                [ModalStep(Memory = "32GB", MemoryLimit = "16GB")]
+                public static int LimitBelowRequest(int x) => x;
+
+                [Step(CpuLimit = 2)]
+                public static int LimitWithoutRequest(int x) => x;
+
+                [ModalStep(Gpu = "x900", GpuCount = 16)]
+                public static int NewerGpu(int x) => x;
+
+                [ModalStep(Gpu = "a100")]
+                public static int LowerCaseGpu(int x) => x;
             }
 
             public static class NotPartial
@@ -243,7 +255,12 @@ public class StepGeneratorTests
         Assert.Empty(result.Diagnostics);
         var text = GeneratorHarness.AllGenerated(result);
         Assert.Contains("\"CpuOnly\"", text);
+        Assert.Contains("\"NewerGpu\"", text);      // SOP004 is a warning: a type newer than the catalog still runs
+        Assert.Contains("Gpu = \"x900\", GpuCount = 16", text);
+        Assert.Contains("\"LowerCaseGpu\"", text);
         Assert.DoesNotContain("\"BadMemory\"", text);
+        Assert.DoesNotContain("\"LimitBelowRequest\"", text);
+        Assert.DoesNotContain("\"LimitWithoutRequest\"", text);
         Assert.DoesNotContain("\"Generic\"", text);
         Assert.DoesNotContain("\"Hidden\"", text);
         Assert.DoesNotContain("\"Lonely\"", text);

@@ -38,11 +38,11 @@ public class AttributeTests
         var names = typeof(ModalStepAttribute).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite).Select(p => p.Name).Order();
 
-        // DESIGN.md's properties, plus the cache switch and retry policy of issue 7.
+        // DESIGN.md's properties, plus the cache switch, the retry policy and the hard limits (CpuLimit, MemoryLimit).
         Assert.Equal(
             new[]
             {
-                "Cloud", "CpuCount", "EnableCache", "Gpu", "GpuCount", "MaxRetries", "Memory", "ModalEnvironment", "Name", "Region",
+                "Cloud", "CpuCount", "CpuLimit", "EnableCache", "Gpu", "GpuCount", "MaxRetries", "Memory", "MemoryLimit", "ModalEnvironment", "Name", "Region",
                 "RetryBackoff", "RetryDelay", "RetryOnException", "StepOperator", "Timeout",
             },
             names);

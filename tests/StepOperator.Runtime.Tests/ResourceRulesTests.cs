@@ -41,7 +41,34 @@ public class ResourceRulesTests
         var far = Assert.Single(ResourceRules.Validate(new StepResources(Gpu: "Voodoo5")));
         Assert.Null(far.Suggestion);
         Assert.Contains("T4, L4, A10", far.Message);
+        Assert.Contains("it is sent as \"VOODOO5\"", far.Message);
     }
+
+    [Fact]
+    public void A_gpu_type_newer_than_the_catalog_is_a_warning_that_does_not_stop_a_run_and_has_no_count_limit()
+    {
+        var violation = Assert.Single(ResourceRules.Validate(new StepResources(Gpu: "X900", GpuCount: 16)));
+        Assert.Equal("SOP004", violation.RuleId);
+        Assert.True(ResourceRules.IsAdvisory(violation));
+        Assert.True(ResourceRules.IsWarning(violation));
+    }
+
+    [Theory]
+    [InlineData("a100", "A100")]
+    [InlineData("h100!", "H100!")]
+    [InlineData("Rtx-Pro-6000", "RTX-PRO-6000")]
+    public void A_known_gpu_type_in_any_case_is_valid_with_a_hidden_spelling_note(string written, string canonical)
+    {
+        var violation = Assert.Single(ResourceRules.Validate(new StepResources(Gpu: written, GpuCount: 8)));
+        Assert.Equal(("SOP012", canonical), (violation.RuleId, violation.Suggestion));
+        Assert.True(ResourceRules.IsAdvisory(violation));
+        Assert.False(ResourceRules.IsWarning(violation));
+        Assert.Equal(canonical, GpuCatalog.Find(written)!.Name);
+    }
+
+    [Fact]
+    public void The_count_limit_applies_to_a_known_type_in_any_case() =>
+        Assert.Equal(new[] { "SOP012", "SOP005" }, Ids(new StepResources(Gpu: "a10g", GpuCount: 5)));
 
     [Theory]
     [InlineData("A10", 5)]

@@ -22,7 +22,7 @@ public static partial class TestSteps
     [Step]
     public static Numbered Double(Numbered input) => new(2 * input.Value, Environment.ProcessId);
 
-    [ModalStep(Gpu = "T4", Memory = "1GB", CpuCount = 0.5)]
+    [ModalStep(Gpu = "T4", Memory = "1GB", CpuCount = 0.5, MemoryLimit = "2GB", CpuLimit = 1)]
     public static async Task<Numbered> Square(Numbered input, CancellationToken cancellationToken)
     {
         await Task.Delay(10, cancellationToken);
@@ -77,8 +77,8 @@ public static partial class TestSteps
     [Step(Timeout = 1)]
     public static void Hang() => Thread.Sleep(TimeSpan.FromSeconds(30));
 
-    /// <summary>Touches 512 MB of native memory (outside the GC's own limit) under a 64 MB limit.</summary>
-    [Step(Memory = "64MB")]
+    /// <summary>Touches 512 MB of native memory (outside the GC's own limit) under a 64 MB limit (32 MB reserved).</summary>
+    [Step(Memory = "32MB", MemoryLimit = "64MB")]
     public static unsafe void Hog()
     {
         const int size = 512 * 1024 * 1024;
@@ -146,11 +146,40 @@ public static partial class TestSteps
     [Pipeline]
     public static async Task Oom() => await Submit.Hog();
 
+    /// <summary>Asks .NET for a byte array longer than any it can make: an OutOfMemoryException in the step itself, on any stack.</summary>
+    [Step]
+    public static int Overallocate() => new byte[int.MaxValue].Length;
+
+    [Pipeline]
+    public static async Task DotnetOom() => await Submit.Overallocate();
+
+    /// <summary>
+    /// Fills managed memory under a 256 MB limit: .NET's GC keeps its heap within 75% of the container's limit, so the
+    /// step gets an OutOfMemoryException (or, past the limit, the kernel's OOM kill).
+    /// </summary>
+    [Step(Memory = "128MB", MemoryLimit = "256MB")]
+    public static int ManagedHog()
+    {
+        var kept = new List<byte[]>();
+        for (var i = 0; i < 64; i++)
+        {
+            var chunk = new byte[16 * 1024 * 1024];
+            Array.Fill(chunk, (byte)1);
+            kept.Add(chunk);
+        }
+
+        Console.WriteLine("still alive after keeping 1 GB");
+        return kept.Count;
+    }
+
+    [Pipeline]
+    public static async Task ManagedOom() => await Submit.ManagedHog();
+
     [ModalStep(Timeout = 2)]
     public static void HangRemote() => Thread.Sleep(TimeSpan.FromSeconds(60));
 
     /// <summary>As <see cref="Hog"/>, on the stack's step operator.</summary>
-    [ModalStep(Memory = "64MB")]
+    [ModalStep(Memory = "32MB", MemoryLimit = "64MB")]
     public static void HogRemote() => Hog();
 
     [ModalStep]

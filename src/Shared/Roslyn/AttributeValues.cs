@@ -52,7 +52,9 @@ internal static class AttributeValues
         Cloud: String(values, KnownAttributes.Properties.Cloud),
         MaxRetries: Int32(values, KnownAttributes.Properties.MaxRetries),
         RetryDelay: Double(values, KnownAttributes.Properties.RetryDelay),
-        RetryBackoff: Double(values, KnownAttributes.Properties.RetryBackoff));
+        RetryBackoff: Double(values, KnownAttributes.Properties.RetryBackoff),
+        MemoryLimit: String(values, KnownAttributes.Properties.MemoryLimit),
+        CpuLimit: Double(values, KnownAttributes.Properties.CpuLimit));
 
     public static bool? Boolean(Dictionary<string, object?> values, string name) =>
         values.TryGetValue(name, out var value) && value is bool flag ? flag : null;

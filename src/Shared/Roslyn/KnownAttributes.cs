@@ -15,6 +15,8 @@ internal static class KnownAttributes
         public const string GpuCount = nameof(GpuCount);
         public const string CpuCount = nameof(CpuCount);
         public const string Memory = nameof(Memory);
+        public const string CpuLimit = nameof(CpuLimit);
+        public const string MemoryLimit = nameof(MemoryLimit);
         public const string Timeout = nameof(Timeout);
         public const string Region = nameof(Region);
         public const string Cloud = nameof(Cloud);

@@ -30,12 +30,22 @@ internal static class GpuCatalog
         new GpuType("B200+", 8),
     };
 
-    /// <summary>Finds a catalog entry by its exact name (Modal's spelling, case-sensitive).</summary>
+    /// <summary>
+    /// The GPU type as Modal's SDKs send it: upper-cased ("a100" → "A100"; modal-js <c>parseGpuConfig</c> in
+    /// src/app.ts and modal-go <c>parseGPUConfig</c> in app.go upper-case the type before it goes into GPUConfig.gpu_type).
+    /// </summary>
+    public static string WireName(string name) => name.ToUpperInvariant();
+
+    /// <summary>
+    /// Finds the catalog entry Modal would take <paramref name="name"/> for: the name as sent (upper-cased)
+    /// equals the catalog's spelling, so "a100" finds "A100"; separators are not forgiven ("A100_80GB" finds nothing).
+    /// </summary>
     public static GpuType? Find(string name)
     {
+        var wire = WireName(name);
         foreach (var gpu in All)
         {
-            if (string.Equals(gpu.Name, name, StringComparison.Ordinal))
+            if (string.Equals(gpu.Name, wire, StringComparison.Ordinal))
             {
                 return gpu;
             }

@@ -46,12 +46,19 @@ internal static class MemorySize
     /// Returns false (with a message) when the text breaks the grammar or the size does not fit
     /// in Modal's memory field.
     /// </summary>
-    public static bool TryToMegabytes(string? text, out long megabytes, out string? error)
+    public static bool TryToMegabytes(string? text, out long megabytes, out string? error) =>
+        TryToMegabytes(text, "Memory", out megabytes, out error);
+
+    /// <summary>
+    /// As <see cref="TryToMegabytes(string?, out long, out string?)"/>, with messages that name
+    /// <paramref name="property"/> ("Memory" for the request, "MemoryLimit" for the hard limit).
+    /// </summary>
+    public static bool TryToMegabytes(string? text, string property, out long megabytes, out string? error)
     {
         megabytes = 0;
         if (text is null || !Pattern.IsMatch(text))
         {
-            error = DescribeMalformed(text);
+            error = DescribeMalformed(text, property);
             return false;
         }
 
@@ -73,13 +80,15 @@ internal static class MemorySize
 
         if (whole.IsZero)
         {
-            error = $"Memory \"{text}\" is zero; a container needs some memory. Use a size such as \"512MB\" or \"32GB\", or omit Memory for Modal's default.";
+            error = property == "Memory"
+                ? $"Memory \"{text}\" is zero; a container needs some memory. Use a size such as \"512MB\" or \"32GB\", or omit Memory for Modal's default."
+                : $"{property} \"{text}\" is zero; no container runs in no memory. Use a size such as \"512MB\" or \"32GB\", or omit {property} for no limit.";
             return false;
         }
 
         if (whole > MaxMegabytes)
         {
-            error = $"Memory \"{text}\" is {whole} MB, more than the {MaxMegabytes} MB Modal can take. Use a smaller size, such as \"32GB\".";
+            error = $"{property} \"{text}\" is {whole} MB, more than the {MaxMegabytes} MB Modal can take. Use a smaller size, such as \"32GB\".";
             return false;
         }
 
@@ -173,12 +182,12 @@ internal static class MemorySize
         throw new ArgumentException($"Unknown memory unit '{unit}'.", nameof(unit));
     }
 
-    private static string DescribeMalformed(string? text)
+    private static string DescribeMalformed(string? text, string property)
     {
         var fix = SuggestCorrections(text);
         var hint = fix.Count > 0
             ? $" Did you mean \"{string.Join("\" or \"", fix)}\"?"
             : " Write an integer followed by one of KB, KiB, MB, MiB, GB, GiB, TB, TiB, PB, PiB, with no space, such as \"32GB\" or \"32GiB\".";
-        return $"Memory \"{text}\" is not a size Modal understands: it must be an integer and a unit (case-sensitive).{hint}";
+        return $"{property} \"{text}\" is not a size Modal understands: it must be an integer and a unit (case-sensitive).{hint}";
     }
 }

@@ -34,6 +34,8 @@ internal static class ResourceRules
         public const string UnknownCloud = "SOP008";
         public const string PlanRestricted = "SOP009";
         public const string RetryPolicyOutOfRange = "SOP010";
+        public const string LimitBelowRequest = "SOP011";
+        public const string GpuSpelling = "SOP012";
     }
 
     /// <summary>Retry bounds, as Modal's own retry policy has them: 0..10 retries, 0..60 s first delay, backoff 1..10.</summary>
@@ -54,20 +56,33 @@ internal static class ResourceRules
             var entry = GpuCatalog.Find(gpu!);
             if (entry is null)
             {
-                // "A100:2" carries a count: a one-click rename to "A100" would silently drop it, so no suggestion.
+                // Not in this copy of the catalog: Modal may have added the type since, so it is sent as written (upper-cased,
+                // as Modal's SDKs send it) and Modal decides. "A100:2" carries a count: a one-click rename to "A100" would
+                // silently drop it, so no suggestion.
                 var hasCount = gpu!.Contains(":");
                 var suggestion = hasCount ? null : GpuCatalog.SuggestNearest(gpu);
                 var countHint = hasCount ? " Write the type in Gpu and the count in GpuCount (Gpu = \"A100\", GpuCount = 2)." : string.Empty;
                 var hint = suggestion is not null
                     ? $" Did you mean \"{suggestion}\"?"
-                    : hasCount ? string.Empty : $" Use one of: {GpuCatalog.NamesForMessage()}.";
+                    : hasCount ? string.Empty : $" Known types: {GpuCatalog.NamesForMessage()}.";
                 violations.Add(new ResourceViolation(Ids.UnknownGpu, nameof(StepResources.Gpu),
-                    $"GPU type \"{gpu}\" is not in Modal's catalog.{hint}{countHint}", suggestion));
+                    $"GPU type \"{gpu}\" is not in Modal's catalog as StepOperator knows it; it is sent as \"{GpuCatalog.WireName(gpu)}\" and Modal refuses the sandbox unless it offers that type.{hint}{countHint}",
+                    suggestion));
             }
-            else if (resources.GpuCount is { } count && count > entry.MaxCount)
+            else
             {
-                violations.Add(new ResourceViolation(Ids.GpuCountOutOfRange, nameof(StepResources.GpuCount),
-                    $"GpuCount = {count} is more than Modal attaches of {entry.Name} (at most {entry.MaxCount} per container). Use {entry.MaxCount} or fewer, or split the work across steps."));
+                if (!string.Equals(gpu, entry.Name, StringComparison.Ordinal))
+                {
+                    violations.Add(new ResourceViolation(Ids.GpuSpelling, nameof(StepResources.Gpu),
+                        $"GPU type \"{gpu}\" is Modal's \"{entry.Name}\": Modal's SDKs upper-case the type, so both work. Write \"{entry.Name}\" as Modal's catalog spells it.",
+                        entry.Name));
+                }
+
+                if (resources.GpuCount is { } count && count > entry.MaxCount)
+                {
+                    violations.Add(new ResourceViolation(Ids.GpuCountOutOfRange, nameof(StepResources.GpuCount),
+                        $"GpuCount = {count} is more than Modal attaches of {entry.Name} (at most {entry.MaxCount} per container). Use {entry.MaxCount} or fewer, or split the work across steps."));
+                }
             }
         }
 
@@ -91,17 +106,66 @@ internal static class ResourceRules
         }
 
         // Modal takes thousandths of a core: below 0.001 nothing is left, and infinity is no number of cores.
-        if (resources.CpuCount is { } cpu && !(cpu >= MinCpuCount && !double.IsInfinity(cpu)))
+        var cpuValid = resources.CpuCount is { } cpu && IsCoreCount(cpu);
+        if (resources.CpuCount is { } cpuCount && !cpuValid)
         {
             violations.Add(new ResourceViolation(Ids.CpuCountNotPositive, nameof(StepResources.CpuCount),
-                $"CpuCount = {cpu.ToString(CultureInfo.InvariantCulture)} must be greater than 0 (at least {MinCpuCount.ToString(CultureInfo.InvariantCulture)}, for example 0.5, 1 or 2)."));
+                $"CpuCount = {Number(cpuCount)} must be greater than 0 (at least {Number(MinCpuCount)}, for example 0.5, 1 or 2)."));
         }
 
-        if (resources.Memory is not null && !MemorySize.TryToMegabytes(resources.Memory, out _, out var memoryError))
+        var cpuLimitValid = resources.CpuLimit is { } cpuLimit && IsCoreCount(cpuLimit);
+        if (resources.CpuLimit is { } badCpuLimit && !cpuLimitValid)
         {
-            var corrections = MemorySize.SuggestCorrections(resources.Memory);
-            violations.Add(new ResourceViolation(Ids.MalformedMemory, nameof(StepResources.Memory), memoryError!,
-                corrections.Count > 0 ? corrections[0] : null));
+            violations.Add(new ResourceViolation(Ids.CpuCountNotPositive, nameof(StepResources.CpuLimit),
+                $"CpuLimit = {Number(badCpuLimit)} must be greater than 0 (at least {Number(MinCpuCount)}, for example 1, 2 or 4), or omitted for no hard limit."));
+        }
+
+        long memoryMegabytes = 0;
+        var memoryValid = resources.Memory is not null && MemorySize.TryToMegabytes(resources.Memory, out memoryMegabytes, out _);
+        if (resources.Memory is not null && !memoryValid)
+        {
+            violations.Add(Malformed(resources.Memory, nameof(StepResources.Memory)));
+        }
+
+        long limitMegabytes = 0;
+        var memoryLimitValid = resources.MemoryLimit is not null && MemorySize.TryToMegabytes(resources.MemoryLimit, out limitMegabytes, out _);
+        if (resources.MemoryLimit is not null && !memoryLimitValid)
+        {
+            violations.Add(Malformed(resources.MemoryLimit, nameof(StepResources.MemoryLimit)));
+        }
+
+        // A hard limit comes with its request and is not below it, compared as Modal is sent them (milli_cpu, memory_mb):
+        // modal-client py/modal/_resources.py refuses a limit lower than the request, and libmodal's sandbox
+        // options (modal-js src/sandbox.ts, modal-go sandbox.go) refuse a limit without a request.
+        if (cpuLimitValid)
+        {
+            var limit = resources.CpuLimit!.Value;
+            if (resources.CpuCount is null)
+            {
+                violations.Add(new ResourceViolation(Ids.LimitBelowRequest, nameof(StepResources.CpuLimit),
+                    $"CpuLimit = {Number(limit)} has no CpuCount request: Modal takes a CPU limit only with a request. Add CpuCount (at most {Number(limit)}), for example CpuCount = {Number(limit)}."));
+            }
+            else if (cpuValid && MilliCores(limit) < MilliCores(resources.CpuCount.Value))
+            {
+                var request = resources.CpuCount.Value;
+                violations.Add(new ResourceViolation(Ids.LimitBelowRequest, nameof(StepResources.CpuLimit),
+                    $"CpuLimit = {Number(limit)} is below CpuCount = {Number(request)}: the hard limit cannot be lower than the reservation. Raise CpuLimit to {Number(request)} or more, or lower CpuCount to {Number(limit)}."));
+            }
+        }
+
+        if (memoryLimitValid)
+        {
+            var limit = resources.MemoryLimit!;
+            if (resources.Memory is null)
+            {
+                violations.Add(new ResourceViolation(Ids.LimitBelowRequest, nameof(StepResources.MemoryLimit),
+                    $"MemoryLimit = \"{limit}\" has no Memory request: Modal takes a memory limit only with a request. Add Memory (at most the limit), for example Memory = \"{limit}\"."));
+            }
+            else if (memoryValid && limitMegabytes < memoryMegabytes)
+            {
+                violations.Add(new ResourceViolation(Ids.LimitBelowRequest, nameof(StepResources.MemoryLimit),
+                    $"MemoryLimit = \"{limit}\" ({limitMegabytes} MB) is below Memory = \"{resources.Memory}\" ({memoryMegabytes} MB): the hard limit cannot be lower than the reservation. Raise MemoryLimit to \"{resources.Memory}\" or more, or lower Memory to \"{limit}\"."));
+            }
         }
 
         if (resources.Timeout is { } timeout && (timeout < MinTimeoutSeconds || timeout > MaxTimeoutSeconds))
@@ -150,9 +214,16 @@ internal static class ResourceRules
         return violations;
     }
 
-    /// <summary>True for rules that never stop a run: SOP009 (plan note) and SOP002 (GPU type ignored, CPU-only).</summary>
+    /// <summary>
+    /// True for rules that never stop a run: SOP009 (plan note), SOP002 (GPU type ignored, CPU-only), SOP004 (a GPU
+    /// type this catalog does not know, sent for Modal to judge) and SOP012 (a GPU type in another case than Modal's).
+    /// </summary>
     public static bool IsAdvisory(ResourceViolation violation) =>
-        violation.RuleId is Ids.PlanRestricted or Ids.GpuTypeIgnored;
+        violation.RuleId is Ids.PlanRestricted or Ids.GpuTypeIgnored or Ids.UnknownGpu or Ids.GpuSpelling;
+
+    /// <summary>True for the advisory rules worth a warning where they are found (SOP002, SOP004); the others are notes.</summary>
+    public static bool IsWarning(ResourceViolation violation) =>
+        violation.RuleId is Ids.GpuTypeIgnored or Ids.UnknownGpu;
 
     /// <summary>True when the cloud is one Modal knows (case-sensitive).</summary>
     public static bool IsKnownCloud(string cloud)
@@ -193,6 +264,20 @@ internal static class ResourceRules
 
     /// <summary>Modal's CPU request in thousandths of a core (truncated).</summary>
     public static uint MilliCpu(double cores) => (uint)Math.Truncate(cores * 1000);
+
+    /// <summary>Thousandths of a core as Modal's SDKs compute them (truncated), as a double: no overflow for any count.</summary>
+    private static double MilliCores(double cores) => Math.Truncate(cores * 1000);
+
+    private static bool IsCoreCount(double cores) => cores >= MinCpuCount && !double.IsInfinity(cores);
+
+    private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static ResourceViolation Malformed(string text, string property)
+    {
+        MemorySize.TryToMegabytes(text, property, out _, out var error);
+        var corrections = MemorySize.SuggestCorrections(text);
+        return new ResourceViolation(Ids.MalformedMemory, property, error!, corrections.Count > 0 ? corrections[0] : null);
+    }
 
     private static ResourceViolation PlanRestricted(string property) =>
         new(Ids.PlanRestricted, property,

@@ -4,7 +4,7 @@ namespace StepOperator;
 
 /// <summary>
 /// Marks a method as a step that runs in a Modal sandbox with exactly these resources, from an
-/// image built from this program. Every invalid combination is a compile-time diagnostic (SOP001–SOP009).
+/// image built from this program. Every invalid combination is a compile-time diagnostic (SOP001–SOP012).
 /// </summary>
 /// <example>
 /// <code>

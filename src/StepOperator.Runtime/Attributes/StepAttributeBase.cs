@@ -11,11 +11,15 @@ public abstract class StepAttributeBase : Attribute
 {
     private int? _gpuCount;
     private double? _cpuCount;
+    private double? _cpuLimit;
 
     /// <summary>The step's name; defaults to the method's name. Unique within the program.</summary>
     public string? Name { get; set; }
 
-    /// <summary>GPU type from Modal's catalog, such as "T4", "A100" or "H100".</summary>
+    /// <summary>
+    /// GPU type from Modal's catalog, such as "T4", "A100" or "H100", in any case ("a100" works: it is sent upper-cased,
+    /// as Modal's SDKs send it). A type newer than StepOperator's copy of the catalog is a warning and is sent as written.
+    /// </summary>
     public string? Gpu { get; set; }
 
     /// <summary>
@@ -31,7 +35,10 @@ public abstract class StepAttributeBase : Attribute
     /// <summary>True when <see cref="GpuCount"/> was written.</summary>
     public bool GpuCountSpecified => _gpuCount.HasValue;
 
-    /// <summary>CPU cores (a soft minimum on Modal), such as 0.5 or 2.</summary>
+    /// <summary>
+    /// CPU cores reserved for the step, such as 0.5 or 2: a guaranteed minimum, not a cap (the step may use more
+    /// when the machine has them free). Modal's milli_cpu; on Docker, CPU shares in proportion to it.
+    /// </summary>
     public double CpuCount
     {
         get => _cpuCount ?? 0;
@@ -41,8 +48,31 @@ public abstract class StepAttributeBase : Attribute
     /// <summary>True when <see cref="CpuCount"/> was written.</summary>
     public bool CpuCountSpecified => _cpuCount.HasValue;
 
-    /// <summary>Memory, an integer and a unit: "32GB", "32768MB", "32GiB".</summary>
+    /// <summary>True when <see cref="CpuLimit"/> was written.</summary>
+    public bool CpuLimitSpecified => _cpuLimit.HasValue;
+
+    /// <summary>
+    /// A hard limit on CPU cores, such as 4: the step is throttled above it. Needs <see cref="CpuCount"/> and is
+    /// not below it. Modal's milli_cpu_max; on Docker, the container's CPU quota.
+    /// </summary>
+    public double CpuLimit
+    {
+        get => _cpuLimit ?? 0;
+        set => _cpuLimit = value;
+    }
+
+    /// <summary>
+    /// Memory reserved for the step, an integer and a unit: "32GB", "32768MB", "32GiB". A guaranteed minimum, not
+    /// a cap (the step may use more when the machine has it free). Modal's memory_mb; on Docker, a memory reservation.
+    /// </summary>
     public string? Memory { get; set; }
+
+    /// <summary>
+    /// A hard memory limit, in the grammar of <see cref="Memory"/> ("64GB"): a step that uses more is killed and
+    /// reported as out of memory. Needs <see cref="Memory"/> and is not below it. Modal's memory_mb_max; on Docker,
+    /// the container's memory limit (swap included).
+    /// </summary>
+    public string? MemoryLimit { get; set; }
 
     /// <summary>Time limit in seconds, 1..86400 (24 hours, the default).</summary>
     public int Timeout { get; set; } = 86_400;

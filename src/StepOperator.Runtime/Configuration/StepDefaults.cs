@@ -33,6 +33,8 @@ public static class StepDefaults
         new(nameof(StepSettings.GpuCount), s => s.GpuCount, Modal, Docker),
         new(nameof(StepSettings.CpuCount), s => s.CpuCount, Modal, Docker),
         new(nameof(StepSettings.Memory), s => s.Memory, Modal, Docker),
+        new(nameof(StepSettings.CpuLimit), s => s.CpuLimit, Modal, Docker),
+        new(nameof(StepSettings.MemoryLimit), s => s.MemoryLimit, Modal, Docker),
         new(nameof(StepSettings.Timeout), s => s.Timeout, Modal, Docker, Local),
         new(nameof(StepSettings.Region), s => s.Region, Modal),
         new(nameof(StepSettings.Cloud), s => s.Cloud, Modal),
@@ -220,4 +222,8 @@ public sealed record DefaultedSettings(string Component, IReadOnlyList<string> S
 public sealed record EffectiveStepSettings(
     IReadOnlyDictionary<string, StepSettings> Settings,
     IReadOnlyDictionary<string, DefaultedSettings> Defaulted,
-    IReadOnlyList<string> Problems);
+    IReadOnlyList<string> Problems)
+{
+    /// <summary>What does not stop the run but deserves a line (a GPU type the catalog does not know, a type with GpuCount = 0).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

@@ -206,6 +206,11 @@ public static class StepOperatorHost
             var steps = StepCatalog.Steps;
             var defaults = StepDefaults.ForStack(definition, configuration);
             var effective = StepOverrides.From(configuration.StepOverrides, parse.GetValue(setOption) ?? []).Apply(steps, defaults);
+            foreach (var warning in effective.Warnings)
+            {
+                console.Problem($"warning: {warning}");
+            }
+
             var problems = defaults.Problems.Concat(effective.Problems).Concat(StackValidator.Validate(definition, configuration, steps, effective.Settings)).ToList();
             if (problems.Count > 0)
             {
@@ -277,7 +282,9 @@ public static class StepOperatorHost
             {
                 settings.ModalGpu is { } gpu ? $"gpu {gpu}" : null,
                 settings.CpuCount is { } cpu ? $"cpu {cpu}" : null,
+                settings.CpuLimit is { } cpuLimit ? $"cpu limit {cpuLimit}" : null,
                 settings.Memory is { } memory ? $"memory {memory}" : null,
+                settings.MemoryLimit is { } memoryLimit ? $"memory limit {memoryLimit}" : null,
             }.Where(s => s is not null));
             text.AppendLine($"  {step.Name} ({(step.Placement == StepPlacement.Modal ? "modal step" : "step")}{(resources.Length > 0 ? ": " + resources : string.Empty)})");
         }

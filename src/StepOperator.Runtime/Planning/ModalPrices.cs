@@ -6,8 +6,9 @@ namespace StepOperator.Planning;
 
 /// <summary>
 /// Modal's published usage prices, in one place: the plan's cost estimate reads nothing else. Modal
-/// bills per second; the estimate is the hourly rate of the resources a sandbox is created with
-/// (GPUs + CPU cores + memory), times the region multiplier. Prices change: compare with
+/// bills per second for the higher of the reservation and the use (modal.com/docs/guide/resources); the
+/// estimate is the hourly rate of the reservation a sandbox is created with (GPUs + milli_cpu + memory_mb,
+/// not the limits milli_cpu_max and memory_mb_max), times the region multiplier. Prices change: compare with
 /// https://modal.com/pricing and https://modal.com/docs/guide/region-selection, and update the date.
 /// </summary>
 public static class ModalPrices

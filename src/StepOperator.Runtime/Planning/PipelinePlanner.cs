@@ -121,7 +121,7 @@ public static class PipelinePlanner
             }
 
             output.WriteLine($"    cache: {(step.Cache is null ? "unknown" : step.Cache.Hit ? "hit (" + step.Cache.Reason + ")" : "miss: " + step.Cache.Reason)}");
-            output.WriteLine($"    cost: {(step.HourlyCost is { } cost ? "$" + cost.ToString("0.0000", CultureInfo.InvariantCulture) + "/hour while it runs" : "not billed by resources")}");
+            output.WriteLine($"    cost: {(step.HourlyCost is { } cost ? "$" + cost.ToString("0.0000", CultureInfo.InvariantCulture) + "/hour while it runs, for the reservation (more if it uses more)" : "not billed by resources")}");
         }
 
         foreach (var (stepOperator, image) in plan.Images)
@@ -135,7 +135,8 @@ public static class PipelinePlanner
         if (priced.Count > 0)
         {
             var running = priced.Where(s => s.Cache?.Hit != true).Sum(s => s.HourlyCost!.Value);
-            output.WriteLine($"  estimated cost: ${running.ToString("0.0000", CultureInfo.InvariantCulture)} per hour of the steps that would run (Modal prices of {ModalPrices.CheckedOn}; cached steps cost nothing)");
+            output.WriteLine($"  estimated cost: ${running.ToString("0.0000", CultureInfo.InvariantCulture)} per hour of the steps that would run (Modal prices of {ModalPrices.CheckedOn}, " +
+                "for the reserved CpuCount and Memory: Modal bills the higher of reservation and use; cached steps cost nothing)");
         }
 
         if (plan.Incomplete is { } incomplete)

@@ -17,7 +17,11 @@ public sealed record InvocationRecord(
     ArtifactRef? Output);
 
 /// <summary>Why a step's own process failed, written by the step process for the orchestrator.</summary>
-public sealed record StepErrorRecord(string ExceptionType, string Message, string? StackTrace);
+/// <param name="ExceptionType">The exception's full type name.</param>
+/// <param name="Message">Its message.</param>
+/// <param name="StackTrace">Its stack trace.</param>
+/// <param name="OutOfMemory">True when it was an <see cref="System.OutOfMemoryException"/> (or a type derived from it): .NET ran out of memory.</param>
+public sealed record StepErrorRecord(string ExceptionType, string Message, string? StackTrace, bool OutOfMemory = false);
 
 /// <summary>
 /// Reads an <see cref="InvocationRecord"/> as <see cref="RuntimeJson"/> writes it, through <see cref="JsonDocument"/>:

@@ -433,11 +433,16 @@ internal sealed class PipelineRun : IDisposable
     {
         StepExitReason.TimedOut => (StepStatus.TimedOut, FailureKind.Timeout, $"timed out after {step.Settings.EffectiveTimeout}s (Timeout)"),
         StepExitReason.Cancelled => (StepStatus.Cancelled, FailureKind.Terminated, StoppedBecause("stopped")),
-        StepExitReason.OutOfMemory => (StepStatus.Failed, FailureKind.OutOfMemory, $"killed for running out of memory (Memory = \"{step.Settings.Memory}\")"),
+        StepExitReason.OutOfMemory => (StepStatus.Failed, FailureKind.OutOfMemory, exit.Detail ?? OutOfMemoryKill(step.Settings, exit.ExitCode)),
         StepExitReason.BackendFailure => (StepStatus.Failed, FailureKind.Backend, exit.Detail ?? "the backend failed"),
         _ when exit.Detail is not null => (StepStatus.Failed, FailureKind.ExitCode, exit.Detail),
         _ => await DescribeExitAsync(record, exit).ConfigureAwait(false),
     };
+
+    /// <summary>A backend's out-of-memory kill, in the words of the step's settings.</summary>
+    private static string OutOfMemoryKill(StepSettings settings, int exitCode) => settings.MemoryLimit is { } limit
+        ? $"killed for using more memory than its limit (MemoryLimit = \"{limit}\"; exit code {exitCode})"
+        : $"killed for running out of memory (no MemoryLimit: the machine ran out; exit code {exitCode})";
 
     private async Task<(StepStatus, FailureKind, string)> DescribeExitAsync(StepRecord record, StepExit exit)
     {
@@ -447,7 +452,9 @@ internal sealed class PipelineRun : IDisposable
             try
             {
                 var error = await ArtifactSerializer.ReadAsync<StepErrorRecord>(Stack.ArtifactStore, errorKey, "error report", CancellationToken.None).ConfigureAwait(false);
-                return (StepStatus.Failed, FailureKind.Exception, $"{error.ExceptionType}: {error.Message} (exit code {exit.ExitCode})");
+                return error.OutOfMemory
+                    ? (StepStatus.Failed, FailureKind.OutOfMemory, $"out of memory: {error.ExceptionType}: {error.Message} (exit code {exit.ExitCode})")
+                    : (StepStatus.Failed, FailureKind.Exception, $"{error.ExceptionType}: {error.Message} (exit code {exit.ExitCode})");
             }
             catch (ArtifactSerializationException)
             {

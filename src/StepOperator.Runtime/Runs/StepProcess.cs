@@ -96,7 +96,7 @@ public static class StepProcess
     private static async Task ReportFailureAsync(IArtifactStore store, string runId, string invocationId, Exception thrown, TextWriter error)
     {
         var e = thrown is TargetInvocationException { InnerException: { } inner } ? inner : thrown;
-        var report = new StepErrorRecord(e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace);
+        var report = new StepErrorRecord(e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace, OutOfMemory: e is OutOfMemoryException);
         await error.WriteLineAsync($"Step '{invocationId}' failed: {report.ExceptionType}: {report.Message}").ConfigureAwait(false);
         await error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
         await store.WriteAsync(RunLayout.Error(runId, invocationId), (stream, ct) => JsonSerializer.SerializeAsync(stream, report, RuntimeJson.Default.StepErrorRecord, ct), CancellationToken.None).ConfigureAwait(false);

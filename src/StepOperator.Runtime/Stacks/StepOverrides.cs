@@ -9,7 +9,7 @@ namespace StepOperator.Stacks;
 
 /// <summary>
 /// Run-time changes to steps' settings, from configuration (Steps:Train:Memory) or the command line
-/// (--set Train.Memory=64GB; an empty value removes the setting). They are checked by the same
+/// (--set Train.MemoryLimit=64GB; an empty value removes the setting). They are checked by the same
 /// rules, with the same messages, as the analyzer checks the attributes.
 /// </summary>
 public sealed class StepOverrides
@@ -17,13 +17,13 @@ public sealed class StepOverrides
     public static readonly IReadOnlyList<string> Properties = new[]
     {
         nameof(StepSettings.Gpu), nameof(StepSettings.GpuCount), nameof(StepSettings.CpuCount), nameof(StepSettings.Memory),
-        nameof(StepSettings.Timeout), nameof(StepSettings.Region), nameof(StepSettings.Cloud),
+        nameof(StepSettings.CpuLimit), nameof(StepSettings.MemoryLimit), nameof(StepSettings.Timeout), nameof(StepSettings.Region), nameof(StepSettings.Cloud),
         nameof(StepSettings.ModalEnvironment), nameof(StepSettings.StepOperator),
         nameof(StepSettings.EnableCache), nameof(StepSettings.MaxRetries), nameof(StepSettings.RetryDelay),
         nameof(StepSettings.RetryBackoff), nameof(StepSettings.RetryOnException),
     };
 
-    private static readonly string[] NumberProperties = { nameof(StepSettings.CpuCount), nameof(StepSettings.RetryDelay), nameof(StepSettings.RetryBackoff) };
+    private static readonly string[] NumberProperties = { nameof(StepSettings.CpuCount), nameof(StepSettings.CpuLimit), nameof(StepSettings.RetryDelay), nameof(StepSettings.RetryBackoff) };
 
     private static readonly string[] FlagProperties = { nameof(StepSettings.EnableCache), nameof(StepSettings.RetryOnException) };
 
@@ -74,12 +74,14 @@ public sealed class StepOverrides
 
     /// <summary>
     /// Applies the overrides to the program's steps, then the stack components' defaults to what the steps do not
-    /// set: the effective settings by step name, which came from defaults, and every problem (unknown steps, values
-    /// of the wrong kind, broken resource rules of the settings as they will run) as a message.
+    /// set: the effective settings by step name, which came from defaults, every problem (unknown steps, values of
+    /// the wrong kind, broken resource rules of the settings as they will run) as a message, and the warnings of the
+    /// rules that do not stop a run (SOP002, SOP004: a GPU type this catalog does not know is sent for Modal to judge).
     /// </summary>
     public EffectiveStepSettings Apply(IReadOnlyList<StepDefinition> steps, StackStepDefaults? defaults = null)
     {
         var problems = new List<string>();
+        var warnings = new List<string>();
         var known = steps.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var stepName in _byStep.Keys.Where(name => !known.Contains(name)))
         {
@@ -116,6 +118,8 @@ public sealed class StepOverrides
             {
                 var context = fromDefaults is null ? string.Empty : $" (with {fromDefaults})";
                 problems.AddRange(violations.Select(v => $"Override of step '{step.Name}'{context}: {v.Message} ({v.RuleId})"));
+                warnings.AddRange(ResourceRules.Validate(merged.ToResources()).Where(ResourceRules.IsWarning)
+                    .Select(v => $"Override of step '{step.Name}'{context}: {v.Message} ({v.RuleId})"));
             }
             else if (fromDefaults is not null)
             {
@@ -129,7 +133,7 @@ public sealed class StepOverrides
             effective[step.Name] = merged;
         }
 
-        return new EffectiveStepSettings(effective, defaulted, problems);
+        return new EffectiveStepSettings(effective, defaulted, problems) { Warnings = warnings };
     }
 
     /// <summary>What a property's text must be: "a number", "true or false" or "a whole number" (for the string properties any text will do).</summary>
@@ -152,6 +156,8 @@ public sealed class StepOverrides
             nameof(StepSettings.GpuCount) => settings with { GpuCount = Integer() },
             nameof(StepSettings.CpuCount) => settings with { CpuCount = Number() },
             nameof(StepSettings.Memory) => settings with { Memory = text },
+            nameof(StepSettings.CpuLimit) => settings with { CpuLimit = Number() },
+            nameof(StepSettings.MemoryLimit) => settings with { MemoryLimit = text },
             nameof(StepSettings.Timeout) => settings with { Timeout = Integer() },
             nameof(StepSettings.Region) => settings with { Region = text },
             nameof(StepSettings.Cloud) => settings with { Cloud = text },

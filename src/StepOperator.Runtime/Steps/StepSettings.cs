@@ -12,9 +12,17 @@ public sealed record StepSettings
 
     public int? GpuCount { get; init; }
 
+    /// <summary>CPU cores reserved (a minimum, not a cap).</summary>
     public double? CpuCount { get; init; }
 
+    /// <summary>Memory reserved (a minimum, not a cap), as written ("32GB").</summary>
     public string? Memory { get; init; }
+
+    /// <summary>The hard memory limit, as written ("64GB"); null for none.</summary>
+    public string? MemoryLimit { get; init; }
+
+    /// <summary>The hard limit on CPU cores; null for none.</summary>
+    public double? CpuLimit { get; init; }
 
     public int? Timeout { get; init; }
 
@@ -47,7 +55,7 @@ public sealed record StepSettings
     /// <summary>The time limit in seconds (86400 when not written).</summary>
     public int EffectiveTimeout => Timeout ?? ResourceRules.DefaultTimeoutSeconds;
 
-    internal StepResources ToResources() => new(Gpu, GpuCount, CpuCount, Memory, Timeout, Region, Cloud, MaxRetries, RetryDelay, RetryBackoff);
+    internal StepResources ToResources() => new(Gpu, GpuCount, CpuCount, Memory, Timeout, Region, Cloud, MaxRetries, RetryDelay, RetryBackoff, MemoryLimit, CpuLimit);
 }
 
 /// <summary>How a step's failed attempts are tried again.</summary>

@@ -75,8 +75,8 @@ internal static class Rules
     public const string NotAnArtifact = "SOP103";
     public const string DuplicateName = "SOP104";
 
-    /// <summary>SOP002 is a warning and SOP009 a note; every other rule is an error.</summary>
-    public static bool IsError(string id) => id is not ("SOP002" or "SOP009");
+    /// <summary>SOP002 and SOP004 are warnings, SOP009 a note and SOP012 hidden; every other rule is an error.</summary>
+    public static bool IsError(string id) => id is not ("SOP002" or "SOP004" or "SOP009" or "SOP012");
 
     public static bool IsRuleId(string id) => id.StartsWith("SOP", StringComparison.Ordinal);
 }

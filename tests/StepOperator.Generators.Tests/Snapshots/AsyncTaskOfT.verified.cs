@@ -18,7 +18,7 @@ namespace StepOperator.Generated
         /// <summary>Registers the steps of global::Demo.Steps.</summary>
         private static void Register_Demo_Steps_e4af3588()
         {
-            global::StepOperator.StepEntrypoints.Modal("Train", "global::Demo.Steps.Train", new global::StepOperator.StepSettings { Gpu = "A100", CpuCount = 2d, Memory = "32GB" },
+            global::StepOperator.StepEntrypoints.Modal("Train", "global::Demo.Steps.Train", new global::StepOperator.StepSettings { Gpu = "A100", CpuCount = 2d, Memory = "32GB", CpuLimit = 4.5d, MemoryLimit = "64GB" },
                 global::StepOperator.StepEntrypoints.TaskResult1<double[], double[]>(global::Demo.Steps.Train, "data"));
         }
     }

@@ -35,13 +35,27 @@ public sealed record DockerStepOperatorOptions(ImageBuildRequest Image, DockerGp
     public StackImage? SharedImage { get; init; }
 }
 
+/// <summary>The engine's view of a step's CPU and memory settings; null where the step sets nothing.</summary>
+/// <param name="CpuShares">The CPU weight, from CpuCount (a reservation).</param>
+/// <param name="NanoCpus">The CPU quota in billionths of a core, from CpuLimit (a hard limit).</param>
+/// <param name="MemoryReservation">The memory reservation in bytes, from Memory.</param>
+/// <param name="Memory">The hard memory limit in bytes, from MemoryLimit.</param>
+internal sealed record ContainerLimits(long? CpuShares, long? NanoCpus, long? MemoryReservation, long? Memory);
+
 /// <summary>
 /// The <c>docker</c> step operator: runs each step call in a container of the program's image, with
-/// CpuCount as a CPU limit, Memory (by the same rules as Modal) as a memory limit, GPUs as a device
-/// request, the run's artifact store mounted, logs streamed live, and the container removed after.
+/// CpuCount and Memory as reservations, CpuLimit and MemoryLimit (by the same memory rule as Modal) as
+/// hard limits, GPUs as a device request, the run's artifact store mounted, logs streamed live, and the
+/// container removed after.
 /// </summary>
 public sealed class DockerStepOperator(DockerStepOperatorOptions options, string name = "docker") : IStepOperator, IAsyncDisposable
 {
+    /// <summary>Docker's CPU weight of one container with default settings, given here to each reserved core.</summary>
+    private const long CpuSharesPerCore = 1024;
+
+    /// <summary>The smallest CPU weight the engine takes.</summary>
+    private const long MinCpuShares = 2;
+
     /// <summary>How long creating a container may take once asked for (it is not cancelled in flight).</summary>
     private static readonly TimeSpan CreateLimit = TimeSpan.FromMinutes(2);
 
@@ -78,13 +92,43 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
 
     public string DescribeResources(StepSettings settings)
     {
-        var cpus = settings.CpuCount is { } cpu ? $"nano_cpus {(long)Math.Round(cpu * 1e9)}" : "nano_cpus unlimited";
-        var memory = settings.Memory is not null && MemorySize.TryToMegabytes(settings.Memory, out var megabytes, out _)
-            ? $"memory {megabytes * 1_000_000} bytes"
-            : "memory unlimited";
+        var limits = LimitsFor(settings);
+        var parts = new List<string>();
+        if (limits.CpuShares is { } shares)
+        {
+            parts.Add($"cpu_shares {shares}");
+        }
+
+        parts.Add(limits.NanoCpus is { } nanoCpus ? $"nano_cpus {nanoCpus}" : "nano_cpus unlimited");
+        if (limits.MemoryReservation is { } reservation)
+        {
+            parts.Add($"memory_reservation {reservation} bytes");
+        }
+
+        parts.Add(limits.Memory is { } memory ? $"memory {memory} bytes" : "memory unlimited");
         var gpus = ResourceRules.EffectiveGpuCount(settings.Gpu, settings.GpuCount);
         var gpu = gpus == 0 ? string.Empty : options.Gpus == DockerGpuPolicy.Require ? $", gpus {gpus} (nvidia)" : ", gpus ignored";
-        return cpus + ", " + memory + gpu;
+        return string.Join(", ", parts) + gpu;
+    }
+
+    /// <summary>
+    /// A step's settings as the engine's HostConfig takes them. CpuCount and Memory are reservations, as on Modal:
+    /// CPU shares in proportion to the cores (1024 per core, Docker's weight of one container) and a memory
+    /// reservation (a soft limit the engine reclaims down to under memory pressure). CpuLimit and MemoryLimit are
+    /// hard limits: a CPU quota (NanoCPUs) and a memory limit with no swap beyond it (MemorySwap = Memory), past
+    /// which the kernel kills the step (reported as out of memory).
+    /// </summary>
+    internal static ContainerLimits LimitsFor(StepSettings settings)
+    {
+        long? shares = settings.CpuCount is { } cpus ? Math.Max(MinCpuShares, (long)Math.Round(cpus * CpuSharesPerCore)) : null;
+        long? nanoCpus = settings.CpuLimit is { } cpuLimit ? (long)Math.Round(cpuLimit * 1e9) : null;
+        long? reservation = settings.Memory is not null && MemorySize.TryToMegabytes(settings.Memory, out var megabytes, out _)
+            ? megabytes * 1_000_000
+            : null;
+        long? memory = settings.MemoryLimit is not null && MemorySize.TryToMegabytes(settings.MemoryLimit, "MemoryLimit", out var limitMegabytes, out _)
+            ? limitMegabytes * 1_000_000
+            : null;
+        return new ContainerLimits(shares, nanoCpus, reservation, memory);
     }
 
     public async Task<Images.ImagePlan?> PlanImageAsync(CancellationToken cancellationToken)
@@ -144,13 +188,17 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
             var applied = (await client.Containers.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false)).HostConfig;
             var limits = new Dictionary<string, long>
             {
+                ["CpuShares"] = applied?.CPUShares ?? 0,
                 ["NanoCpus"] = applied?.NanoCPUs ?? 0,
+                ["MemoryReservationBytes"] = applied?.MemoryReservation ?? 0,
                 ["MemoryBytes"] = applied?.Memory ?? 0,
                 ["Gpus"] = applied?.DeviceRequests?.Sum(r => r.Count) ?? 0,
             };
             launch.Output.Line(
-                $"container {id[..12]}: cpus {(limits["NanoCpus"] > 0 ? (limits["NanoCpus"] / 1e9).ToString(CultureInfo.InvariantCulture) : "unlimited")}, " +
-                $"memory {(limits["MemoryBytes"] > 0 ? limits["MemoryBytes"].ToString(CultureInfo.InvariantCulture) + " bytes" : "unlimited")}",
+                $"container {id[..12]}: cpu shares {(limits["CpuShares"] > 0 ? limits["CpuShares"].ToString(CultureInfo.InvariantCulture) : "default")}, " +
+                $"cpu limit {(limits["NanoCpus"] > 0 ? (limits["NanoCpus"] / 1e9).ToString(CultureInfo.InvariantCulture) : "none")}, " +
+                $"memory reservation {(limits["MemoryReservationBytes"] > 0 ? limits["MemoryReservationBytes"].ToString(CultureInfo.InvariantCulture) + " bytes" : "none")}, " +
+                $"memory limit {(limits["MemoryBytes"] > 0 ? limits["MemoryBytes"].ToString(CultureInfo.InvariantCulture) + " bytes" : "none")}",
                 isError: false);
             try
             {
@@ -187,15 +235,26 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
             NetworkMode = "host",
         };
 
-        if (settings.CpuCount is { } cpus)
+        var limits = LimitsFor(settings);
+        if (limits.CpuShares is { } shares)
         {
-            host.NanoCPUs = (long)Math.Round(cpus * 1e9);
+            host.CPUShares = shares;
         }
 
-        if (settings.Memory is not null && MemorySize.TryToMegabytes(settings.Memory, out var megabytes, out _))
+        if (limits.NanoCpus is { } nanoCpus)
         {
-            host.Memory = megabytes * 1_000_000;
-            host.MemorySwap = host.Memory;
+            host.NanoCPUs = nanoCpus;
+        }
+
+        if (limits.MemoryReservation is { } reservation)
+        {
+            host.MemoryReservation = reservation;
+        }
+
+        if (limits.Memory is { } memory)
+        {
+            host.Memory = memory;
+            host.MemorySwap = memory;
         }
 
         var gpus = ResourceRules.EffectiveGpuCount(settings.Gpu, settings.GpuCount);

@@ -60,7 +60,9 @@ public sealed class LocalProcessStepOperator : IStepOperator, IAsyncDisposable
         Add(nameof(settings.Gpu), settings.Gpu is null ? null : $"\"{settings.Gpu}\"");
         Add(nameof(settings.GpuCount), settings.GpuCount?.ToString(CultureInfo.InvariantCulture));
         Add(nameof(settings.CpuCount), settings.CpuCount?.ToString(CultureInfo.InvariantCulture));
+        Add(nameof(settings.CpuLimit), settings.CpuLimit?.ToString(CultureInfo.InvariantCulture));
         Add(nameof(settings.Memory), settings.Memory is null ? null : $"\"{settings.Memory}\"");
+        Add(nameof(settings.MemoryLimit), settings.MemoryLimit is null ? null : $"\"{settings.MemoryLimit}\"");
         Add(nameof(settings.Region), settings.Region is null ? null : $"\"{settings.Region}\"");
         Add(nameof(settings.Cloud), settings.Cloud is null ? null : $"\"{settings.Cloud}\"");
         Add(nameof(settings.ModalEnvironment), settings.ModalEnvironment is null ? null : $"\"{settings.ModalEnvironment}\"");

@@ -433,6 +433,13 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         return sandbox;
     }
 
+    /// <summary>
+    /// The sandbox's resources: CpuCount and Memory are reservations (milli_cpu, memory_mb), CpuLimit and MemoryLimit
+    /// hard limits (milli_cpu_max, memory_mb_max), as modal-client py/modal/_resources.py fills them from
+    /// <c>cpu=(request, limit)</c> and <c>memory=(request, limit)</c>: the limit in the request's unit (thousandths of
+    /// a core, and the same megabyte figure the seed's memory rule gives memory_mb), 0 for none. The GPU type goes
+    /// upper-cased, as the SDKs send it.
+    /// </summary>
     internal static Resources ResourcesFor(StepSettings settings)
     {
         var resources = new Resources();
@@ -441,14 +448,24 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
             resources.MilliCpu = ResourceRules.MilliCpu(cpus);
         }
 
+        if (settings.CpuLimit is { } cpuLimit)
+        {
+            resources.MilliCpuMax = ResourceRules.MilliCpu(cpuLimit);
+        }
+
         if (settings.Memory is not null && MemorySize.TryToMegabytes(settings.Memory, out var megabytes, out _))
         {
             resources.MemoryMb = (uint)megabytes;
         }
 
+        if (settings.MemoryLimit is not null && MemorySize.TryToMegabytes(settings.MemoryLimit, out var limitMegabytes, out _))
+        {
+            resources.MemoryMbMax = (uint)limitMegabytes;
+        }
+
         var gpus = ResourceRules.EffectiveGpuCount(settings.Gpu, settings.GpuCount);
         resources.GpuConfig = gpus > 0
-            ? new GPUConfig { Type = GPUType.Unspecified, Count = (uint)gpus, GpuType = settings.Gpu!.ToUpperInvariant() }
+            ? new GPUConfig { Type = GPUType.Unspecified, Count = (uint)gpus, GpuType = GpuCatalog.WireName(settings.Gpu!) }
             : new GPUConfig();
         return resources;
     }
@@ -457,7 +474,10 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         System.IO.Path.GetFileName(System.Reflection.Assembly.GetEntryAssembly()?.Location ?? throw new InvalidOperationException("No entry assembly."));
 
     private static string Describe(Resources resources) =>
-        $"milli_cpu {resources.MilliCpu}, memory_mb {resources.MemoryMb}" +
+        $"milli_cpu {resources.MilliCpu}" +
+        (resources.MilliCpuMax > 0 ? $", milli_cpu_max {resources.MilliCpuMax}" : string.Empty) +
+        $", memory_mb {resources.MemoryMb}" +
+        (resources.MemoryMbMax > 0 ? $", memory_mb_max {resources.MemoryMbMax}" : string.Empty) +
         (resources.GpuConfig?.Count > 0 ? $", gpu {resources.GpuConfig.GpuType}:{resources.GpuConfig.Count}" : string.Empty);
 
     private string AppName() =>
@@ -745,11 +765,23 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
 
     private static string Reason(GenericResult result) => result.Exception.Length > 0 ? result.Exception : "Modal gave no reason";
 
-    private static StepExit ExitOf(GenericResult result, StepLaunch launch) => result.Status switch
+    /// <summary>
+    /// How a sandbox's end reads as a step's exit. MEMORY_MANAGER_EVICTION is Modal's memory manager evicting the
+    /// sandbox because its worker ran short of memory (api.proto: "evicted by the memory manager when the worker was
+    /// under memory pressure"): a platform event, retried like other backend failures, never the step's own limit.
+    /// A step over its MemoryLimit is OOM-killed (Modal's guide, "Memory limits"): its process ends with SIGKILL,
+    /// exit code 137, which with a MemoryLimit set is reported as out of memory.
+    /// </summary>
+    internal static StepExit ExitOf(GenericResult result, StepLaunch launch) => result.Status switch
     {
         GenericResult.Types.GenericStatus.Success => new StepExit(0, StepExitReason.Exited),
         GenericResult.Types.GenericStatus.Timeout => new StepExit(124, StepExitReason.TimedOut),
-        GenericResult.Types.GenericStatus.MemoryManagerEviction => new StepExit(137, StepExitReason.OutOfMemory),
+        GenericResult.Types.GenericStatus.MemoryManagerEviction => new StepExit(137, StepExitReason.BackendFailure)
+        {
+            Detail = "the sandbox was evicted by Modal's memory manager because its worker was under memory pressure " +
+                "(a platform event, not this step's memory use against its Memory or MemoryLimit)" +
+                (result.Exception.Length > 0 ? $": {result.Exception}" : string.Empty),
+        },
         GenericResult.Types.GenericStatus.Terminated => new StepExit(137, StepExitReason.BackendFailure) { Detail = "the sandbox was terminated by Modal (preempted or stopped from outside; exit code 137)" },
         GenericResult.Types.GenericStatus.InitFailure => new StepExit(result.Exitcode, StepExitReason.BackendFailure)
         {
@@ -758,6 +790,10 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         GenericResult.Types.GenericStatus.InternalFailure => new StepExit(result.Exitcode, StepExitReason.BackendFailure)
         {
             Detail = $"Modal had an internal failure running the sandbox: {result.Exception}",
+        },
+        _ when result.Exitcode == 137 && launch.Step.Settings.MemoryLimit is { } limit => new StepExit(137, StepExitReason.OutOfMemory)
+        {
+            Detail = $"killed for using more memory than its limit (MemoryLimit = \"{limit}\", memory_mb_max {ResourcesFor(launch.Step.Settings).MemoryMbMax}; exit code 137)",
         },
         _ => new StepExit(result.Exitcode == 0 ? 1 : result.Exitcode, StepExitReason.Exited),
     };
