@@ -40,7 +40,7 @@ var writeResults = true;
 var client = false;
 var replica = false;
 var whatIf = false;
-var jsSandboxV2 = false; // JS SDK with MODAL_SANDBOX_V2=false (SandboxCreate, V1, as the C# client) unless --js-sandbox-v2
+var withV1 = false; // both clients with their defaults (SandboxCreateV2 for these GPU-less sandboxes); --with-v1 adds both with MODAL_SANDBOX_V2=false
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
 {
@@ -54,7 +54,7 @@ for (var i = 0; i < args.Length; i++)
         case "--no-op": break;
         case "--replica": replica = true; break;
         case "--what-if": whatIf = true; break;
-        case "--js-sandbox-v2": jsSandboxV2 = true; break;
+        case "--with-v1": withV1 = true; break;
         case var name when name.StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length: options[name[2..]] = args[++i]; break;
         default: Console.Error.WriteLine($"Unknown option {args[i]}."); return 2;
     }
@@ -136,7 +136,7 @@ var modalEnvironment = new Dictionary<string, string?>
     ["MODAL_ENVIRONMENT"] = null,
     ["MODAL_PROFILE"] = null,
     ["MODAL_CONFIG_PATH"] = "/nonexistent/modal.toml",
-    ["MODAL_SANDBOX_V2"] = jsSandboxV2 ? "true" : "false",
+    ["MODAL_SANDBOX_V2"] = null,
     ["MODAL_IMAGE_BUILDER_VERSION"] = null,
 };
 
@@ -144,7 +144,14 @@ async Task<List<Submission>> RunClientAsync(string which, string prefix, int sub
 {
     await http.DeleteAsync(requestsUrl);
     ProcessResult run;
-    if (which != "JS")
+    var isJs = which.StartsWith("JS", StringComparison.Ordinal);
+    var isProduct = which is "C#" or "C# V1";
+    var clientEnvironment = new Dictionary<string, string?>(modalEnvironment)
+    {
+        // "… V1" and the replicas (which call SandboxCreate themselves): V1; the clients' defaults otherwise (V2 for these sandboxes).
+        ["MODAL_SANDBOX_V2"] = which.EndsWith(" V1", StringComparison.Ordinal) || !(isJs || isProduct) ? "false" : null,
+    };
+    if (!isJs)
     {
         var arguments = new List<string>();
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
@@ -152,18 +159,18 @@ async Task<List<Submission>> RunClientAsync(string which, string prefix, int sub
             arguments.Add(typeof(Submission).Assembly.Location);
         }
 
-        if (which != "C#")
+        if (!isProduct)
         {
             arguments.AddRange(["--replica", "--longpoll", which == "C# long-poll (what-if)" ? "true" : "false", "--image", imageReference]);
         }
 
-        arguments.AddRange([which == "C#" ? "--client" : "--no-op", "--count", submissions.ToString(CultureInfo.InvariantCulture), "--prefix", prefix, "--registry", registry.Address,
+        arguments.AddRange([isProduct ? "--client" : "--no-op", "--count", submissions.ToString(CultureInfo.InvariantCulture), "--prefix", prefix, "--registry", registry.Address,
             "--user", TestRegistry.User, "--password", registry.Password, "--app", AppName]);
-        run = await Shell.RunAsync(Environment.ProcessPath!, arguments, modalEnvironment, timeout: TimeSpan.FromMinutes(10));
+        run = await Shell.RunAsync(Environment.ProcessPath!, arguments, clientEnvironment, timeout: TimeSpan.FromMinutes(10));
     }
     else
     {
-        var environment = new Dictionary<string, string?>(modalEnvironment)
+        var environment = new Dictionary<string, string?>(clientEnvironment)
         {
             ["P5_MODAL_PATH"] = modalSdk,
             ["P5_IMAGE"] = imageReference,
@@ -204,8 +211,11 @@ async Task<List<Submission>> RunClientAsync(string which, string prefix, int sub
         var running = which switch
         {
             "C# long-poll (what-if)" => result.GetProperty("ready").GetDouble(),
-            "C#" => recorded.Where(r => r.GetProperty("rpc").GetString() == "SandboxGetLogs" && r.GetProperty("request").GetProperty("sandboxId").GetString() == sandboxId).Min(At),
-            // A V2 create (JS with --js-sandbox-v2) answers with the task id: running when it was answered (its arrival here).
+            "C# V1" => recorded.Where(r => r.GetProperty("rpc").GetString() == "SandboxGetLogs" && r.GetProperty("request").GetProperty("sandboxId").GetString() == sandboxId).Min(At),
+            // V2: the create answers with the task id and C# reads the output from the command router at once: its first
+            // SandboxStdioReadV2 after this create (submissions are one after another; slightly late, never early).
+            "C#" => recorded.Where(r => r.GetProperty("rpc").GetString() == "SandboxStdioReadV2" && At(r) >= At(create)).Min(At),
+            // A V2 create (JS's default) answers with the task id: running when it was answered (its arrival here, slightly early).
             _ => polls.Count > 0 ? At(polls.Last()) : At(create),
         };
 
@@ -233,13 +243,15 @@ try
     await RunClientAsync("C#", "p5-warm-cs", 1);
     await RunClientAsync("JS", "p5-warm-js", 1);
     var all = new List<Submission>();
-    string[] clients = whatIf ? ["C#", "JS", "C# replica, polling", "C# long-poll (what-if)"] : ["C#", "JS"];
+    var clients = new List<string> { "C#", "JS" };
+    clients.AddRange(withV1 ? ["C# V1", "JS V1"] : []);
+    clients.AddRange(whatIf ? ["C# replica, polling", "C# long-poll (what-if)"] : []);
     for (var round = 0; round < rounds; round++)
     {
-        var order = clients.Skip(round % clients.Length).Concat(clients.Take(round % clients.Length)).ToArray();
+        var order = clients.Skip(round % clients.Count).Concat(clients.Take(round % clients.Count)).ToArray();
         foreach (var which in order)
         {
-            var submissions = await RunClientAsync(which, $"p5-r{round}-c{Array.IndexOf(clients, which)}", count);
+            var submissions = await RunClientAsync(which, $"p5-r{round}-c{clients.IndexOf(which)}", count);
             all.AddRange(submissions);
             Console.WriteLine($"round {round + 1} {which}: submit → running " + string.Join(", ", submissions.Select(s => $"{s.SubmitToRunningMs:0}")) + " ms" +
                 $" (create → running {string.Join(", ", submissions.Select(s => $"{s.CreateToRunningMs:0}"))}; GetTaskId calls {string.Join(", ", submissions.Select(s => s.TaskIdPolls))})");
@@ -257,16 +269,20 @@ try
     var report = new StringBuilder();
     report.AppendLine("## P5: submit → sandbox running on the Modal emulator, C# client vs Modal's JS SDK");
     report.AppendLine();
-    report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/ModalSubmit -- --rounds {rounds} --count {count}{(whatIf ? " --what-if" : string.Empty)}{(jsSandboxV2 ? " --js-sandbox-v2" : string.Empty)}`  ");
+    report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/ModalSubmit -- --rounds {rounds} --count {count}{(whatIf ? " --what-if" : string.Empty)}{(withV1 ? " --with-v1" : string.Empty)}`  ");
     report.AppendLine($"Machine: {Results.Machine()}, Node.js {NodeVersion()}, modal (JS SDK) {SdkVersion(modalSdk)}; {Results.Revision()}.");
     report.AppendLine();
     report.AppendLine("Both clients create sandboxes from the same image (this benchmark's build output, built and pushed to an htpasswd registry by StepOperator's `ImageBuilder`, " +
         "imported with the registry secret) running `dotnet /app/ModalSubmit.dll sandbox-exit` with cpu 0.5, 256 MB, one environment variable and the same tags, against one " +
-        "emulator process (`tests/StepOperator.ModalEmulator`, sandboxes as Docker containers). C#: `ModalStepOperator.RunAsync` (the path a `[ModalStep]` takes: app, image import, " +
-        "environment secret, `SandboxCreate`, `SandboxGetTaskId` as one server-side wait (`timeout` 55 s, `wait_until_ready`) until a task, logs, wait). " +
-        $"JS: `modal.sandboxes.create()` of modal@0.11.1 (`MODAL_SANDBOX_V2={(jsSandboxV2 ? "true" : "false")}`{(jsSandboxV2 ? ": `SandboxCreateV2`, answered with the task id, so its running is the create's arrival" : string.Empty)}), then `sb.wait()`. " +
-        "**Running** = the client knows the sandbox has a task. JS polls `SandboxGetTaskId` every 500 ms: its last call (answered at once with the task id). " +
-        "C#: the arrival of its first `SandboxGetLogs`, which it sends as soon as its held `SandboxGetTaskId` answered (slightly late, never early). " +
+        "emulator process (`tests/StepOperator.ModalEmulator`, sandboxes as Docker containers). Both run with their defaults, which create these GPU-less " +
+        "sandboxes through `SandboxCreateV2` (answered with the task id and the command router's access)" +
+        (withV1 ? "; the rows marked V1 run with `MODAL_SANDBOX_V2=false` (`SandboxCreate`, then a wait for the task)" : string.Empty) + ". " +
+        "C#: `ModalStepOperator.RunAsync` (the path a `[ModalStep]` takes: app, image import, then V2: `SandboxCreateV2` with the environment inline, output from the " +
+        "command router; V1: the environment secret, `SandboxCreate`, `SandboxGetTaskId` as one server-side wait (`timeout` 55 s, `wait_until_ready`), `SandboxGetLogs`; then the wait). " +
+        "JS: `modal.sandboxes.create()` of modal@0.11.1, then `sb.wait()`. " +
+        "**Running** = the client knows the sandbox has a task. C# V2: the arrival of its first `SandboxStdioReadV2` after the create (sent as soon as the create answered; " +
+        "slightly late); JS V2: the create's arrival (its answer carries the task id; slightly early). V1: JS polls `SandboxGetTaskId` every 500 ms, its last call (answered " +
+        "at once with the task id); C# the arrival of its first `SandboxGetLogs`, sent as soon as its held `SandboxGetTaskId` answered. " +
         "**Submit → running** = that arrival in the emulator's request log − the client's clock just before the submission (same machine, same clock). " +
         "*Cold* = the first submission of a client process: it also gets the auth token, the app, the registry secret and the image; for C# its clock starts inside " +
         "`PrepareAsync`, where the product opens the Modal session before a run's steps start, after the image check against the registry (JS is handed the image); " +
@@ -281,12 +297,12 @@ try
     report.AppendLine(Row("SandboxGetTaskId calls", s => s.TaskIdPolls, "0.0"));
     report.AppendLine($"| C# only: methods JIT-compiled during the submission / JIT time (ms, `JitInfo`) | {Results.F(MedianOf("C#", true, s => s.JittedMethods), "0")} / {Results.F(MedianOf("C#", true, s => s.JitMs), "0")} | | | " +
         $"{Results.F(MedianOf("C#", false, s => s.JittedMethods), "0")} / {Results.F(MedianOf("C#", false, s => s.JitMs), "0")} | | |");
-    if (whatIf)
+    if (clients.Count > 2)
     {
         report.AppendLine();
-        report.AppendLine("Replicas (not the product): the same calls made with the product's `ModalApi`, polling `SandboxGetTaskId` every 500 ms as `ModalStepOperator` did " +
+        report.AppendLine("Every client measured" + (withV1 ? " (V1: with `MODAL_SANDBOX_V2=false`)" : string.Empty) + (whatIf ? ". Replicas (not the product): the same calls made with the product's `ModalApi`, polling `SandboxGetTaskId` every 500 ms as `ModalStepOperator` did " +
             "before the fix (the earlier product), and with one server-side wait as it does now (`timeout` 55 s and `wait_until_ready`; its *running* is when that answer " +
-            "returned, on the client's clock); both open their session inside the timed submission:");
+            "returned, on the client's clock); both open their session inside the timed submission" : string.Empty) + ":");
         report.AppendLine();
         report.AppendLine("| client | submit → running cold | warm | cold / JS | warm / JS |");
         report.AppendLine("|---|---|---|---|---|");

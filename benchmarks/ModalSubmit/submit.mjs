@@ -4,7 +4,7 @@
 //   RESULT {"n":0,"tag":"...","t0":<unix ms>,"ready":<unix ms>}
 // t0: just before the submission starts (the first also gets the app, the registry secret and the
 // image, as the C# client's first step call does); ready: when sandboxes.create() returned, which it
-// does once the sandbox has a task (the SDK polls SandboxGetTaskId every 500 ms until then).
+// does once the sandbox has a task (V1: the SDK polls SandboxGetTaskId every 500 ms until then; V2: the create's answer has it).
 // Each sandbox is then waited for to its end before the next is submitted.
 //
 // Environment: MODAL_SERVER_URL, MODAL_TOKEN_ID, MODAL_TOKEN_SECRET (read by the SDK),
@@ -14,7 +14,7 @@
 import { pathToFileURL } from "node:url";
 
 const env = process.env;
-env.MODAL_SANDBOX_V2 ??= "false"; // SandboxCreate (V1), as the C# client, unless Program.cs asks for V2 (--js-sandbox-v2)
+// MODAL_SANDBOX_V2 as Program.cs sets it: unset (the SDK's default, SandboxCreateV2 for these GPU-less sandboxes) or "false".
 
 const now = () => performance.timeOrigin + performance.now();
 const { ModalClient } = await import(pathToFileURL(env.P5_MODAL_PATH).href);

@@ -26,11 +26,11 @@ public class ComponentDefaultsTests
     public async Task Registration_refuses_invalid_defaults_with_the_analyzers_messages_and_stores_nothing()
     {
         using var program = new TestProgram();
-        var refused = await program.RunAsync("step-operator", "register", "gpu", "--flavor=modal", "--gpu=A1000", "--memory=32 gb", "--timeout=1h");
+        var refused = await program.RunAsync("step-operator", "register", "gpu", "--flavor=modal", "--gpu=A10", "--gpu_count=5", "--memory=32 gb", "--timeout=1h");
 
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("step-operator 'gpu' (flavor modal) was not saved:", refused.Error);
-        Assert.Contains("  - --gpu=A1000: GPU type \"A1000\" is not in Modal's catalog. Did you mean \"A100\"? (SOP004)", refused.Error);
+        Assert.Contains("  - --gpu_count=5: GpuCount = 5 is more than Modal attaches of A10 (at most 4 per container). Use 4 or fewer, or split the work across steps. (SOP005)", refused.Error);
         Assert.Contains("  - --memory=32 gb: Memory \"32 gb\" is not a size Modal understands: it must be an integer and a unit (case-sensitive). Did you mean \"32GB\" or \"32GiB\"? (SOP003)", refused.Error);
         Assert.Contains("  - --timeout=1h: Timeout must be a whole number.", refused.Error);
         Assert.False(File.Exists(program.ConfigFile));

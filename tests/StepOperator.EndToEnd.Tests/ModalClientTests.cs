@@ -335,6 +335,28 @@ public class ModalClientTests(DockerEnvironment docker)
     }
 
     [DockerFact]
+    public async Task A_run_under_sustained_throttling_slows_down_and_completes()
+    {
+        await using var modal = await ModalTestStack.StartAsync(docker);
+
+        // For 4 seconds Modal answers every create and every wait with "retry after 0.5 s" (RESOURCE_EXHAUSTED).
+        modal.Emulator.Faults.Throttle("SandboxCreateV2", 0.5, TimeSpan.FromSeconds(4));
+        modal.Emulator.Faults.Throttle("SandboxWaitV2", 0.5, TimeSpan.FromSeconds(4));
+        var result = await modal.Program.RunAsync("RemoteShortTicks", "--stack", ModalTestStack.StackName);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("ticked 16 times", result.Output);
+        Assert.Contains("Modal asked to retry SandboxCreateV2", result.Output + result.Error);
+        var creates = modal.Emulator.RequestsFor("SandboxCreateV2");
+        Assert.True(creates.Count >= 4, $"{creates.Count} create attempts"); // far past the 3 retries of the normal budget
+        Assert.Single(creates.Select(c => c.Header("x-idempotency-key")).Distinct());
+        Assert.Equal(Enumerable.Range(0, creates.Count).Select(n => n.ToString()), creates.Select(c => c.Header("x-throttle-retry-attempt")));
+        Assert.All(creates.Zip(creates.Skip(1)), pair => Assert.True(pair.Second.ReceivedAt - pair.First.ReceivedAt >= TimeSpan.FromSeconds(0.45),
+            $"retried after {(pair.Second.ReceivedAt - pair.First.ReceivedAt).TotalMilliseconds} ms, not the 500 ms the server asked for"));
+        Assert.Single(modal.Emulator.Sandboxes);
+    }
+
+    [DockerFact]
     public async Task Ctrl_c_terminates_the_runs_sandboxes()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);

@@ -112,13 +112,13 @@ public sealed class StepDefaultsTests : IDisposable
     [Fact]
     public void Defaults_stored_without_registration_that_break_the_rules_stop_the_run_with_the_fix()
     {
-        var configuration = Configuration("\"Gpu\": \"A1000\", \"Timeout\": \"1h\"");
+        var configuration = Configuration("\"Gpu\": \"A10\", \"GpuCount\": \"5\", \"Timeout\": \"1h\"");
 
         var defaults = StepDefaults.ForStack(configuration.FindStack("gpu-stack")!, configuration);
 
         Assert.Contains(
-            "step-operator 'gpu' (flavor modal) has a step default that is not valid: --gpu=A1000: GPU type \"A1000\" is not in Modal's catalog. Did you mean \"A100\"? (SOP004) " +
-            "Fix it: dotnet run -- step-operator update gpu --gpu=... (an empty value removes it).", defaults.Problems);
+            "step-operator 'gpu' (flavor modal) has a step default that is not valid: --gpu_count=5: GpuCount = 5 is more than Modal attaches of A10 (at most 4 per container). Use 4 or fewer, or split the work across steps. (SOP005) " +
+            "Fix it: dotnet run -- step-operator update gpu --gpu_count=... (an empty value removes it).", defaults.Problems);
         Assert.Contains(
             "step-operator 'gpu' (flavor modal) has a step default that is not valid: --timeout=1h: Timeout must be a whole number. " +
             "Fix it: dotnet run -- step-operator update gpu --timeout=... (an empty value removes it).", defaults.Problems);
@@ -129,9 +129,9 @@ public sealed class StepDefaultsTests : IDisposable
     [Fact]
     public void Each_flavor_takes_the_defaults_it_can_honour()
     {
-        Assert.Equal(["Gpu", "GpuCount", "CpuCount", "Memory", "Timeout", "Region", "Cloud", "ModalEnvironment"], StepDefaults.SettingsOf(ComponentType.StepOperator, "modal"));
-        Assert.Equal(["Gpu", "GpuCount", "CpuCount", "Memory", "Timeout"], StepDefaults.SettingsOf(ComponentType.StepOperator, "docker"));
-        Assert.Equal(["Gpu", "GpuCount", "CpuCount", "Memory", "Timeout"], StepDefaults.SettingsOf(ComponentType.Orchestrator, "docker"));
+        Assert.Equal(["Gpu", "GpuCount", "CpuCount", "Memory", "CpuLimit", "MemoryLimit", "Timeout", "Region", "Cloud", "ModalEnvironment"], StepDefaults.SettingsOf(ComponentType.StepOperator, "modal"));
+        Assert.Equal(["Gpu", "GpuCount", "CpuCount", "Memory", "CpuLimit", "MemoryLimit", "Timeout"], StepDefaults.SettingsOf(ComponentType.StepOperator, "docker"));
+        Assert.Equal(["Gpu", "GpuCount", "CpuCount", "Memory", "CpuLimit", "MemoryLimit", "Timeout"], StepDefaults.SettingsOf(ComponentType.Orchestrator, "docker"));
         Assert.Equal(["Timeout"], StepDefaults.SettingsOf(ComponentType.Orchestrator, "local"));
         Assert.Empty(StepDefaults.SettingsOf(ComponentType.ArtifactStore, "local"));
 

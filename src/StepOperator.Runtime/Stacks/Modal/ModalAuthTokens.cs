@@ -29,7 +29,8 @@ internal sealed class ModalAuthTokens(Func<CancellationToken, Task<string>> fetc
     /// <summary>A token valid now.</summary>
     public async Task<string> GetAsync(CancellationToken cancellationToken)
     {
-        Task? refresh;
+        Task refresh;
+        TaskCompletionSource? started = null;
         lock (_gate)
         {
             var now = time.GetUtcNow();
@@ -41,7 +42,19 @@ internal sealed class ModalAuthTokens(Func<CancellationToken, Task<string>> fetc
                 }
             }
 
-            refresh = _refresh ??= RefreshAsync();
+            if (_refresh is null)
+            {
+                // This caller fetches; the task is the refresh in flight before the fetch starts.
+                started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _refresh = started.Task;
+            }
+
+            refresh = _refresh;
+        }
+
+        if (started is not null)
+        {
+            _ = RefreshAsync(started);
         }
 
         try
@@ -69,10 +82,8 @@ internal sealed class ModalAuthTokens(Func<CancellationToken, Task<string>> fetc
         }
     }
 
-    private async Task RefreshAsync()
+    private async Task RefreshAsync(TaskCompletionSource done)
     {
-        // Started under the lock: yield first, so the task is stored as the refresh in flight before it can end.
-        await Task.Yield();
         try
         {
             // Not the caller's cancellation: other callers share this fetch.
@@ -81,14 +92,19 @@ internal sealed class ModalAuthTokens(Func<CancellationToken, Task<string>> fetc
             {
                 _token = token;
                 _expires = ExpiryOf(token) ?? time.GetUtcNow() + DefaultLifetime;
+                _refresh = null;
             }
+
+            done.SetResult();
         }
-        finally
+        catch (Exception e)
         {
             lock (_gate)
             {
                 _refresh = null;
             }
+
+            done.SetException(e);
         }
     }
 
