@@ -50,7 +50,7 @@ public class ComponentDefaultsTests
         var modal = await program.RunAsync("step-operator", "update", "gpu", "--cpu=2");
         Assert.Contains(
             "--cpu: not a setting that step-operator flavor 'modal' can use. It takes: token_id, token_secret, server_url, app_name; " +
-            "defaults for its steps: gpu, gpu_count, cpu_count, memory, timeout, region, cloud, modal_environment.", modal.Error);
+            "defaults for its steps: gpu, gpu_count, cpu_count, memory, cpu_limit, memory_limit, timeout, region, cloud, modal_environment.", modal.Error);
 
         Assert.Equal(stored, File.ReadAllText(program.ConfigFile));
     }
@@ -91,13 +91,14 @@ public class ComponentDefaultsTests
         await Ok(program, "orchestrator", "update", "local", "--timeout=100");
         await Ok(program, "stack", "register", "boxed", "-o", "local", "-s", "box", "-i", "docker");
 
-        // Square's attribute: Gpu = "T4", Memory = "1GB", CpuCount = 0.5. It keeps them (T4, not A100); GpuCount and Timeout come from 'box'.
+        // Square's attribute: Gpu = "T4", Memory = "1GB", CpuCount = 0.5, MemoryLimit = "2GB", CpuLimit = 1. It keeps them
+        // (T4, not A100); GpuCount and Timeout come from 'box'.
         var plan = await Ok(program, "plan", "Flow", "--stack", "boxed");
         Assert.Equal(
             """
               Square
                 placement: box
-                resources: nano_cpus 500000000, memory 1000000000 bytes, gpus 2 (nvidia)
+                resources: cpu_shares 512, nano_cpus 1000000000, memory_reservation 1000000000 bytes, memory 2000000000 bytes, gpus 2 (nvidia)
                 from step-operator 'box' defaults: GpuCount = 2, Timeout = 600
                 gpu: T4:2
 
@@ -107,10 +108,11 @@ public class ComponentDefaultsTests
 
         // --set beats the project's configuration, which beats the attribute; an emptied setting falls back to the default.
         program.Environment["STEPOPERATOR_Steps__Square__Memory"] = "3GB";
+        program.Environment["STEPOPERATOR_Steps__Square__MemoryLimit"] = "4GB";
         program.Environment["STEPOPERATOR_Steps__Square__GpuCount"] = "3";
-        var overridden = await Ok(program, "plan", "Flow", "--stack", "boxed", "--set", "Square.GpuCount=1", "--set", "Square.CpuCount=");
+        var overridden = await Ok(program, "plan", "Flow", "--stack", "boxed", "--set", "Square.GpuCount=1", "--set", "Square.CpuCount=", "--set", "Square.CpuLimit=");
         var square = PlannedStep(overridden.Output, "Square");
-        Assert.Contains("    resources: nano_cpus 2000000000, memory 3000000000 bytes, gpus 1 (nvidia)\n", square);
+        Assert.Contains("    resources: cpu_shares 2048, nano_cpus unlimited, memory_reservation 3000000000 bytes, memory 4000000000 bytes, gpus 1 (nvidia)\n", square);
         Assert.Contains("    from step-operator 'box' defaults: CpuCount = 2, Timeout = 600\n", square);
         Assert.Empty(program.Runs());
     }

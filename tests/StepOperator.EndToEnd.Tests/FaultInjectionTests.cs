@@ -33,20 +33,42 @@ public class FaultInjectionTests(DockerEnvironment docker)
 
     private static readonly string[] RemoteLines = ["RemoteLines", "--stack", ModalTestStack.StackName];
 
-    /// <summary>The unary RPCs of a successful run (SandboxTerminate is only called to stop a sandbox).</summary>
-    private static readonly string[] UnaryRpcs =
-    [
-        ModalRpc.AuthTokenGet, ModalRpc.AppGetOrCreate, ModalRpc.EnvironmentGetOrCreate, ModalRpc.SecretGetOrCreate,
-        ModalRpc.ImageGetOrCreate, ModalRpc.SandboxCreate, ModalRpc.SandboxGetTaskId, ModalRpc.SandboxWait,
-    ];
-
-    [DockerFact]
-    public async Task Unavailable_bursts_on_every_rpc_at_once_are_retried_exactly_and_the_run_succeeds_with_every_line()
+    /// <summary>
+    /// The RPCs a run's GPU-less sandbox goes through: V2 by default (SandboxCreateV2, output from the task command
+    /// router), V1 with MODAL_SANDBOX_V2=false, which is also the path of every sandbox with a GPU.
+    /// </summary>
+    private sealed record SandboxRpcs(bool V2)
     {
-        await using var modal = await ModalTestStack.StartAsync(docker);
+        public string Create => V2 ? ModalRpc.SandboxCreateV2 : ModalRpc.SandboxCreate;
+
+        public string Terminate => V2 ? ModalRpc.SandboxTerminateV2 : ModalRpc.SandboxTerminate;
+
+        public string Output => V2 ? ModalRpc.SandboxStdioReadV2 : ModalRpc.SandboxGetLogs;
+
+        /// <summary>The unary RPCs of a successful run (terminate is only called to stop a sandbox; a V2 create answers with the task id).</summary>
+        public string[] Unary => V2
+            ?
+            [
+                ModalRpc.AuthTokenGet, ModalRpc.AppGetOrCreate, ModalRpc.EnvironmentGetOrCreate, ModalRpc.SecretGetOrCreate,
+                ModalRpc.ImageGetOrCreate, ModalRpc.SandboxCreateV2, ModalRpc.SandboxWaitV2,
+            ]
+            :
+            [
+                ModalRpc.AuthTokenGet, ModalRpc.AppGetOrCreate, ModalRpc.EnvironmentGetOrCreate, ModalRpc.SecretGetOrCreate,
+                ModalRpc.ImageGetOrCreate, ModalRpc.SandboxCreate, ModalRpc.SandboxGetTaskId, ModalRpc.SandboxWait,
+            ];
+    }
+
+    [DockerTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Unavailable_bursts_on_every_rpc_at_once_are_retried_exactly_and_the_run_succeeds_with_every_line(bool sandboxV2)
+    {
+        var rpcs = new SandboxRpcs(sandboxV2);
+        await using var modal = await ModalTestStack.StartAsync(docker, sandboxV2: sandboxV2);
         var faults = modal.Emulator.Faults;
         faults.SlowImageBuilds(TimeSpan.FromSeconds(1)); // ImageGetOrCreate answers before the build ends, so the client joins its stream
-        foreach (var rpc in UnaryRpcs.Append(ModalRpc.ImageJoinStreaming).Append(ModalRpc.SandboxGetLogs))
+        foreach (var rpc in rpcs.Unary.Append(ModalRpc.ImageJoinStreaming).Append(rpcs.Output))
         {
             faults.FailNext(rpc, StatusCode.Unavailable, Burst);
         }
@@ -55,14 +77,14 @@ public class FaultInjectionTests(DockerEnvironment docker)
 
         Assert.True(result.ExitCode == 0, result.ToString());
         AssertEveryLineOnce(result);
-        foreach (var rpc in UnaryRpcs)
+        foreach (var rpc in rpcs.Unary)
         {
             AssertRetried(modal.Emulator, rpc, Burst);
         }
 
         // Streams carry no idempotency key: each failed opening is one more stream.
         Assert.Equal(1 + Burst, modal.Emulator.RequestsFor(ModalRpc.ImageJoinStreaming).Count);
-        Assert.Equal(2 + Burst, modal.Emulator.RequestsFor(ModalRpc.SandboxGetLogs).Count); // stdout and stderr
+        Assert.Equal(2 + Burst, modal.Emulator.RequestsFor(rpcs.Output).Count); // stdout and stderr
         var sandbox = Assert.Single(modal.Emulator.Sandboxes); // retries of SandboxCreate never made a second sandbox
         Assert.Equal(600, sandbox.TimeoutSeconds); // PrintLines' Timeout, the sandbox's backstop
         var step = modal.Program.OnlyRun().Steps.Single();
@@ -71,19 +93,22 @@ public class FaultInjectionTests(DockerEnvironment docker)
         await AssertNoOrphansAsync(docker, modal.Emulator, modal.Program.OnlyRun().RunId);
     }
 
-    [DockerFact]
-    public async Task Lost_answers_to_create_calls_are_retried_with_the_same_idempotency_key_and_make_nothing_twice()
+    [DockerTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Lost_answers_to_create_calls_are_retried_with_the_same_idempotency_key_and_make_nothing_twice(bool sandboxV2)
     {
-        await using var modal = await ModalTestStack.StartAsync(docker);
+        var rpcs = new SandboxRpcs(sandboxV2);
+        await using var modal = await ModalTestStack.StartAsync(docker, sandboxV2: sandboxV2);
         var faults = modal.Emulator.Faults;
-        faults.LoseResponses(ModalRpc.SandboxCreate); // the sandbox starts, its id never reaches the client
-        faults.LoseResponses(ModalRpc.SecretGetOrCreate, times: 2);
+        faults.LoseResponses(rpcs.Create); // the sandbox starts, its id never reaches the client
+        faults.LoseResponses(ModalRpc.SecretGetOrCreate, times: sandboxV2 ? 1 : 2); // V2: only the registry's secret
 
         var result = await modal.Program.RunAsync(RemoteLines);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         AssertEveryLineOnce(result);
-        foreach (var rpc in new[] { ModalRpc.SandboxCreate, ModalRpc.SecretGetOrCreate })
+        foreach (var rpc in new[] { rpcs.Create, ModalRpc.SecretGetOrCreate })
         {
             // Each lost answer was followed by a retry of the same logical call: same key, next attempt number.
             var byKey = modal.Emulator.RequestsFor(rpc).GroupBy(r => r.Header("x-idempotency-key")).ToList();
@@ -119,7 +144,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
     [DockerFact]
     public async Task Log_and_build_streams_cut_mid_way_resume_from_their_last_entry_with_every_line_exactly_once()
     {
-        await using var modal = await ModalTestStack.StartAsync(docker);
+        await using var modal = await ModalTestStack.StartAsync(docker, sandboxV2: false); // SandboxGetLogs: the V1 (GPU) path
         var faults = modal.Emulator.Faults;
 
         // Stdout: a reset stream, a closed connection (every call on it ends), a clean UNAVAILABLE,
@@ -148,12 +173,38 @@ public class FaultInjectionTests(DockerEnvironment docker)
     }
 
     [DockerFact]
-    public async Task Ctrl_c_while_the_sandbox_is_being_created_still_terminates_it()
+    public async Task Output_streams_of_a_v2_sandbox_cut_mid_way_resume_from_their_byte_offset_with_every_line_exactly_once()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
+        var faults = modal.Emulator.Faults;
+        faults.CutStream(ModalRpc.SandboxStdioReadV2, afterEntries: 5, how: StreamCut.ResetStream, logs: LogStream.Stdout);
+        faults.CutStream(ModalRpc.SandboxStdioReadV2, afterEntries: 17, how: StreamCut.Unavailable, logs: LogStream.Stdout);
+        faults.CutStream(ModalRpc.SandboxStdioReadV2, afterEntries: 2, how: StreamCut.ResetStream, logs: LogStream.Stderr);
+
+        var result = await modal.Program.RunAsync(RemoteLines);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        AssertEveryLineOnce(result);
+        var reads = modal.Emulator.RequestsFor(ModalRpc.SandboxStdioReadV2).Select(r => r.MessageAs<SandboxStdioReadV2Request>()).ToList();
+        var stdout = reads.Where(r => r.FileDescriptor == SandboxStdioFileDescriptor.Stdout).ToList();
+        Assert.Equal(1 + 2, stdout.Count); // one reopening per cut
+        Assert.Equal(0UL, stdout[0].Offset);
+        Assert.All(stdout.Skip(1), r => Assert.True(r.Offset > 0, "a reopened stream started from the beginning")); // resumed, not restarted
+        Assert.Equal(2, reads.Count(r => r.FileDescriptor == SandboxStdioFileDescriptor.Stderr));
+        Assert.Single(modal.Program.OnlyRun().Steps.Single().Attempts);
+        await AssertNoOrphansAsync(docker, modal.Emulator, modal.Program.OnlyRun().RunId);
+    }
+
+    [DockerTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Ctrl_c_while_the_sandbox_is_being_created_still_terminates_it(bool sandboxV2)
+    {
+        var rpcs = new SandboxRpcs(sandboxV2);
+        await using var modal = await ModalTestStack.StartAsync(docker, sandboxV2: sandboxV2);
         var emulator = modal.Emulator;
         // Created, but the answer is late.
-        emulator.Faults.DelayResponses(ModalRpc.SandboxCreate, TimeSpan.FromSeconds(0.75));
+        emulator.Faults.DelayResponses(rpcs.Create, TimeSpan.FromSeconds(0.75));
 
         using var process = modal.Program.Start("RemoteSlow", "--stack", ModalTestStack.StackName);
         var output = process.StandardOutput.ReadToEndAsync();
@@ -170,20 +221,23 @@ public class FaultInjectionTests(DockerEnvironment docker)
 
         Assert.True(process.ExitCode == 130, text);
         var sandbox = Assert.Single(emulator.Sandboxes);
-        Assert.True(emulator.RequestsFor(ModalRpc.SandboxTerminate).Count == 1, text);
-        var termination = emulator.RequestsFor(ModalRpc.SandboxTerminate)[0];
+        Assert.True(emulator.RequestsFor(rpcs.Terminate).Count == 1, text);
+        var termination = emulator.RequestsFor(rpcs.Terminate)[0];
         Assert.Equal(sandbox.SandboxId, termination.MessageAs<SandboxTerminateRequest>().SandboxId);
         Assert.Equal("Terminated", sandbox.ResultStatus);
         AssertCancelled(modal.Program.OnlyRun());
         await AssertNoOrphansAsync(docker, emulator, modal.Program.OnlyRun().RunId);
     }
 
-    [DockerFact]
-    public async Task Ctrl_c_while_the_sandbox_runs_terminates_it_through_an_unavailable_burst_and_records_the_step_as_cancelled()
+    [DockerTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Ctrl_c_while_the_sandbox_runs_terminates_it_through_an_unavailable_burst_and_records_the_step_as_cancelled(bool sandboxV2)
     {
-        await using var modal = await ModalTestStack.StartAsync(docker);
+        var rpcs = new SandboxRpcs(sandboxV2);
+        await using var modal = await ModalTestStack.StartAsync(docker, sandboxV2: sandboxV2);
         var emulator = modal.Emulator;
-        emulator.Faults.FailNext(ModalRpc.SandboxTerminate, StatusCode.Unavailable, Burst);
+        emulator.Faults.FailNext(rpcs.Terminate, StatusCode.Unavailable, Burst);
 
         using var process = modal.Program.Start("RemoteSlow", "--stack", ModalTestStack.StackName);
         var (seen, _) = await TestProgram.ReadUntilAsync(process, line => line.Contains("sleeping remotely", StringComparison.Ordinal));
@@ -195,9 +249,9 @@ public class FaultInjectionTests(DockerEnvironment docker)
         var text = seen + await output + "\n" + await error;
 
         Assert.True(process.ExitCode == 130, text);
-        var terminations = emulator.RequestsFor(ModalRpc.SandboxTerminate);
+        var terminations = emulator.RequestsFor(rpcs.Terminate);
         Assert.True(terminations.Count == 1 + Burst, text);
-        AssertRetried(emulator, ModalRpc.SandboxTerminate, Burst);
+        AssertRetried(emulator, rpcs.Terminate, Burst);
         Assert.Equal("Terminated", Assert.Single(emulator.Sandboxes).ResultStatus);
         AssertCancelled(modal.Program.OnlyRun());
         await AssertNoOrphansAsync(docker, emulator, modal.Program.OnlyRun().RunId);
@@ -211,7 +265,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
         var emulator = modal.Emulator;
-        emulator.Faults.RetryAfter(ModalRpc.SandboxTerminate, retryAfterSeconds: 1, times: Burst); // terminating takes 3 s
+        emulator.Faults.RetryAfter(ModalRpc.SandboxTerminateV2, retryAfterSeconds: 1, times: Burst); // terminating takes 3 s
 
         using var process = modal.Program.Start("RemoteSlow", "--stack", ModalTestStack.StackName);
         var (seen, _) = await TestProgram.ReadUntilAsync(process, line => line.Contains("sleeping remotely", StringComparison.Ordinal));
@@ -223,7 +277,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         var text = seen + await output + "\n" + await error;
 
         Assert.True(process.ExitCode == 130, text);
-        Assert.True(emulator.RequestsFor(ModalRpc.SandboxTerminate).Count == 1 + Burst, text);
+        Assert.True(emulator.RequestsFor(ModalRpc.SandboxTerminateV2).Count == 1 + Burst, text);
         Assert.Equal("Terminated", Assert.Single(emulator.Sandboxes).ResultStatus);
         AssertCancelled(modal.Program.OnlyRun());
         await AssertNoOrphansAsync(docker, emulator, modal.Program.OnlyRun().RunId);
@@ -267,6 +321,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         Assert.Contains($"Modal could not import image {reference}", result.Error);
         Assert.Contains("the builder ran out of disk", result.Error);
         Assert.Empty(modal.Emulator.RequestsFor(ModalRpc.SandboxCreate));
+        Assert.Empty(modal.Emulator.RequestsFor(ModalRpc.SandboxCreateV2));
         Assert.Empty(modal.Emulator.Sandboxes);
         var step = modal.Program.OnlyRun().Steps.Single();
         Assert.Equal(StepStatus.Failed, step.Status);

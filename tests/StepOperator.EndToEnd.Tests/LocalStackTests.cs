@@ -229,7 +229,7 @@ public class LocalStackTests
         var result = await program.RunAsync("Nope");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("Unknown pipeline 'Nope'. Pipelines of this program: Bytes, Chain, DotnetOom, EnvironmentCheck, FailFast, Failing, Flow, Interruptible, ManagedOom, NotRetried, Oom, Preempted, RemoteLines, RemoteOom, RemoteSlow, RemoteTimesOut, Retried, RetriesExhausted, Slow, StandardInput, TimesOut, TwoNaps, Unserializable, Wide.", result.Error);
+        Assert.Contains("Unknown pipeline 'Nope'. Pipelines of this program: Bytes, Chain, DotnetOom, EnvironmentCheck, FailFast, Failing, Flow, Interruptible, ManagedOom, NotRetried, Oom, Preempted, RemoteLines, RemoteOom, RemoteShortTicks, RemoteSlow, RemoteTicks, RemoteTimesOut, Retried, RetriesExhausted, Slow, StandardInput, TimesOut, TwoNaps, Unserializable, Wide.", result.Error);
     }
 
     [Fact]

@@ -282,7 +282,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Equal(StepStatus.Failed, step.Status);
         Assert.True(step.Failure == FailureKind.OutOfMemory, $"{step.Failure}: {step.Error}");
         Assert.Contains("killed for using more memory than its limit (MemoryLimit = \"64MB\"", step.Error);
-        var resources = JsonDocument.Parse(Assert.Single(modal.Emulator.RequestsFor("SandboxCreate")).Json).RootElement.GetProperty("definition").GetProperty("resources");
+        var resources = JsonDocument.Parse(Assert.Single(modal.Emulator.RequestsFor("SandboxCreateV2")).Json).RootElement.GetProperty("definition").GetProperty("resources");
         Assert.Equal((32, 64), (resources.GetProperty("memoryMb").GetInt32(), resources.GetProperty("memoryMbMax").GetInt32()));
     }
 
@@ -408,12 +408,18 @@ internal sealed class ModalTestStack : IAsyncDisposable
     public TestProgram Program { get; }
 
     public static async Task<ModalTestStack> StartAsync(
-        DockerEnvironment docker, string project = "StepOperator.TestPipelines", string folder = "tests", ModalEmulatorOptions? options = null)
+        DockerEnvironment docker, string project = "StepOperator.TestPipelines", string folder = "tests", ModalEmulatorOptions? options = null, bool sandboxV2 = true)
     {
         var emulator = await ModalEmulator.ModalEmulator.StartAsync(options);
         var s3 = await LocalServers.StartS3rverAsync(RepositoryPaths.Root);
         var program = new TestProgram(project, folder);
         docker.Configure(program);
+        if (!sandboxV2)
+        {
+            // Every sandbox through SandboxCreate, as GPU sandboxes always are.
+            program.Environment["MODAL_SANDBOX_V2"] = "false";
+        }
+
         async Task Command(params string[] arguments)
         {
             var result = await program.RunAsync(arguments);

@@ -1,14 +1,11 @@
 using System;
 using System.IO;
-using System.Linq;
-using Tomlyn;
-using Tomlyn.Model;
 
 namespace StepOperator.Stacks.Modal;
 
 /// <summary>
 /// The Modal server a step operator would connect to, resolved in the order <see cref="ModalCredentials"/> uses
-/// (the step operator's server_url, MODAL_SERVER_URL, server_url of the ~/.modal.toml profile, Modal's default),
+/// (the step operator's server_url, MODAL_SERVER_URL, server_url of the ~/.modal.toml profile (MODAL_PROFILE, else the active one, else [default]), Modal's default),
 /// without needing a token: stack validation reads it before anything connects.
 /// </summary>
 /// <param name="Url">The server URL.</param>
@@ -40,29 +37,17 @@ public sealed record ModalServerAddress(string Url, string Source)
         return new ModalServerAddress(ModalCredentials.DefaultServerUrl, "Modal's default");
     }
 
-    // The profile is chosen as ModalCredentials chooses it: MODAL_PROFILE, else the one with active = true. A file
-    // that cannot be read gives no URL here; connecting reports it, with the fix.
+    // The profile is chosen as ModalCredentials chooses it (ModalProfile.Select). A file that cannot be read, or a
+    // profile choice that is wrong, gives no URL here; connecting reports it, with the fix.
     private static string? ProfileServerUrl(string path, string? wantedProfile)
     {
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        TomlTable model;
         try
         {
-            model = TomlSerializer.Deserialize<TomlTable>(File.ReadAllText(path))!;
+            return ModalProfile.Select(path, wantedProfile)?.Get("server_url");
         }
-        catch (Exception e) when (e is TomlException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ModalConfigurationException or IOException or UnauthorizedAccessException)
         {
             return null;
         }
-
-        var profile = model
-            .Where(pair => pair.Value is TomlTable)
-            .Select(pair => (Name: pair.Key, Table: (TomlTable)pair.Value))
-            .FirstOrDefault(p => wantedProfile is null ? p.Table.TryGetValue("active", out var flag) && flag is true : p.Name == wantedProfile);
-        return profile.Table is not null && profile.Table.TryGetValue("server_url", out var url) && url is string { Length: > 0 } text ? text : null;
     }
 }
