@@ -220,11 +220,12 @@ public class ModalStepOperatorDefaultsTests(DockerEnvironment docker)
         var updated = await program.RunAsync("step-operator", "update", "modal", "--gpu=A100", "--gpu_count=2", "--cpu_count=1", "--timeout=3600", "--modal_environment=main");
         Assert.True(updated.ExitCode == 0, updated.ToString());
 
-        // Square's attribute: Gpu = "T4", Memory = "1GB", CpuCount = 0.5; --set empties CpuCount, so the default applies.
+        // Square's attribute: Gpu = "T4", Memory = "1GB", CpuCount = 0.5, MemoryLimit = "2GB", CpuLimit = 1; --set empties
+        // CpuCount, so the default applies.
         var plan = await program.RunAsync("plan", "Flow", "--stack", ModalTestStack.StackName, "--set", "Square.CpuCount=");
         Assert.True(plan.ExitCode == 0, plan.ToString());
         Assert.Contains(
-            "  Square\n    placement: modal\n    resources: milli_cpu 1000, memory_mb 1000, gpu T4:2\n" +
+            "  Square\n    placement: modal\n    resources: milli_cpu 1000, milli_cpu_max 1000, memory_mb 1000, memory_mb_max 2000, gpu T4:2\n" +
             "    from step-operator 'modal' defaults: GpuCount = 2, CpuCount = 1, Timeout = 3600, ModalEnvironment = \"main\"\n    gpu: T4:2\n",
             plan.Output.ReplaceLineEndings("\n"));
 
