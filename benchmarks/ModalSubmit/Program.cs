@@ -212,10 +212,10 @@ async Task<List<Submission>> RunClientAsync(string which, string prefix, int sub
         {
             "C# long-poll (what-if)" => result.GetProperty("ready").GetDouble(),
             "C# V1" => recorded.Where(r => r.GetProperty("rpc").GetString() == "SandboxGetLogs" && r.GetProperty("request").GetProperty("sandboxId").GetString() == sandboxId).Min(At),
-            // V2: the create answers with the task id and C# reads the output from the command router at once: its first
-            // SandboxStdioReadV2 after this create (submissions are one after another; slightly late, never early).
-            "C#" => recorded.Where(r => r.GetProperty("rpc").GetString() == "SandboxStdioReadV2" && At(r) >= At(create)).Min(At),
-            // A V2 create (JS's default) answers with the task id: running when it was answered (its arrival here, slightly early).
+            // V2: the create's answer carries the task id, and the emulator cannot see when an answer reaches its client:
+            // both clients are running at the first call they send after the create (C#: the command router's
+            // SandboxStdioReadV2 or SandboxWaitV2; JS: sb.wait()'s SandboxWaitV2), slightly late for both alike.
+            "C#" or "JS" => recorded.Where(r => r.GetProperty("rpc").GetString() is "SandboxStdioReadV2" or "SandboxWaitV2" && At(r) >= At(create)).Min(At),
             _ => polls.Count > 0 ? At(polls.Last()) : At(create),
         };
 
@@ -280,8 +280,8 @@ try
         "C#: `ModalStepOperator.RunAsync` (the path a `[ModalStep]` takes: app, image import, then V2: `SandboxCreateV2` with the environment inline, output from the " +
         "command router; V1: the environment secret, `SandboxCreate`, `SandboxGetTaskId` as one server-side wait (`timeout` 55 s, `wait_until_ready`), `SandboxGetLogs`; then the wait). " +
         "JS: `modal.sandboxes.create()` of modal@0.11.1, then `sb.wait()`. " +
-        "**Running** = the client knows the sandbox has a task. C# V2: the arrival of its first `SandboxStdioReadV2` after the create (sent as soon as the create answered; " +
-        "slightly late); JS V2: the create's arrival (its answer carries the task id; slightly early). V1: JS polls `SandboxGetTaskId` every 500 ms, its last call (answered " +
+        "**Running** = the client knows the sandbox has a task. V2: the create's answer carries it, so for both clients the arrival of the first call " +
+        "they send after it (C#: `SandboxStdioReadV2` or `SandboxWaitV2`; JS: `SandboxWaitV2` of `sb.wait()`; slightly late for both alike). V1: JS polls `SandboxGetTaskId` every 500 ms, its last call (answered " +
         "at once with the task id); C# the arrival of its first `SandboxGetLogs`, sent as soon as its held `SandboxGetTaskId` answered. " +
         "**Submit → running** = that arrival in the emulator's request log − the client's clock just before the submission (same machine, same clock). " +
         "*Cold* = the first submission of a client process: it also gets the auth token, the app, the registry secret and the image; for C# its clock starts inside " +
