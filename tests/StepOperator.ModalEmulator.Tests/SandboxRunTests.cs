@@ -61,9 +61,9 @@ public sealed class SandboxRunTests(DockerFixture docker) : IClassFixture<Docker
         var machineMilliCpu = (await docker.Client.System.GetSystemInfoAsync()).NCPU * 1000L;
 
         // Reservations, not caps (as on Modal): CPU shares and a memory reservation; the CPU cap is Modal's
-        // soft limit, the request + 16 cores, at most the machine; no memory cap without memory_mb_max.
+        // soft limit, the request + 4 cores, at most the machine; no memory cap without memory_mb_max.
         Assert.Equal(512, host.CPUShares);
-        Assert.Equal(Math.Min(500 + 16_000, machineMilliCpu) * 1_000_000, host.NanoCPUs);
+        Assert.Equal(Math.Min(500 + 4_000, machineMilliCpu) * 1_000_000, host.NanoCPUs);
         Assert.True(host.NanoCPUs > 500_000_000, $"CPU capped at the request: {host.NanoCPUs}");
         Assert.Equal(256L * 1024 * 1024, host.MemoryReservation);
         Assert.Equal(0, host.Memory);

@@ -25,10 +25,11 @@ internal sealed record SandboxSpec(
     IReadOnlyDictionary<string, string> Tags)
 {
     /// <summary>
-    /// Modal's default soft CPU limit lies this far above the request when no milli_cpu_max is set: 16
-    /// physical cores (the guide's "Resource limits": a default soft CPU limit 16 cores above the request).
+    /// Modal's default soft CPU limit lies this far above the request when no milli_cpu_max is set: Modal's guide
+    /// (modal.com/docs/guide/resources, "Resource limits"): "Modal containers have a default soft CPU limit that is
+    /// set at 4 physical cores above the CPU request ... Above this limit the host will begin to throttle".
     /// </summary>
-    public const uint SoftCpuLimitAboveRequestMilli = 16_000;
+    public const uint SoftCpuLimitAboveRequestMilli = 4_000;
 
     private const long Mebibyte = 1024 * 1024;
 
