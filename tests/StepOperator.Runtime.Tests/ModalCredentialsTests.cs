@@ -185,7 +185,7 @@ public sealed class ModalCredentialsTests : IDisposable
     {
         static string Part(string json) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var token = $"{Part("{\"alg\":\"HS256\"}")}.{Part("{\"exp\":1900000000}")}.c2ln";
-        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_900_000_000), ModalApi.ExpiryOf(token));
-        Assert.Null(ModalApi.ExpiryOf("not-a-jwt"));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_900_000_000), ModalAuthTokens.ExpiryOf(token));
+        Assert.Null(ModalAuthTokens.ExpiryOf("not-a-jwt"));
     }
 }

@@ -130,7 +130,7 @@ public sealed class ModalApi : IDisposable
     /// Whether the server is on this machine (a local or emulated Modal): the SDKs then reach a V2 sandbox's command
     /// router without TLS (modal-js's isLocalhost in its task command router client).
     /// </summary>
-    public bool ServerIsLocal => _host is "localhost" or "::1" or "[::1]" || (System.Net.IPAddress.TryParse(_host, out var address) && System.Net.IPAddress.IsLoopback(address));
+    public bool ServerIsLocal => Registries.LocalHosts.IsLocal(_host);
 
     /// <summary>The channel options every connection of this client uses.</summary>
     internal static GrpcChannelOptions ChannelOptions() => new()
@@ -145,6 +145,10 @@ public sealed class ModalApi : IDisposable
         var token = await _tokens.GetAsync(cancellationToken).ConfigureAwait(false);
         return BaseHeaders(token);
     }
+
+    /// <summary>The options a server stream is opened with: <see cref="HeadersAsync"/> and the caller's cancellation.</summary>
+    public async Task<CallOptions> StreamOptionsAsync(CancellationToken cancellationToken) =>
+        new(await HeadersAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken);
 
     /// <summary>A failed call, explained; authentication failures name where the token came from.</summary>
     public Exception Explain(RpcException error, string rpc) => error.StatusCode switch
@@ -306,9 +310,6 @@ public sealed class ModalApi : IDisposable
 
         return headers;
     }
-
-    /// <summary>The JWT's exp claim, when the token is a JWT.</summary>
-    public static DateTimeOffset? ExpiryOf(string token) => ModalAuthTokens.ExpiryOf(token);
 
     public void Dispose() => _channel.Dispose();
 }

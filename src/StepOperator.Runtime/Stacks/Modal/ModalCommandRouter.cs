@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Grpc.Core;
@@ -16,14 +15,6 @@ namespace StepOperator.Stacks.Modal;
 /// </summary>
 internal sealed class ModalCommandRouter : IDisposable
 {
-    /// <summary>How many times in a row a stdio stream may fail without delivering anything before it counts as lost.</summary>
-    private const int MaxStreamFailures = 5;
-
-    private static readonly HashSet<StatusCode> ReopenStream = new()
-    {
-        StatusCode.Unavailable, StatusCode.Internal, StatusCode.Unknown, StatusCode.DeadlineExceeded, StatusCode.Cancelled,
-    };
-
     private readonly ModalApi _api;
     private readonly string _sandboxId;
     private readonly object _gate = new();
@@ -57,63 +48,44 @@ internal sealed class ModalCommandRouter : IDisposable
     /// <summary>
     /// Reads one stream of the sandbox's task from byte <paramref name="offset"/> until the server ends it (the
     /// sandbox's output has ended), handing each chunk and the offset after it to <paramref name="received"/>. A stream
-    /// that fails is opened again where it got to.
+    /// that fails is opened again where it got to; a jwt the router refuses is renewed once per failure in a row.
     /// </summary>
-    public async Task ReadAsync(
+    public Task ReadAsync(
         string taskId, SandboxStdioFileDescriptor descriptor, ulong offset, Action<byte[], ulong> received, CancellationToken cancellationToken)
     {
-        const string rpc = nameof(TaskCommandRouter.TaskCommandRouterClient.SandboxStdioReadV2);
-        var failures = 0;
-        var renewed = false;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var (client, jwt) = Current();
-            try
+        var first = true;
+        return ModalStreams.FollowAsync(
+            _api,
+            nameof(TaskCommandRouter.TaskCommandRouterClient.SandboxStdioReadV2),
+            token =>
             {
+                var (client, jwt) = Current();
+                first = true;
                 var headers = new Metadata { { "authorization", "Bearer " + jwt } };
-                using var stream = client.SandboxStdioReadV2(
+                return Task.FromResult(client.SandboxStdioReadV2(
                     new SandboxStdioReadV2Request { TaskId = taskId, Offset = offset, FileDescriptor = descriptor },
-                    new CallOptions(headers, cancellationToken: cancellationToken));
-                var first = true;
-                while (await stream.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                    new CallOptions(headers, cancellationToken: token)));
+            },
+            chunk =>
+            {
+                // The first chunk of a stream says where it starts (the router may have dropped older output).
+                offset = (first ? chunk.StartingOffset : offset) + (ulong)chunk.Data.Length;
+                first = false;
+                received(chunk.Data.ToByteArray(), offset);
+                return false;
+            },
+            endIsDone: true,
+            cancellationToken,
+            recover: async (error, token) =>
+            {
+                if (error.StatusCode != StatusCode.Unauthenticated)
                 {
-                    var chunk = stream.ResponseStream.Current;
-                    failures = 0;
-                    renewed = false;
-
-                    // The first chunk of a stream says where it starts (the router may have dropped older output).
-                    var start = first ? chunk.StartingOffset : offset;
-                    first = false;
-                    offset = start + (ulong)chunk.Data.Length;
-                    received(chunk.Data.ToByteArray(), offset);
+                    return false;
                 }
 
-                return;
-            }
-            catch (RpcException e) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException($"{rpc} was cancelled.", e, cancellationToken);
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated && !renewed)
-            {
-                renewed = true;
-                await RenewAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (RpcException e) when (ReopenStream.Contains(e.StatusCode))
-            {
-                if (++failures > MaxStreamFailures)
-                {
-                    throw _api.Explain(e, rpc);
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * failures), cancellationToken).ConfigureAwait(false);
-            }
-            catch (RpcException e)
-            {
-                throw _api.Explain(e, rpc);
-            }
-        }
+                await RenewAsync(token).ConfigureAwait(false);
+                return true;
+            });
     }
 
     private (TaskCommandRouter.TaskCommandRouterClient Client, string Jwt) Current()

@@ -80,27 +80,27 @@ public sealed record ModalCredentials(string TokenId, string TokenSecret, string
             return settings with { TokenId = tokenId!, TokenSecret = tokenSecret!, Source = "the step operator's token_id/token_secret" };
         }
 
-        var id = Variable("MODAL_TOKEN_ID");
-        var secret = Variable("MODAL_TOKEN_SECRET");
-        var source = (id, secret) switch
+        // Each half from the environment, else the profile; the source names where each came from.
+        var idFromEnvironment = Variable("MODAL_TOKEN_ID") is not null;
+        var secretFromEnvironment = Variable("MODAL_TOKEN_SECRET") is not null;
+        var id = Variable("MODAL_TOKEN_ID") ?? profile?.Get("token_id");
+        var secret = Variable("MODAL_TOKEN_SECRET") ?? profile?.Get("token_secret");
+        string Origin(bool fromEnvironment, string variable, string key) => fromEnvironment ? variable : $"the {key} of {profile!.Describe()}";
+        if (id is not null && secret is not null)
         {
-            ({ }, { }) => "MODAL_TOKEN_ID/MODAL_TOKEN_SECRET",
-            ({ }, null) when profile?.Get("token_secret") is not null => $"MODAL_TOKEN_ID with the token_secret of {profile.Describe()}",
-            (null, { }) when profile?.Get("token_id") is not null => $"the token_id of {profile.Describe()} with MODAL_TOKEN_SECRET",
-            (null, null) when profile is not null => profile.Describe(),
-            _ => null,
-        };
-        id ??= profile?.Get("token_id");
-        secret ??= profile?.Get("token_secret");
-        if (id is not null && secret is not null && source is not null)
-        {
+            var source = (idFromEnvironment, secretFromEnvironment) switch
+            {
+                (true, true) => "MODAL_TOKEN_ID/MODAL_TOKEN_SECRET",
+                (false, false) => profile!.Describe(),
+                _ => $"{Origin(idFromEnvironment, "MODAL_TOKEN_ID", "token_id")} with {Origin(secretFromEnvironment, "MODAL_TOKEN_SECRET", "token_secret")}",
+            };
             return settings with { TokenId = id, TokenSecret = secret, Source = source };
         }
 
         var half = (id, secret) switch
         {
-            ({ }, null) => $" Found a token id ({(Variable("MODAL_TOKEN_ID") is not null ? "MODAL_TOKEN_ID" : profile!.Describe())}) but no token secret.",
-            (null, { }) => $" Found a token secret ({(Variable("MODAL_TOKEN_SECRET") is not null ? "MODAL_TOKEN_SECRET" : profile!.Describe())}) but no token id.",
+            ({ }, null) => $" Found a token id ({(idFromEnvironment ? "MODAL_TOKEN_ID" : profile!.Describe())}) but no token secret.",
+            (null, { }) => $" Found a token secret ({(secretFromEnvironment ? "MODAL_TOKEN_SECRET" : profile!.Describe())}) but no token id.",
             _ => string.Empty,
         };
         throw new ModalConfigurationException(

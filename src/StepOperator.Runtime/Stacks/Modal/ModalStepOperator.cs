@@ -31,21 +31,13 @@ public sealed record ModalStepOperatorOptions(ImageBuildRequest Image, string? T
 /// <summary>
 /// The <c>modal</c> step operator: runs each step call in a Modal sandbox, following the sequence
 /// Modal's own SDKs use: app get-or-create in the step's ModalEnvironment; the registry credentials
-/// as an ephemeral secret; the image imported from the registry tag (build logs followed); the
-/// step's runtime environment as another ephemeral secret (never in the image); SandboxCreate with the
-/// step's resources; logs streamed live; a long-poll wait; terminate on cancellation.
+/// as an ephemeral secret; the image imported from the registry tag (build logs followed); the sandbox
+/// with the step's resources and runtime environment (never in the image) through SandboxCreateV2 when it
+/// has no GPU, else SandboxCreate (the environment as another ephemeral secret); logs streamed live; a
+/// long-poll wait; terminate on cancellation. A resumed run's calls reattach to their interrupted sandboxes.
 /// </summary>
 public sealed class ModalStepOperator(ModalStepOperatorOptions options, string name = "modal") : IStepOperator, IAsyncDisposable
 {
-    /// <summary>How many times in a row a log or build stream may fail without delivering anything before it counts as lost.</summary>
-    private const int MaxStreamFailures = 5;
-
-    /// <summary>Statuses after which a stream is reopened where it got to (Modal's retryable codes).</summary>
-    private static readonly HashSet<StatusCode> ReopenStream = new()
-    {
-        StatusCode.Unavailable, StatusCode.Internal, StatusCode.Unknown, StatusCode.DeadlineExceeded, StatusCode.Cancelled,
-    };
-
     /// <summary>How long a SandboxCreate may take once sent; it is not cancelled in flight (see <see cref="NotCancelledInFlightAsync"/>).</summary>
     private static readonly TimeSpan SandboxCreateLimit = TimeSpan.FromMinutes(2);
 
@@ -201,7 +193,6 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         return new CreatedSandbox(response.SandboxId, request.Definition.Resources, response.TaskId.Length > 0 ? response.TaskId : null, response.CommandRouterAccess);
     }
 
-
     /// <summary>The tags every sandbox of a step call carries: a resumed run finds its run's sandboxes by them.</summary>
     private static IEnumerable<SandboxTag> TagsOf(StepLaunch launch) =>
     [
@@ -292,7 +283,12 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
             before = page.Sandboxes[^1].CreatedAt;
         }
 
-        var running = _leftovers.Values.Sum(list => list.Count(info => info.TaskInfo?.Result is null));
+        int running;
+        lock (_leftovers)
+        {
+            running = _leftovers.Values.Sum(list => list.Count(info => info.TaskInfo?.Result is null));
+        }
+
         if (running > 0)
         {
             _console?.Info($"  [modal] the interrupted run left {running} sandbox(es) running; the calls they belong to continue in them");
@@ -537,10 +533,11 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     {
         var lastEntry = string.Empty;
         GenericResult? result = null;
-        await FollowStreamAsync(
+        await ModalStreams.FollowAsync(
             api,
             nameof(ModalClient.ModalClientClient.ImageJoinStreaming),
-            options => api.Client.ImageJoinStreaming(new ImageJoinStreamingRequest { ImageId = imageId, Timeout = 55, LastEntryId = lastEntry }, options),
+            async token => api.Client.ImageJoinStreaming(
+                new ImageJoinStreamingRequest { ImageId = imageId, Timeout = 55, LastEntryId = lastEntry }, await api.StreamOptionsAsync(token).ConfigureAwait(false)),
             item =>
             {
                 if (item.EntryId.Length > 0)
@@ -564,6 +561,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
 
                 return false;
             },
+            endIsDone: false,
             cancellationToken).ConfigureAwait(false);
         return result!;
     }
@@ -624,10 +622,12 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         var stream = descriptor == FileDescriptor.Stderr ? "stderr" : "stdout";
         var lastEntry = positions.Of(stream) ?? "0-0";
         var lines = new StepOutputLines(sink, isError: descriptor == FileDescriptor.Stderr);
-        await FollowStreamAsync(
+        await ModalStreams.FollowAsync(
             api,
             nameof(ModalClient.ModalClientClient.SandboxGetLogs),
-            options => api.Client.SandboxGetLogs(new SandboxGetLogsRequest { SandboxId = sandboxId, FileDescriptor = descriptor, Timeout = 55, LastEntryId = lastEntry }, options),
+            async token => api.Client.SandboxGetLogs(
+                new SandboxGetLogsRequest { SandboxId = sandboxId, FileDescriptor = descriptor, Timeout = 55, LastEntryId = lastEntry },
+                await api.StreamOptionsAsync(token).ConfigureAwait(false)),
             batch =>
             {
                 // The entry id moves only with what was received: a stream cut mid-way resumes right after it.
@@ -648,6 +648,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
 
                 return batch.Eof;
             },
+            endIsDone: false,
             cancellationToken).ConfigureAwait(false);
         lines.Flush();
     }
@@ -668,51 +669,6 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
             positions.Advance(stream, next.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }, cancellationToken).ConfigureAwait(false);
         lines.Flush();
-    }
-
-    /// <summary>
-    /// Follows a server stream until <paramref name="onItem"/> says it is done, opening it again
-    /// (<paramref name="open"/> resumes from where the last one got to) when it ends early: after its
-    /// timeout, or after a retryable failure such as a dropped connection. Failures count only while
-    /// nothing arrives: more than <see cref="MaxStreamFailures"/> in a row and the stream is lost.
-    /// </summary>
-    private static async Task FollowStreamAsync<T>(
-        ModalApi api, string rpc, Func<CallOptions, AsyncServerStreamingCall<T>> open, Func<T, bool> onItem, CancellationToken cancellationToken)
-    {
-        var failures = 0;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
-            {
-                using var stream = open(new CallOptions(await api.HeadersAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken));
-                while (await stream.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
-                {
-                    failures = 0;
-                    if (onItem(stream.ResponseStream.Current))
-                    {
-                        return;
-                    }
-                }
-            }
-            catch (RpcException e) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException($"{rpc} was cancelled.", e, cancellationToken);
-            }
-            catch (RpcException e) when (ReopenStream.Contains(e.StatusCode))
-            {
-                if (++failures > MaxStreamFailures)
-                {
-                    throw api.Explain(e, rpc);
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * failures), cancellationToken).ConfigureAwait(false);
-            }
-            catch (RpcException e)
-            {
-                throw api.Explain(e, rpc);
-            }
-        }
     }
 
     /// <summary>
