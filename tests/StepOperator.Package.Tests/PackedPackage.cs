@@ -14,6 +14,10 @@ public sealed class PackedPackage : IAsyncLifetime
 
     public string PackagePath => Path.Combine(Feed, $"StepOperator.{Version}.nupkg");
 
+    private readonly Lazy<Task<string>> templates;
+
+    public PackedPackage() => templates = new(PackTemplates);
+
     public static string RepositoryRoot => RepositoryPaths.Root;
 
     /// <summary>
@@ -52,9 +56,22 @@ public sealed class PackedPackage : IAsyncLifetime
               </ItemGroup>
             </Project>
             """);
+        WriteNuGetConfig(directory);
+        File.WriteAllText(Path.Combine(directory, "Program.cs"), programSource);
+        return directory;
+    }
+
+    /// <summary>
+    /// Makes a project directory restore from the local feed only (StepOperator's dependencies from the
+    /// machine's packages folder), into a packages folder of the tests' own.
+    /// </summary>
+    public void WriteNuGetConfig(string directory) =>
         File.WriteAllText(Path.Combine(directory, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
+              <config>
+                <add key="globalPackagesFolder" value="{Path.Combine(Root, "packages")}" />
+              </config>
               <packageSources>
                 <clear />
                 <add key="local" value="{Feed}" />
@@ -62,8 +79,21 @@ public sealed class PackedPackage : IAsyncLifetime
               </packageSources>
             </configuration>
             """);
-        File.WriteAllText(Path.Combine(directory, "Program.cs"), programSource);
-        return directory;
+
+    /// <summary>
+    /// Packs StepOperator.Templates with the same version into the same feed, once, the way the README's
+    /// pack command does; returns the package's path.
+    /// </summary>
+    public Task<string> PackTemplatesAsync() => templates.Value;
+
+    private async Task<string> PackTemplates()
+    {
+        var project = Path.Combine(RepositoryRoot, "templates", "StepOperator.Templates", "StepOperator.Templates.csproj");
+        var pack = await DotNetCli.RunAsync(RepositoryRoot, "pack", project, "-c", "Release", "-o", Feed, $"-p:Version={Version}");
+        var path = Path.Combine(Feed, $"StepOperator.Templates.{Version}.nupkg");
+        Assert.True(pack.ExitCode == 0, $"dotnet pack of the templates failed: {pack}");
+        Assert.True(File.Exists(path), $"dotnet pack made no {path}: {pack}");
+        return path;
     }
 
     public Task DisposeAsync()
