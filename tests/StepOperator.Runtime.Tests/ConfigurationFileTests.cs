@@ -72,7 +72,7 @@ public sealed class ConfigurationFileTests : IDisposable
     [InlineData("{ \"Steps\": { \"Train\": { \"Memroy\": \"32GB\" } } }", 1, 25, "'Memroy' is not a step setting (Steps:Train).")]
     [InlineData("{ \"StepOperators\": { \"gpu\": { \"Flavor\": \"modal\", \"Tokn\": \"x\" } } }", 1, 50, "'Tokn' is not a setting that step-operator flavor 'modal' can use (StepOperators:gpu). It takes: TokenId, TokenSecret,")]
     [InlineData("{ \"Orchestrators\": { \"local\": { \"Cpus\": 4 } } }", 1, 33, "'Cpus' is not a setting that orchestrator flavor 'local' can use (Orchestrators:local).")]
-    [InlineData("{ \"StepOperators\": { \"gpu\": { \"Flavor\": \"Modal\" } } }", 1, 41, "StepOperators:gpu:Flavor 'Modal' is not a step-operator flavor. Flavors: local, docker, modal.")]
+    [InlineData("{ \"StepOperators\": { \"gpu\": { \"Flavor\": \"Modal\" } } }", 1, 41, "StepOperators:gpu:Flavor 'Modal' is not a flavor of step-operator. Flavors: local, docker, modal.")]
     [InlineData("{ \"ActiveStack\": 5 }", 1, 18, "ActiveStack is a number; it must be text in quotes.")]
     [InlineData("{ \"Stacks\": { \"gpu\": { \"Orchestrator\": { \"Name\": \"local\" } } } }", 1, 40, "Stacks:gpu:Orchestrator is an object; it must be text in quotes.")]
     [InlineData("{ \"Stacks\": [ \"gpu\" ] }", 1, 13, "Stacks is a list; it must be an object of named entries")]
@@ -128,6 +128,24 @@ public sealed class ConfigurationFileTests : IDisposable
 
         Assert.Equal(2, result.ExitCode);
         Assert.True(result.Error.StartsWith($"{_host.ProjectFile}:1:47: 'Standby' is not a setting that step-operator flavor 'modal' can use", StringComparison.Ordinal), result.Error);
+    }
+
+    [Fact]
+    public async Task A_component_without_a_flavor_in_either_file_is_named_where_it_is_declared()
+    {
+        File.WriteAllText(_host.UserFile, """{ "StepOperators": { "gpu": { "Timeout": 600 } } }""");
+
+        var result = await _host.RunAsync("stack", "list");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"{_host.UserFile}:1:22: step-operator 'gpu' has no Flavor. Add \"Flavor\": \"<local|docker|modal>\" to it.", result.Error.TrimEnd());
+
+        // The project file may give the flavor of the user file's component.
+        File.WriteAllText(_host.ProjectFile, """{ "StepOperators": { "gpu": { "Flavor": "modal" } } }""");
+        var described = await _host.RunAsync("step-operator", "describe", "gpu");
+        Assert.True(described.ExitCode == 0, described.ToString());
+        Assert.Contains("flavor: modal", described.Output);
+        Assert.Contains("timeout: 600", described.Output);
     }
 
     [Fact]

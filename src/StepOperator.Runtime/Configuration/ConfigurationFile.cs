@@ -21,7 +21,13 @@ namespace StepOperator.Configuration;
 /// <param name="Json">Its bytes, without a UTF-8 byte order mark.</param>
 /// <param name="HasComments">Whether it has comments (which a rewrite would drop).</param>
 /// <param name="Flavors">The flavor each component it declares has, by type and lower-case name.</param>
-public sealed record ConfigurationFile(string Path, byte[] Json, bool HasComments, IReadOnlyDictionary<(ComponentType Type, string Name), string> Flavors)
+/// <param name="Unflavored">Components it gives no flavor whose flavor it cannot know (another file or a variable may give it), with where they are.</param>
+public sealed record ConfigurationFile(
+    string Path,
+    byte[] Json,
+    bool HasComments,
+    IReadOnlyDictionary<(ComponentType Type, string Name), string> Flavors,
+    IReadOnlyList<(ComponentType Type, string Name, string Where)> Unflavored)
 {
     /// <summary>JSON as the configuration system reads it (Microsoft.Extensions.Configuration.Json): comments and trailing commas allowed.</summary>
     public static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
@@ -68,7 +74,26 @@ public sealed record ConfigurationFile(string Path, byte[] Json, bool HasComment
         var json = bytes.AsSpan().StartsWith(ByteOrderMark) ? bytes[ByteOrderMark.Length..] : bytes;
         var checker = new Checker(path, json, knownFlavors ?? new Dictionary<(ComponentType, string), string>());
         checker.Check();
-        return new ConfigurationFile(path, json, checker.HasComments, checker.Flavors);
+        return new ConfigurationFile(path, json, checker.HasComments, checker.Flavors, checker.Unflavored);
+    }
+
+    /// <summary>
+    /// Refuses, at its place in its file, a component that no file, built-in or STEPOPERATOR_ variable gives a
+    /// flavor (files are read one by one, and a later one may give the flavor of an earlier one's component).
+    /// </summary>
+    public static void CheckFlavors(params ConfigurationFile?[] files)
+    {
+        var read = files.OfType<ConfigurationFile>().ToList();
+        var variables = Environment.GetEnvironmentVariables().Keys.OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var (type, name, where) in read.SelectMany(file => file.Unflavored))
+        {
+            if (!read.Any(file => file.Flavors.ContainsKey((type, name.ToLowerInvariant())))
+                && !variables.Contains($"STEPOPERATOR_{type.SectionName()}__{name}__{FlavorKey}"))
+            {
+                throw new StackConfigurationException(
+                    $"{where}: {type.CommandName()} '{name}' has no {FlavorKey}. Add \"{FlavorKey}\": \"<{string.Join("|", type.Flavors())}>\" to it.");
+            }
+        }
     }
 
     /// <summary>Walks the file once with a JSON reader, which knows where each token starts.</summary>
@@ -77,6 +102,8 @@ public sealed record ConfigurationFile(string Path, byte[] Json, bool HasComment
         public bool HasComments { get; private set; }
 
         public Dictionary<(ComponentType Type, string Name), string> Flavors { get; } = new();
+
+        public List<(ComponentType Type, string Name, string Where)> Unflavored { get; } = new();
 
         public void Check()
         {
@@ -140,28 +167,28 @@ public sealed record ConfigurationFile(string Path, byte[] Json, bool HasComment
 
         private void Component(ref Utf8JsonReader reader, ComponentType type, string section, string name, long nameAt)
         {
-            var path = $"{section}:{name}";
+            var where = $"{section}:{name}";
             string? flavor = null;
             var flavorAt = 0L;
             var settings = new List<(string Key, long At)>();
-            Expect(ref reader, JsonTokenType.StartObject, path, $"an object of the component's settings: {{ \"{FlavorKey}\": \"{type.Flavors()[0]}\", ... }}");
-            Object(ref reader, path, (ref Utf8JsonReader value, string key, long at) =>
+            Expect(ref reader, JsonTokenType.StartObject, where, $"an object of the component's settings: {{ \"{FlavorKey}\": \"{type.Flavors()[0]}\", ... }}");
+            Object(ref reader, where, (ref Utf8JsonReader value, string key, long at) =>
             {
                 if (string.Equals(key, FlavorKey, StringComparison.OrdinalIgnoreCase))
                 {
-                    flavor = Text(ref value, $"{path}:{key}");
+                    flavor = Text(ref value, $"{where}:{key}");
                     flavorAt = value.TokenStartIndex;
                 }
                 else
                 {
-                    Scalar(ref value, $"{path}:{key}");
+                    Scalar(ref value, $"{where}:{key}");
                     settings.Add((key, at));
                 }
             });
 
             if (flavor is not null && !type.Flavors().Contains(flavor, StringComparer.Ordinal))
             {
-                throw Problem(flavorAt, $"{path}:{FlavorKey} '{flavor}' is not a {type.CommandName()} flavor. Flavors: {string.Join(", ", type.Flavors())}");
+                throw Problem(flavorAt, $"{where}:{FlavorKey} '{flavor}' is not a flavor of {type.CommandName()}. Flavors: {string.Join(", ", type.Flavors())}");
             }
 
             var known = flavor
@@ -173,16 +200,18 @@ public sealed record ConfigurationFile(string Path, byte[] Json, bool HasComment
                 Flavors[(type, name.ToLowerInvariant())] = flavor;
             }
 
-            // Without a flavor (one may come from an environment variable) the settings cannot be judged here; the run says it has none.
-            if (known is null || !type.Flavors().Contains(known, StringComparer.Ordinal))
+            // Without a flavor (a later file or a variable may give it) the settings cannot be judged here.
+            if (known is null)
             {
+                var (line, column) = Position(nameAt);
+                Unflavored.Add((type, name, $"{path}:{line}:{column}"));
                 return;
             }
 
             var accepted = FlavorSettings.Of(type, known);
             foreach (var (key, at) in settings.Where(setting => !accepted.Contains(setting.Key, StringComparer.OrdinalIgnoreCase)))
             {
-                throw Problem(at, $"'{key}' is not a setting that {type.CommandName()} flavor '{known}' can use ({path}). " +
+                throw Problem(at, $"'{key}' is not a setting that {type.CommandName()} flavor '{known}' can use ({where}). " +
                     $"It takes: {(accepted.Count == 0 ? "none" : string.Join(", ", accepted))}; rename or remove it");
             }
         }

@@ -74,6 +74,8 @@ public sealed class StackConfiguration
             builder.AddJsonStream(new MemoryStream(project.Json, writable: false));
         }
 
+        ConfigurationFile.CheckFlavors(user, project);
+
         builder.AddEnvironmentVariables("STEPOPERATOR_");
         var configuration = new StackConfiguration(userFile);
         configuration.AddBuiltIns();
