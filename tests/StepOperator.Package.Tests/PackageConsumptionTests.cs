@@ -185,4 +185,47 @@ public class PackageConsumptionTests(PackedPackage package)
         Assert.NotEqual(0, build.ExitCode);
         Assert.Contains("error CS5001", build.Output);
     }
+
+    [Fact]
+    public async Task A_project_named_like_a_command_runs_its_pipeline_and_commands_and_bad_configuration_is_one_line()
+    {
+        // dotnet new console -n plan: the assembly, and so the root command, is called plan, like the plan command.
+        var directory = package.CreateProject("plan", """
+            using StepOperator;
+
+            public static partial class Steps
+            {
+                [Step]
+                public static int Double(int x) => x * 2;
+
+                [Pipeline]
+                public static async System.Threading.Tasks.Task Run() => System.Console.WriteLine($"doubled {await Submit.Double(21)}");
+            }
+            """);
+        var environment = new Dictionary<string, string> { ["STEPOPERATOR_CONFIG"] = Path.Combine(package.Root, "plan-config", "config.json") };
+        var home = Path.Combine(package.Root, "home-plan");
+
+        var run = await DotNetCli.RunAsync(directory, environment, "run", "--", "--home", home);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("doubled 42", run.Output);
+
+        var plan = await DotNetCli.RunAsync(directory, environment, "run", "--no-build", "--", "plan", "--home", home);
+        Assert.True(plan.ExitCode == 0, plan.ToString());
+        Assert.Contains("Double", plan.Output);
+
+        var list = await DotNetCli.RunAsync(directory, environment, "run", "--no-build", "--", "stack", "list");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Contains("* local", list.Output);
+
+        // A stepoperator.json cut off mid-edit: one line naming the file and the place, exit 2, the file as it was.
+        var projectFile = Path.Combine(directory, "stepoperator.json");
+        const string Truncated = "{\n  \"Stacks\": {\n    \"gpu\": { \"Orchestrator\": \"local\",\n";
+        File.WriteAllText(projectFile, Truncated);
+        var broken = await DotNetCli.RunAsync(directory, environment, "run", "--no-build", "--", "stack", "list");
+        Assert.True(broken.ExitCode == 2, broken.ToString());
+        Assert.StartsWith($"{projectFile}:4:1: not valid JSON: ", broken.Output.Trim());
+        Assert.Single(broken.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("Unhandled", broken.Output);
+        Assert.Equal(Truncated, File.ReadAllText(projectFile));
+    }
 }

@@ -59,15 +59,22 @@ public sealed class StackConfiguration
         userFile ??= DefaultUserFile();
         var projectFile = Path.Combine(projectDirectory ?? Directory.GetCurrentDirectory(), ProjectFileName);
         var builder = new ConfigurationBuilder();
-        if (File.Exists(userFile))
+
+        // Each file is checked (one line with its position for anything StepOperator would not read), then the
+        // configuration system reads the very bytes that were checked.
+        var user = ConfigurationFile.Read(userFile);
+        if (user is not null)
         {
-            builder.AddJsonFile(userFile, optional: true, reloadOnChange: false);
+            builder.AddJsonStream(new MemoryStream(user.Json, writable: false));
         }
 
-        if (File.Exists(projectFile))
+        var project = ConfigurationFile.Read(projectFile, user?.Flavors);
+        if (project is not null)
         {
-            builder.AddJsonFile(projectFile, optional: true, reloadOnChange: false);
+            builder.AddJsonStream(new MemoryStream(project.Json, writable: false));
         }
+
+        ConfigurationFile.CheckFlavors(user, project);
 
         builder.AddEnvironmentVariables("STEPOPERATOR_");
         var configuration = new StackConfiguration(userFile);

@@ -13,31 +13,32 @@ namespace StepOperator.Configuration;
 public sealed class UserConfigurationFile
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-    private readonly JsonObject _root;
 
-    private UserConfigurationFile(string path, JsonObject root)
+    // Keys are not case-sensitive in configuration, so "stacks" written by hand is the section "Stacks".
+    private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = true };
+
+    private readonly JsonObject _root;
+    private readonly bool _hasComments;
+
+    private UserConfigurationFile(string path, JsonObject root, bool hasComments)
     {
         Path = path;
         _root = root;
+        _hasComments = hasComments;
     }
 
     public string Path { get; }
 
+    /// <summary>The file, checked as every configuration file is (<see cref="ConfigurationFile"/>); empty when there is none.</summary>
+    /// <exception cref="StackConfigurationException">The file is not a configuration StepOperator reads; it is left as it is.</exception>
     public static UserConfigurationFile Open(string path)
     {
-        if (!File.Exists(path))
+        if (ConfigurationFile.Read(path) is not { } file)
         {
-            return new UserConfigurationFile(path, new JsonObject());
+            return new UserConfigurationFile(path, new JsonObject(NodeOptions), hasComments: false);
         }
 
-        try
-        {
-            return new UserConfigurationFile(path, JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? new JsonObject());
-        }
-        catch (JsonException e)
-        {
-            throw new StackConfigurationException($"{path} is not valid JSON ({e.Message}). Fix or remove it; nothing was changed.");
-        }
+        return new UserConfigurationFile(path, (JsonObject)JsonNode.Parse(file.Json, NodeOptions, ConfigurationFile.DocumentOptions)!, file.HasComments);
     }
 
     public void SetComponent(ComponentDefinition component)
@@ -84,7 +85,26 @@ public sealed class UserConfigurationFile
     public void SetActiveStack(string name) => _root["ActiveStack"] = name;
 
     /// <summary>Writes the file, readable and writable by its owner only.</summary>
+    /// <exception cref="StackConfigurationException">The file has comments (writing would drop them) or cannot be written; it is left as it is.</exception>
     public void Save()
+    {
+        if (_hasComments)
+        {
+            throw new StackConfigurationException(
+                $"{Path} has comments, which saving this change would remove. Remove them and run the command again, or make the change in the file by hand.");
+        }
+
+        try
+        {
+            Write();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StackConfigurationException($"{Path}: cannot be written ({e.Message}). Make it and its folder writable by you.");
+        }
+    }
+
+    private void Write()
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var temporary = Path + ".partial";
@@ -115,7 +135,7 @@ public sealed class UserConfigurationFile
             return section;
         }
 
-        section = new JsonObject();
+        section = new JsonObject(NodeOptions);
         _root[name] = section;
         return section;
     }

@@ -14,7 +14,7 @@ namespace StepOperator.Hosting;
 /// </summary>
 internal static class ComponentCommands
 {
-    public static Command For(ComponentType type, TextWriter output)
+    public static Command For(ComponentType type, TextWriter output, HostContext context)
     {
         var command = new Command(type.CommandName(), $"Register and inspect {type.CommandName()} components (flavors: {string.Join(", ", type.Flavors())}).");
 
@@ -28,8 +28,8 @@ internal static class ComponentCommands
         register.SetAction(parse =>
         {
             var name = parse.GetValue(registerName)!;
-            var file = UserConfigurationFile.Open(StackConfiguration.DefaultUserFile());
-            var configuration = StackConfiguration.Load(file.Path);
+            var file = context.OpenUserFile();
+            var configuration = context.LoadConfiguration();
             if (StackConfiguration.IsBuiltIn(type, name) || configuration.FindComponent(type, name) is not null)
             {
                 throw new StackConfigurationException(
@@ -51,8 +51,8 @@ internal static class ComponentCommands
         update.SetAction(parse =>
         {
             var name = parse.GetValue(updateName)!;
-            var file = UserConfigurationFile.Open(StackConfiguration.DefaultUserFile());
-            var existing = Registered(type, name, StackConfiguration.Load(file.Path));
+            var file = context.OpenUserFile();
+            var existing = Registered(type, name, context.LoadConfiguration());
             var settings = new Dictionary<string, string>(existing.Settings, StringComparer.OrdinalIgnoreCase);
             foreach (var (key, value) in ParseSettings(parse.UnmatchedTokens))
             {
@@ -77,7 +77,7 @@ internal static class ComponentCommands
         var list = new Command("list", $"Lists the {type.CommandName()} components.");
         list.SetAction(_ =>
         {
-            var configuration = StackConfiguration.Load();
+            var configuration = context.LoadConfiguration();
             foreach (var component in configuration.Components(type))
             {
                 var builtIn = StackConfiguration.IsBuiltIn(type, component.Name) ? " (built-in)" : string.Empty;
@@ -91,7 +91,7 @@ internal static class ComponentCommands
         var describe = new Command("describe", "Shows a component's flavor and settings (secrets masked).") { describeName };
         describe.SetAction(parse =>
         {
-            var component = Registered(type, parse.GetValue(describeName)!, StackConfiguration.Load());
+            var component = Registered(type, parse.GetValue(describeName)!, context.LoadConfiguration());
             output.WriteLine($"{type.CommandName()} '{component.Name}'");
             output.WriteLine($"  flavor: {component.Flavor}");
             var shown = component.ShownSettings.ToList();
@@ -117,8 +117,8 @@ internal static class ComponentCommands
         delete.SetAction(parse =>
         {
             var name = parse.GetValue(deleteName)!;
-            var file = UserConfigurationFile.Open(StackConfiguration.DefaultUserFile());
-            var configuration = StackConfiguration.Load(file.Path);
+            var file = context.OpenUserFile();
+            var configuration = context.LoadConfiguration();
             Registered(type, name, configuration);
             if (StackConfiguration.IsBuiltIn(type, name))
             {

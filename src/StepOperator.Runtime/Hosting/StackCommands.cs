@@ -10,9 +10,11 @@ namespace StepOperator.Hosting;
 /// <summary><c>stack register|update|activate|list|describe|delete</c>, mirroring <c>zenml stack ...</c>.</summary>
 internal static class StackCommands
 {
-    public static Command Create(TextWriter output)
+    public const string Name = "stack";
+
+    public static Command Create(TextWriter output, HostContext context)
     {
-        var command = new Command("stack", "Register, change, activate and inspect stacks.");
+        var command = new Command(Name, "Register, change, activate and inspect stacks.");
         var componentOptions = ComponentTypes.All.ToDictionary(
             type => type,
             type => new Option<string?>($"--{type.CommandName()}", type.StackOption()) { Description = $"The stack's {type.CommandName()}." });
@@ -27,8 +29,8 @@ internal static class StackCommands
         register.SetAction(parse =>
         {
             var name = parse.GetValue(registerName)!;
-            var file = UserConfigurationFile.Open(StackConfiguration.DefaultUserFile());
-            var configuration = StackConfiguration.Load(file.Path);
+            var file = context.OpenUserFile();
+            var configuration = context.LoadConfiguration();
             if (configuration.FindStack(name) is not null)
             {
                 throw new StackConfigurationException($"Stack '{name}' already exists. Change it with: {StackValidator.CommandPrefix} stack update {name} ...");
@@ -53,8 +55,8 @@ internal static class StackCommands
         update.SetAction(parse =>
         {
             var name = parse.GetValue(updateName)!;
-            var file = UserConfigurationFile.Open(StackConfiguration.DefaultUserFile());
-            var configuration = StackConfiguration.Load(file.Path);
+            var file = context.OpenUserFile();
+            var configuration = context.LoadConfiguration();
             var stack = Registered(name, configuration);
             if (StackConfiguration.IsBuiltInStack(name))
             {
@@ -73,8 +75,8 @@ internal static class StackCommands
         var activate = new Command("activate", "Makes a stack the one runs use when --stack is not given.") { activateName };
         activate.SetAction(parse =>
         {
-            var file = UserConfigurationFile.Open(StackConfiguration.DefaultUserFile());
-            var stack = Registered(parse.GetValue(activateName)!, StackConfiguration.Load(file.Path));
+            var file = context.OpenUserFile();
+            var stack = Registered(parse.GetValue(activateName)!, context.LoadConfiguration());
             file.SetActiveStack(stack.Name);
             file.Save();
             output.WriteLine($"Active stack: '{stack.Name}'.");
@@ -84,7 +86,7 @@ internal static class StackCommands
         var list = new Command("list", "Lists the stacks; * marks the active one.");
         list.SetAction(_ =>
         {
-            var configuration = StackConfiguration.Load();
+            var configuration = context.LoadConfiguration();
             foreach (var stack in configuration.Stacks.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
             {
                 var active = string.Equals(stack.Name, configuration.ActiveStack, StringComparison.OrdinalIgnoreCase) ? "*" : " ";
@@ -98,7 +100,7 @@ internal static class StackCommands
         var describe = new Command("describe", "Shows a stack's components and their settings (secrets masked).") { describeName };
         describe.SetAction(parse =>
         {
-            var configuration = StackConfiguration.Load();
+            var configuration = context.LoadConfiguration();
             var stack = Registered(parse.GetValue(describeName) ?? configuration.ActiveStack, configuration);
             Describe(stack, configuration, output);
         });
@@ -109,8 +111,8 @@ internal static class StackCommands
         delete.SetAction(parse =>
         {
             var name = parse.GetValue(deleteName)!;
-            var file = UserConfigurationFile.Open(StackConfiguration.DefaultUserFile());
-            var configuration = StackConfiguration.Load(file.Path);
+            var file = context.OpenUserFile();
+            var configuration = context.LoadConfiguration();
             Registered(name, configuration);
             if (StackConfiguration.IsBuiltInStack(name))
             {

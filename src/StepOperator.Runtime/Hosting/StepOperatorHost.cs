@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -30,14 +32,28 @@ public static class StepOperatorHost
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) =>
         StepEntrypointArguments.TryParse(args) is { } call ? StepProcess.RunAsync(call, error)
         : StepEntrypointArguments.IsStandby(args) ? StepStandby.RunAsync(Console.OpenStandardInput(), error)
-        : RunCommandLineAsync(args, output, error);
+        : RunCommandLineAsync(args, output, error, HostContext.FromProcess());
 
-    private static async Task<int> RunCommandLineAsync(string[] args, TextWriter output, TextWriter error)
+    /// <summary>The command line with the configuration files and program name of <paramref name="context"/> instead of the process's.</summary>
+    internal static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, HostContext context) =>
+        RunCommandLineAsync(args, output, error, context);
+
+    /// <summary>The names of the program's commands (a test checks that every command is here).</summary>
+    internal static IReadOnlySet<string> CommandNames { get; } = new[] { "plan", "resume", StepEntrypointArguments.Command, StackCommands.Name }
+        .Concat(ComponentTypes.All.Select(type => type.CommandName()))
+        .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Exit codes: 0 done, 1 the run failed, 2 nothing was started (a bad command line, configuration, stack or
+    /// setting; one line on standard error says which and how to fix it), 130 the run was cancelled.
+    /// </summary>
+    private static async Task<int> RunCommandLineAsync(string[] args, TextWriter output, TextWriter error, HostContext context)
     {
-        var root = BuildCommandLine(output, error);
+        var root = BuildCommandLine(output, error, context);
         try
         {
-            return await root.Parse(args).InvokeAsync(new InvocationConfiguration
+            var parse = root.Parse(args);
+            var exitCode = await parse.InvokeAsync(new InvocationConfiguration
             {
                 Output = output,
                 Error = error,
@@ -47,6 +63,9 @@ public static class StepOperatorHost
                 // System.CommandLine's default 2 s, after which it would end the process mid-clean-up.
                 ProcessTerminationTimeout = CleanUpAfterCancelTimeout,
             }).ConfigureAwait(false);
+
+            // System.CommandLine ends a command line it cannot parse with 1, the code of a failed run.
+            return parse.Action is ParseErrorAction ? 2 : exitCode;
         }
         catch (Exception e) when (e is StackConfigurationException or UnknownNameException)
         {
@@ -55,7 +74,7 @@ public static class StepOperatorHost
         }
     }
 
-    private static RootCommand BuildCommandLine(TextWriter output, TextWriter error)
+    internal static Command BuildCommandLine(TextWriter output, TextWriter error, HostContext context)
     {
         var pipelineArgument = new Argument<string?>("pipeline")
         {
@@ -70,7 +89,7 @@ public static class StepOperatorHost
         {
             Description = $"Where runs and local artifacts are kept (or ${HomeVariable}).",
             Recursive = true,
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } home ? home : ".stepoperator",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } home ? home : context.DefaultHome,
         };
         var preventReuseOption = new Option<bool>("--prevent-build-reuse")
         {
@@ -96,7 +115,13 @@ public static class StepOperatorHost
             Description = "Plain output, one line per event, instead of the live progress view (also when NO_COLOR is set or output is not a terminal).",
         };
 
-        var root = new RootCommand(Describe()) { pipelineArgument, stackOption, homeOption, preventReuseOption, setOption, noCacheOption, maxParallelOption, noColorOption };
+        var root = ProgramCommand.Create(context.ProgramName, CommandNames, Describe());
+        foreach (var option in new Option[] { stackOption, homeOption, preventReuseOption, setOption, noCacheOption, maxParallelOption, noColorOption })
+        {
+            root.Options.Add(option);
+        }
+
+        root.Arguments.Add(pipelineArgument);
         root.SetAction(async (parse, cancellationToken) =>
         {
             var view = Reporting.RunViews.Create(output, error, parse.GetValue(noColorOption));
@@ -199,7 +224,7 @@ public static class StepOperatorHost
         {
             var pipeline = SelectPipeline(resuming?.Pipeline ?? parse.GetValue(pipelineSource ?? pipelineArgument));
             var home = Path.GetFullPath(parse.GetValue(homeOption)!);
-            var configuration = StackConfiguration.Load();
+            var configuration = context.LoadConfiguration();
             var stackName = resuming?.Stack ?? parse.GetValue(stackOption)
                 ?? (Environment.GetEnvironmentVariable(StackVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : configuration.ActiveStack);
             var definition = StackCommands.Registered(stackName, configuration);
@@ -239,10 +264,10 @@ public static class StepOperatorHost
             parse.GetValue(storeOption)!, error, cancellationToken));
         root.Subcommands.Add(step);
 
-        root.Subcommands.Add(StackCommands.Create(output));
+        root.Subcommands.Add(StackCommands.Create(output, context));
         foreach (var type in ComponentTypes.All)
         {
-            root.Subcommands.Add(ComponentCommands.For(type, output));
+            root.Subcommands.Add(ComponentCommands.For(type, output, context));
         }
 
         return root;
@@ -271,7 +296,8 @@ public static class StepOperatorHost
         text.AppendLine().AppendLine().AppendLine("Pipelines:");
         foreach (var pipeline in StepCatalog.Pipelines)
         {
-            text.AppendLine($"  {pipeline.Name}");
+            // A command's name means the command; after -- it is a pipeline's name.
+            text.AppendLine(CommandNames.Contains(pipeline.Name) ? $"  {pipeline.Name} (also a command's name: run it with -- {pipeline.Name})" : $"  {pipeline.Name}");
         }
 
         text.AppendLine().AppendLine("Steps:");
@@ -331,7 +357,7 @@ public static class StepOperatorHost
         public RunOptions Options => new(Steps.Settings, Defaulted: Steps.Defaulted);
     }
 
-    private static string ListOrNone(System.Collections.Generic.IEnumerable<string> names)
+    private static string ListOrNone(IEnumerable<string> names)
     {
         var list = string.Join(", ", names);
         return list.Length == 0 ? "(none)" : list;
