@@ -51,6 +51,7 @@ public static class StackFactory
                         new DockerStepOperatorOptions(image ?? throw new StackConfigurationException($"Stack '{definition.Name}' runs steps in containers but has no image builder."), GpuPolicy(component))
                         {
                             SharedImage = sharedImage,
+                            IgnoreGpusFix = IgnoreGpusFix(component),
                         },
                         component.Name),
                     "modal" => new ModalStepOperator(
@@ -127,8 +128,19 @@ public static class StackFactory
             Path.GetFileName(entry),
             builder.Get("BaseImage") ?? ImageBuildRequest.DefaultBaseImage,
             registry,
-            options.PreventBuildReuse);
+            options.PreventBuildReuse)
+        {
+            BaseImageFix = StackConfiguration.IsBuiltIn(ComponentType.ImageBuilder, builder.Name)
+                ? $"set {ImageBuildRequest.BaseImageVariable}=<image> (the built-in image builder '{builder.Name}' reads it)"
+                : $"{StackValidator.CommandPrefix} image-builder update {builder.Name} --base_image=<image>",
+        };
     }
+
+    /// <summary>How to set a docker component's GPU policy to 'ignore': the variable for a built-in one, its update command otherwise.</summary>
+    private static string IgnoreGpusFix(ComponentDefinition component) =>
+        StackConfiguration.IsBuiltIn(component.Type, component.Name)
+            ? $"set {DockerStepOperatorOptions.GpusVariable}=ignore (the built-in {component.Type.CommandName()} '{component.Name}' reads it)"
+            : $"{StackValidator.CommandPrefix} {component.Type.CommandName()} update {component.Name} --gpus=ignore";
 
     /// <summary>Whether a local operator starts each next step process ahead of its call (setting <c>standby</c>, default true).</summary>
     public static bool Standby(ComponentDefinition component) => component.Get("Standby") switch
@@ -161,7 +173,11 @@ public static class StackFactory
     {
         null or "require" => DockerGpuPolicy.Require,
         "ignore" => DockerGpuPolicy.Ignore,
-        var other => throw new StackConfigurationException($"{component.Describe()}: Gpus = '{other}' is not a GPU policy; use 'require' or 'ignore'."),
+        var other => throw new StackConfigurationException(
+            $"{component.Describe()}: gpus = '{other}' is not a GPU policy; use 'require' (the default) or 'ignore': " +
+            (StackConfiguration.IsBuiltIn(component.Type, component.Name)
+                ? $"set {DockerStepOperatorOptions.GpusVariable}=require or ignore (the built-in {component.Type.CommandName()} '{component.Name}' reads it)."
+                : $"{StackValidator.CommandPrefix} {component.Type.CommandName()} update {component.Name} --gpus=ignore.")),
     };
 }
 
