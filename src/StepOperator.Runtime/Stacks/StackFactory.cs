@@ -75,7 +75,11 @@ public static class StackFactory
         var orchestratorComponent = Component(ComponentType.Orchestrator, definition.Orchestrator);
         var orchestrator = Operator(orchestratorComponent);
         var stepOperator = definition.StepOperator is { } stepOperatorName ? Operator(Component(ComponentType.StepOperator, stepOperatorName)) : orchestrator;
-        return new Stack(definition.Name, store, orchestrator, stepOperator) { MaxParallelSteps = MaxParallelSteps(orchestratorComponent) };
+        return new Stack(definition.Name, store, orchestrator, stepOperator)
+        {
+            MaxParallelSteps = MaxParallelSteps(orchestratorComponent),
+            ArtifactStoreName = definition.ArtifactStore,
+        };
     }
 
     private static IArtifactStore CreateArtifactStore(ComponentDefinition component, string homeDirectory) => component.Flavor switch
@@ -97,10 +101,24 @@ public static class StackFactory
             Prefix = component.Get("Prefix") ?? string.Empty,
             AccountEndpoint = component.Get("Endpoint") is { } endpoint ? new Uri(endpoint) : null,
             AccountName = component.Get("AccountName") ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_ACCOUNT") ?? component.Require("AccountName"),
-            AccountKey = component.Get("AccountKey") ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_KEY") ?? component.Require("AccountKey"),
+            AccountKey = AccountKey(component),
         }),
         _ => throw new StackConfigurationException($"{component.Describe()} is not an artifact store flavor."),
     };
+
+    /// <summary>An Azure storage account key: base64, as the portal shows it (a key that is not cannot sign anything).</summary>
+    private static string AccountKey(ComponentDefinition component)
+    {
+        var key = component.Get("AccountKey") ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_KEY") ?? component.Require("AccountKey");
+        if (!Convert.TryFromBase64String(key, new byte[key.Length], out _))
+        {
+            throw new StackConfigurationException(
+                $"{component.Describe()}: account_key is not a storage account key (those are base64, as the Azure portal shows them under Access keys). " +
+                $"Set it with: {StackValidator.CommandPrefix} artifact-store update {component.Name} --account_key=<key>.");
+        }
+
+        return key;
+    }
 
     private static ContainerRegistry CreateRegistry(ComponentDefinition component)
     {
