@@ -82,7 +82,7 @@ public static class StackFactory
         };
     }
 
-    private static IArtifactStore CreateArtifactStore(ComponentDefinition component, string homeDirectory) => component.Flavor switch
+    internal static IArtifactStore CreateArtifactStore(ComponentDefinition component, string homeDirectory) => component.Flavor switch
     {
         "local" => new LocalArtifactStore(component.Get("Path") ?? Path.Combine(homeDirectory, "runs")),
         "s3" => new S3ArtifactStore(new S3ArtifactStoreSettings
