@@ -310,6 +310,7 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("Base image 'stepoperator/no-such-base:1' is not on this Docker engine", result.Error);
         Assert.Contains("eng/docker/build-base-image.sh", result.Error);
+        Assert.Contains("set STEPOPERATOR_BASE_IMAGE=<image> (the built-in image builder 'docker' reads it)", result.Error);
     }
 
     [DockerFact]
@@ -335,6 +336,9 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("Step 'Square' asks for 1 GPU(s) (T4), but the Docker engine", result.Error);
         Assert.Contains("has no GPU runtime", result.Error);
+
+        // The fix names the setting: the variable the built-in docker stack reads.
+        Assert.Contains("set STEPOPERATOR_DOCKER_GPUS=ignore (the built-in step-operator 'docker' reads it)", result.Error);
     }
 
     internal static async Task AppendTarContentAsync(Stream tar, StringBuilder into)

@@ -121,6 +121,15 @@ public class LocalStackTests
         Assert.Equal(1, explode.ExitCode);
         Assert.Equal(StepStatus.Skipped, run.Steps.Single(s => s.Step == "Combine").Status);
 
+        // The exception once: its message and stack trace as the step printed them (the step process's frame
+        // once), and no line says the exit code twice.
+        var all = result.Output + result.Error;
+        Assert.Single(Regex.Matches(all, Regex.Escape("at StepOperator.TestPipelines.TestSteps.Explode(")));
+        Assert.Single(Regex.Matches(all, Regex.Escape("at StepOperator.Runs.StepProcess.RunAsync(")));
+        Assert.Single(Regex.Matches(all, Regex.Escape("[Explode] Step 'Explode' failed: System.InvalidOperationException: boom at 3")));
+        Assert.DoesNotContain(all.Split('\n'), line => Regex.Matches(line, "exit code 1").Count > 1);
+        Assert.Equal("System.InvalidOperationException: boom at 3", explode.Error);
+
         // The earlier step's output stays on disk.
         var produce = run.Steps.Single(s => s.Step == "Produce");
         Assert.Equal(StepStatus.Succeeded, produce.Status);

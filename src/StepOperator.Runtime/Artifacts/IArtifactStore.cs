@@ -34,6 +34,13 @@ public interface IArtifactStore
     Task WriteAsync(ArtifactKey key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken);
 
     Task<bool> ExistsAsync(ArtifactKey key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks, before a run starts anything, that the store can be used: reachable, credentials accepted, the
+    /// bucket or container there (created when missing, as a first write would). Throws
+    /// <see cref="ArtifactStoreUnavailableException"/> naming the problem and the fix.
+    /// </summary>
+    Task CheckAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>An artifact that was expected but is not in the store.</summary>

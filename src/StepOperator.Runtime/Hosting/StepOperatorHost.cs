@@ -168,15 +168,16 @@ public static class StepOperatorHost
         plan.SetAction(async (parse, cancellationToken) =>
         {
             var console = new RunConsole(output, error);
-            if (Prepare(parse, console, planPipelineArgument) is not { } prepared)
+            if (Prepare(parse, console, planPipelineArgument, planning: true) is not { } prepared)
             {
                 return 2;
             }
 
-            await using var stack = StackFactory.Create(prepared.Definition, prepared.Configuration, prepared.Home, new StackCreationOptions());
+            await using var stack = prepared.WhatIf?.Create(prepared.Configuration, prepared.Home)
+                ?? StackFactory.Create(prepared.Definition, prepared.Configuration, prepared.Home, new StackCreationOptions());
             var options = prepared.Options with { UseCache = !parse.GetValue(noCacheOption) };
             var planned = await Planning.PipelinePlanner.PlanAsync(prepared.Pipeline, stack, options, cancellationToken).ConfigureAwait(false);
-            Planning.PipelinePlanner.Write(planned, output);
+            Planning.PipelinePlanner.Write(planned with { Warnings = [.. prepared.WhatIf?.Warnings ?? [], .. planned.Warnings] }, output);
             return 0;
         });
         root.Subcommands.Add(plan);
@@ -220,14 +221,16 @@ public static class StepOperatorHost
         root.Subcommands.Add(resume);
 
         // Everything is checked before anything is built or started.
-        Prepared? Prepare(ParseResult parse, RunConsole console, Argument<string?>? pipelineSource = null, RunRecord? resuming = null)
+        Prepared? Prepare(ParseResult parse, RunConsole console, Argument<string?>? pipelineSource = null, RunRecord? resuming = null, bool planning = false)
         {
             var pipeline = SelectPipeline(resuming?.Pipeline ?? parse.GetValue(pipelineSource ?? pipelineArgument));
             var home = Path.GetFullPath(parse.GetValue(homeOption)!);
             var configuration = context.LoadConfiguration();
             var stackName = resuming?.Stack ?? parse.GetValue(stackOption)
                 ?? (Environment.GetEnvironmentVariable(StackVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : configuration.ActiveStack);
-            var definition = StackCommands.Registered(stackName, configuration);
+            // A plan on 'modal' before such a stack is registered pictures one (what is missing becomes warnings).
+            var whatIf = planning ? Planning.WhatIfStack.For(stackName, configuration) : null;
+            var definition = whatIf?.Definition ?? StackCommands.Registered(stackName, configuration);
             var steps = StepCatalog.Steps;
             var defaults = StepDefaults.ForStack(definition, configuration);
             var effective = StepOverrides.From(configuration.StepOverrides, parse.GetValue(setOption) ?? []).Apply(steps, defaults);
@@ -236,7 +239,8 @@ public static class StepOperatorHost
                 console.Problem($"warning: {warning}");
             }
 
-            var problems = defaults.Problems.Concat(effective.Problems).Concat(StackValidator.Validate(definition, configuration, steps, effective.Settings)).ToList();
+            var problems = defaults.Problems.Concat(effective.Problems)
+                .Concat(whatIf is null ? StackValidator.Validate(definition, configuration, steps, effective.Settings) : []).ToList();
             if (problems.Count > 0)
             {
                 console.Problem($"Stack '{definition.Name}' cannot run pipeline '{pipeline.Name}'; nothing was started:");
@@ -248,7 +252,7 @@ public static class StepOperatorHost
                 return null;
             }
 
-            return new Prepared(pipeline, home, configuration, definition, effective);
+            return new Prepared(pipeline, home, configuration, definition, effective) { WhatIf = whatIf };
         }
 
         var stepArgument = new Argument<string>("name") { Description = "The step to run." };
@@ -353,6 +357,9 @@ public static class StepOperatorHost
         StackDefinition Definition,
         EffectiveStepSettings Steps)
     {
+        /// <summary>For a plan on a stack not registered yet: the stack it pictures.</summary>
+        public Planning.WhatIfStack? WhatIf { get; init; }
+
         /// <summary>The run's options for these steps: their effective settings, and which came from the components' defaults.</summary>
         public RunOptions Options => new(Steps.Settings, Defaulted: Steps.Defaulted);
     }

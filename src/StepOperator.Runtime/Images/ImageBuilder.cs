@@ -26,6 +26,13 @@ public sealed record ImageBuildRequest(
     bool PreventBuildReuse = false)
 {
     public const string DefaultBaseImage = "mcr.microsoft.com/dotnet/runtime:10.0";
+
+    /// <summary>The variable the built-in docker image builder reads its base image from.</summary>
+    public const string BaseImageVariable = "STEPOPERATOR_BASE_IMAGE";
+
+    /// <summary>How to choose another base image, naming the setting it comes from (the image builder's own fix, when it is known).</summary>
+    public string BaseImageFix { get; init; } =
+        $"set {BaseImageVariable}=<image> for the built-in 'docker' image builder, or base_image on a registered one (image-builder update <name> --base_image=<image>)";
 }
 
 /// <summary>The image a run would use, and what it would do to have it ("build", "reuse (built before)", ...).</summary>
@@ -69,7 +76,7 @@ public sealed class ImageBuilder(DockerEngine engine, Action<string> log)
             {
                 throw new DockerEngineException(
                     $"Base image '{request.BaseImage}' is not on this Docker engine, and images are built without pulling. " +
-                    "Pull it ('docker pull'), build a local one (eng/docker/build-base-image.sh), or configure another base image.");
+                    $"Pull it ('docker pull {request.BaseImage}'), build a local one (eng/docker/build-base-image.sh), or use another: {request.BaseImageFix}.");
             }
 
             // The engine's build cache can hold several layer chains for the same files (another checkout's build, a
@@ -122,7 +129,7 @@ public sealed class ImageBuilder(DockerEngine engine, Action<string> log)
             : state.ExistsLocally && (registryClient is null || state.InRegistry) ? "reuse (built before)"
             : state.ExistsLocally ? "reuse (built before), then push"
             : state.InRegistry ? "pull (in the registry)"
-            : state.BaseImageId is null ? $"build (base image '{request.BaseImage}' is missing: the run would fail)"
+            : state.BaseImageId is null ? $"build (base image '{request.BaseImage}' is missing: the run would fail; pull it, or {request.BaseImageFix})"
             : "build" + (registryClient is null ? string.Empty : " and push");
         return new ImagePlan(state.Reference, action);
     }

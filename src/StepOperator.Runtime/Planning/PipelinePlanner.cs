@@ -30,7 +30,13 @@ public sealed record PlannedStep(
 /// <param name="Steps">The step calls, in submission order.</param>
 /// <param name="Images">Per step operator that needs one: the image and what a run would do to have it.</param>
 /// <param name="Incomplete">Why the plan stops early (the pipeline reads an output that only a run would produce); null when complete.</param>
-public sealed record PipelinePlan(string Pipeline, string Stack, IReadOnlyList<PlannedStep> Steps, IReadOnlyDictionary<string, Images.ImagePlan> Images, string? Incomplete);
+/// <param name="PipelineOutput">What the pipeline method itself printed while it was planned (its own Console output; step bodies do not run).</param>
+public sealed record PipelinePlan(string Pipeline, string Stack, IReadOnlyList<PlannedStep> Steps, IReadOnlyDictionary<string, Images.ImagePlan> Images, string? Incomplete,
+    IReadOnlyList<string>? PipelineOutput = null)
+{
+    /// <summary>What a run on this stack would need first (missing components, an artifact store that cannot be used), each with its fix.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>
 /// Plans a run without starting anything: the pipeline method runs with stubs that decide placement
@@ -40,6 +46,21 @@ public static class PipelinePlanner
 {
     public static async Task<PipelinePlan> PlanAsync(PipelineDefinition pipeline, Stack stack, RunOptions options, CancellationToken cancellationToken)
     {
+        // The cache is read from the store: one that cannot be used is a warning (with its fix), and the plan reads
+        // nothing from it instead.
+        var warnings = new List<string>();
+        var cacheKnown = true;
+        try
+        {
+            await stack.CheckArtifactStoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArtifactStoreUnavailableException e)
+        {
+            warnings.Add(e.Message + " (cache hits cannot be told until then)");
+            stack = stack with { ArtifactStore = new EmptyArtifactStore(stack.ArtifactStore.Location, stack.ArtifactStore.IsRemote) };
+            cacheKnown = false;
+        }
+
         var record = new RunRecord
         {
             RunId = "plan-" + RunId.New(DateTimeOffset.UtcNow),
@@ -53,14 +74,19 @@ public static class PipelinePlanner
         string? incomplete = null;
         var previous = PipelineRun.Current;
         PipelineRun.Current = run;
+
+        // The pipeline method runs here, in this process: what it prints itself is kept apart from the plan.
+        var pipelineOutput = new PipelineOutputCapture();
         try
         {
             await pipeline.Run(run.CancellationToken).ConfigureAwait(false);
             await Task.WhenAll(run.Submitted).ConfigureAwait(false);
         }
-        catch (ArtifactNotFoundException)
+        catch (ArtifactNotFoundException e)
         {
-            incomplete = "the pipeline reads the output of a step that would run; the steps after that depend on it, so the plan stops there.";
+            var reader = record.Steps.FirstOrDefault(s => e.Key.Value.StartsWith(RunLayout.InvocationFolder(record.RunId, s.InvocationId).Value + "/", StringComparison.Ordinal))?.InvocationId;
+            incomplete = $"the pipeline method reads the value of {(reader is null ? "a step" : $"step '{reader}'")}, which only a run produces, so the plan ends there: " +
+                "step calls the method would make after that are not listed.";
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -69,7 +95,12 @@ public static class PipelinePlanner
         finally
         {
             PipelineRun.Current = previous;
+            pipelineOutput.Dispose();
         }
+
+        // Every call the method submitted has made its decisions (placement, cache) before the plan lists them;
+        // what a call that was still deciding would have said is not mistaken for a failure of the plan.
+        await SettleAsync(run.Submitted).ConfigureAwait(false);
 
         var steps = new List<PlannedStep>();
         foreach (var step in record.Steps)
@@ -77,7 +108,7 @@ public static class PipelinePlanner
             var definition = StepCatalog.FindStep(step.Step)!;
             var settings = options.Settings?.GetValueOrDefault(step.Step) ?? definition.Settings;
             var stepOperator = stack.OperatorFor(definition);
-            steps.Add(new PlannedStep(step.InvocationId, stepOperator.Name, stepOperator.DescribeResources(settings), settings.ModalGpu, step.Cache,
+            steps.Add(new PlannedStep(step.InvocationId, stepOperator.Name, stepOperator.DescribeResources(settings), settings.ModalGpu, cacheKnown ? step.Cache : null,
                 stepOperator.EstimateHourlyCost(settings), stepOperator.UnenforcedSettings(settings), options.Defaulted?.GetValueOrDefault(step.Step)));
         }
 
@@ -97,13 +128,31 @@ public static class PipelinePlanner
             }
         }
 
-        return new PipelinePlan(pipeline.Name, stack.Name, steps, images, incomplete);
+        return new PipelinePlan(pipeline.Name, stack.Name, steps, images, incomplete, pipelineOutput.Lines) { Warnings = warnings };
+    }
+
+    /// <summary>Waits for every call to finish deciding; their own outcomes are in their records.</summary>
+    private static async Task SettleAsync(Task[] calls)
+    {
+        try
+        {
+            await Task.WhenAll(calls).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // A call the pipeline did not await that could not be planned: the plan lists what it decided.
+        }
     }
 
     /// <summary>The plan as text: one block per step, then images and the cost table.</summary>
     public static void Write(PipelinePlan plan, TextWriter output)
     {
         output.WriteLine($"Plan: pipeline '{plan.Pipeline}' on stack '{plan.Stack}' ({plan.Steps.Count} step call{(plan.Steps.Count == 1 ? string.Empty : "s")}; nothing is started)");
+        foreach (var warning in plan.Warnings)
+        {
+            output.WriteLine($"  warning: {warning}");
+        }
+
         foreach (var step in plan.Steps)
         {
             output.WriteLine($"  {step.InvocationId}");
@@ -142,6 +191,15 @@ public static class PipelinePlanner
         if (plan.Incomplete is { } incomplete)
         {
             output.WriteLine($"  note: {incomplete}");
+        }
+
+        if (plan.PipelineOutput is { Count: > 0 } printed)
+        {
+            output.WriteLine("  pipeline output (printed by the [Pipeline] method itself while it was planned; steps do not run in a plan, so values it prints are not real):");
+            foreach (var line in printed)
+            {
+                output.WriteLine($"  | {line}");
+            }
         }
     }
 }

@@ -318,37 +318,16 @@ public sealed class LiveRunView : IRunView, IDisposable
     {
         if (run.Steps.Count > 0)
         {
-            // The plain table's columns, made to fit a terminal: the exit code joins the reason, and only
-            // the cache decision and the failure wrap on a narrow one.
-            var table = new Table().Border(TableBorder.Rounded).Title("Steps")
-                .AddColumn(new TableColumn("Step").NoWrap())
-                .AddColumn(new TableColumn("Status").NoWrap())
-                .AddColumn(new TableColumn("Placement").NoWrap())
-                .AddColumn(new TableColumn("Duration").RightAligned().NoWrap())
-                .AddColumn(new TableColumn("Attempts").RightAligned().NoWrap())
-                .AddColumn(new TableColumn("Cache"))
-                .AddColumn(new TableColumn("Failure"));
-            foreach (var (step, row) in run.Steps.Zip(RunSummary.Rows(run)))
-            {
-                var failure = row.Reason == "-" ? string.Empty : row.Reason + (row.ExitCode == "-" ? string.Empty : $", exit code {row.ExitCode}");
-                table.AddRow(
-                    new Text(TextCleaning.Truncate(TextCleaning.Line(row.Step), 40)),
-                    new Text(row.Status, StatusStyle(StateOf(step.Status, step.Failure))),
-                    new Text(TextCleaning.Truncate(TextCleaning.Line(row.Placement), 24)),
-                    new Text(row.Duration),
-                    new Text(row.Attempts),
-                    new Text(TextCleaning.Line(row.Cache.StartsWith("ran: ", StringComparison.Ordinal) ? row.Cache[5..] : row.Cache), Style.Plain),
-                    new Text(failure, new Style(Color.Red)));
-            }
-
-            _console.Write(table);
+            _console.Write(SummaryTable(run, _console.Profile.Width));
         }
 
         // The live table showed one line per step: the failed ones' last lines come now.
         foreach (var step in RunSummary.Failures(run))
         {
             var body = new List<IRenderable>();
-            if (!string.IsNullOrWhiteSpace(step.Error))
+
+            // The exception's report among the last lines names it and its message: it is not said twice.
+            if (!string.IsNullOrWhiteSpace(step.Error) && RunSummary.FailureReportStart(step) < 0)
             {
                 body.Add(new Text(string.Join("\n", TextCleaning.Lines(step.Error)), new Style(Color.Red)));
             }
@@ -398,6 +377,114 @@ public sealed class LiveRunView : IRunView, IDisposable
 
         _console.Write(outcome);
     }
+
+    /// <summary>
+    /// The plain table's columns, one line per call on a terminal of <paramref name="width"/> columns: the exit code
+    /// joins the reason, the attempts join the status when there is no room for their column, and the cache decision,
+    /// the failure and, last, the step name are cut (with an ellipsis) rather than wrapped.
+    /// </summary>
+    internal static Table SummaryTable(RunRecord run, int width)
+    {
+        var rows = run.Steps.Zip(RunSummary.Rows(run)).Select(pair =>
+        {
+            var (step, row) = pair;
+            return new SummaryCells(
+                StateOf(step.Status, step.Failure),
+                TextCleaning.Line(row.Step),
+                row.Status,
+                TextCleaning.Truncate(TextCleaning.Line(row.Placement), 24),
+                row.Duration,
+                row.Attempts,
+                TextCleaning.Line(row.Cache.StartsWith("ran: ", StringComparison.Ordinal) ? row.Cache[5..] : row.Cache),
+                row.Reason == "-" ? string.Empty : row.Reason + (row.ExitCode == "-" ? string.Empty : $", exit code {row.ExitCode}"));
+        }).ToList();
+
+        static int Widest(string header, IEnumerable<string> cells) => cells.Select(c => c.GetCellWidth()).Append(header.Length).Max();
+
+        var showAttempts = true;
+        var showFailure = rows.Any(r => r.Failure.Length > 0);
+        int Columns() => 5 + (showAttempts ? 1 : 0) + (showFailure ? 1 : 0);
+
+        // A rounded border: a bar before each column and after the last, one space of padding on each side.
+        int Chrome() => (3 * Columns()) + 1;
+        int Fixed(int stepWidth) => stepWidth + Widest("Status", rows.Select(r => StatusText(r, showAttempts))) + Widest("Placement", rows.Select(r => r.Placement))
+            + Widest("Duration", rows.Select(r => r.Duration)) + (showAttempts ? Widest("Attempts", rows.Select(r => r.Attempts)) : 0);
+
+        var stepWidth = Math.Min(40, Widest("Step", rows.Select(r => r.Step)));
+        var cacheWidth = Widest("Cache", rows.Select(r => r.Cache));
+        var failureWidth = showFailure ? Widest("Failure", rows.Select(r => r.Failure)) : 0;
+        int Left() => width - Chrome() - Fixed(stepWidth);
+        if (Left() < cacheWidth + failureWidth && showAttempts)
+        {
+            showAttempts = false;
+        }
+
+        // What does not fit is taken from the cache decision first (the report has it whole), then the failure
+        // (its panel below has it whole), then the step name; none goes below its header.
+        var over = cacheWidth + failureWidth - Left();
+        if (over > 0)
+        {
+            var cut = Math.Min(over, cacheWidth - "Cache".Length);
+            cacheWidth -= cut;
+            over -= cut;
+        }
+
+        if (over > 0 && showFailure)
+        {
+            var cut = Math.Min(over, failureWidth - "Failure".Length);
+            failureWidth -= cut;
+            over -= cut;
+        }
+
+        if (over > 0)
+        {
+            stepWidth = Math.Max("Step".Length, stepWidth - over);
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title("Steps")
+            .AddColumn(new TableColumn("Step").NoWrap())
+            .AddColumn(new TableColumn("Status").NoWrap())
+            .AddColumn(new TableColumn("Placement").NoWrap())
+            .AddColumn(new TableColumn("Duration").RightAligned().NoWrap());
+        if (showAttempts)
+        {
+            table.AddColumn(new TableColumn("Attempts").RightAligned().NoWrap());
+        }
+
+        table.AddColumn(new TableColumn("Cache").NoWrap());
+        if (showFailure)
+        {
+            table.AddColumn(new TableColumn("Failure").NoWrap());
+        }
+
+        foreach (var row in rows)
+        {
+            var cells = new List<IRenderable>
+            {
+                new Text(FitCells(row.Step, stepWidth)),
+                new Text(StatusText(row, showAttempts), StatusStyle(row.State)),
+                new Text(row.Placement),
+                new Text(row.Duration),
+            };
+            if (showAttempts)
+            {
+                cells.Add(new Text(row.Attempts));
+            }
+
+            cells.Add(new Text(FitCells(row.Cache, cacheWidth), Style.Plain));
+            if (showFailure)
+            {
+                cells.Add(new Text(FitCells(row.Failure, failureWidth), new Style(Color.Red)));
+            }
+
+            table.AddRow(cells);
+        }
+
+        return table;
+    }
+
+    private static string StatusText(SummaryCells row, bool attemptsShown) =>
+        attemptsShown || row.Attempts is "-" or "1" ? row.Status : $"{row.Status} ({row.Attempts} attempts)";
 
     private Row RowFor(string invocationId)
     {
@@ -600,6 +687,8 @@ public sealed class LiveRunView : IRunView, IDisposable
 
         return text[..end] + "…";
     }
+
+    private sealed record SummaryCells(RowState State, string Step, string Status, string Placement, string Duration, string Attempts, string Cache, string Failure);
 
     private sealed record RunHeader(string RunId, string Pipeline, string Stack, DateTimeOffset StartedAt, string Directory);
 

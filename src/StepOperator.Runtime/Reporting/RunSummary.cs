@@ -209,13 +209,20 @@ public static class RunSummary
                 }
             }
 
-            if (step.LastLines is { Count: > 0 } lines)
+            // These lines went by as the step printed them: the exception's report among them (its stack trace) is
+            // not repeated, only what the step printed before it.
+            var lines = OutputBeforeFailureReport(step);
+            if (lines.Count > 0)
             {
-                error.WriteLine($"  last {lines.Count} {(lines.Count == 1 ? "line" : "lines")} of output:");
+                error.WriteLine($"  last {lines.Count} {(lines.Count == 1 ? "line" : "lines")} of output{(lines.Count < step.LastLines!.Count ? " before the exception (its stack trace is above)" : string.Empty)}:");
                 foreach (var line in lines)
                 {
                     error.WriteLine($"  | {TextCleaning.Line(line)}");
                 }
+            }
+            else if (step.LastLines is { Count: > 0 })
+            {
+                error.WriteLine("  (its stack trace is above, in the step's output)");
             }
         }
 
@@ -227,6 +234,25 @@ public static class RunSummary
         error.Flush();
     }
 
+    /// <summary>
+    /// Where the step process's report of its exception (<see cref="StepProcess.FailureHeader"/> and the stack trace
+    /// after it) starts in the call's last lines; -1 when they do not hold it.
+    /// </summary>
+    public static int FailureReportStart(StepRecord step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var header = StepProcess.FailureHeader(step.InvocationId);
+        return step.LastLines?.FindLastIndex(line => line.StartsWith(header, StringComparison.Ordinal)) ?? -1;
+    }
+
+    /// <summary>The call's last lines up to its exception's report (all of them when they hold none).</summary>
+    public static IReadOnlyList<string> OutputBeforeFailureReport(StepRecord step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var lines = step.LastLines ?? [];
+        return FailureReportStart(step) is var start and >= 0 ? lines.Take(start).ToList() : lines;
+    }
+
     /// <summary>"failed: out of memory (exit code 137)", "cancelled: terminated", "timed out: timeout".</summary>
     public static string FailureLine(StepRecord step)
     {
@@ -236,7 +262,8 @@ public static class RunSummary
             text.Append(": ").Append(Describe(kind));
         }
 
-        if (ExitCodeOf(step) is { } code)
+        // Said once: a reason that names the exit code already (an out-of-memory kill) is not followed by it again.
+        if (ExitCodeOf(step) is { } code && step.Error?.Contains(string.Create(CultureInfo.InvariantCulture, $"exit code {code}"), StringComparison.Ordinal) != true)
         {
             text.Append(CultureInfo.InvariantCulture, $" (exit code {code})");
         }

@@ -454,7 +454,7 @@ internal sealed class PipelineRun : IDisposable
                 var error = await ArtifactSerializer.ReadAsync<StepErrorRecord>(Stack.ArtifactStore, errorKey, "error report", CancellationToken.None).ConfigureAwait(false);
                 return error.OutOfMemory
                     ? (StepStatus.Failed, FailureKind.OutOfMemory, $"out of memory: {error.ExceptionType}: {error.Message} (exit code {exit.ExitCode})")
-                    : (StepStatus.Failed, FailureKind.Exception, $"{error.ExceptionType}: {error.Message} (exit code {exit.ExitCode})");
+                    : (StepStatus.Failed, FailureKind.Exception, $"{error.ExceptionType}: {error.Message}"); // the exit code is recorded beside it
             }
             catch (ArtifactSerializationException)
             {

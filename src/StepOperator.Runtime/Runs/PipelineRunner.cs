@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using StepOperator.Artifacts;
 using StepOperator.Stacks;
 
 namespace StepOperator.Runs;
@@ -123,7 +124,7 @@ public sealed class PipelineRunner(RunConsole console)
     private static string Describe(Exception failure) => failure switch
     {
         StepFailedException step => step.Message,
-        Docker.DockerEngineException or Registries.RegistryException => failure.Message,
+        Docker.DockerEngineException or Registries.RegistryException or ArtifactStoreUnavailableException => failure.Message,
         OperationCanceledException => "Cancelled.",
         _ => $"The pipeline method threw {failure.GetType().FullName}: {failure.Message}",
     };

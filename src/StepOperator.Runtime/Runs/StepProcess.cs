@@ -53,8 +53,18 @@ public static class StepProcess
         try
         {
             await using var invocation = new StepInvocation(store, record);
-            await step.Entrypoint(invocation, cancellationToken).ConfigureAwait(false);
-            return 0;
+            try
+            {
+                await step.Entrypoint(invocation, cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+            catch (Exception thrown) when (!IsCancellation(thrown, cancellationToken))
+            {
+                // Caught inside the 'await using': an exception that leaves through its asynchronous disposal is
+                // rethrown once more, and its stack trace would show this method's frame twice.
+                await ReportFailureAsync(store, runId, invocationId, thrown, error).ConfigureAwait(false);
+                return 1;
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -67,6 +77,12 @@ public static class StepProcess
             return 1;
         }
     }
+
+    private static bool IsCancellation(Exception thrown, CancellationToken cancellationToken) =>
+        thrown is OperationCanceledException && cancellationToken.IsCancellationRequested;
+
+    /// <summary>The first line a failed step process writes about its exception; the orchestrator recognises the report by it.</summary>
+    public static string FailureHeader(string invocationId) => $"Step '{invocationId}' failed: ";
 
     // The call's record, or null (after saying why) when the store has none that reads: the orchestrator writes it
     // before it starts the process, so without it there is nothing to run.
@@ -97,8 +113,8 @@ public static class StepProcess
     {
         var e = thrown is TargetInvocationException { InnerException: { } inner } ? inner : thrown;
         var report = new StepErrorRecord(e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace, OutOfMemory: e is OutOfMemoryException);
-        await error.WriteLineAsync($"Step '{invocationId}' failed: {report.ExceptionType}: {report.Message}").ConfigureAwait(false);
-        await error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
+        // Once: the header line names the exception and its message, the lines after it are the stack trace.
+        await error.WriteLineAsync(FailureHeader(invocationId) + e).ConfigureAwait(false);
         await store.WriteAsync(RunLayout.Error(runId, invocationId), (stream, ct) => JsonSerializer.SerializeAsync(stream, report, RuntimeJson.Default.StepErrorRecord, ct), CancellationToken.None).ConfigureAwait(false);
     }
 }

@@ -11,16 +11,35 @@ public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOpera
     /// <summary>At most this many step calls run at once (the orchestrator's MaxParallelSteps); null for no limit.</summary>
     public int? MaxParallelSteps { get; init; }
 
+    /// <summary>The artifact store's registered name, for the fixes its problems suggest; null when it has none.</summary>
+    public string? ArtifactStoreName { get; init; }
+
     public IStepOperator OperatorFor(StepDefinition step) =>
         step.Placement == StepPlacement.Modal ? StepOperator : Orchestrator;
 
     /// <summary>Prepares every operator of the stack (images, connections) before any step starts.</summary>
     public async System.Threading.Tasks.Task PrepareAsync(Runs.RunConsole console, System.Threading.CancellationToken cancellationToken)
     {
+        // The store first, like the registry's credentials: a store a run cannot use fails it in one line before
+        // any image is built or step started, instead of failing each step with the service's whole answer.
+        await CheckArtifactStoreAsync(cancellationToken).ConfigureAwait(false);
         await Orchestrator.PrepareAsync(console, cancellationToken).ConfigureAwait(false);
         if (!ReferenceEquals(StepOperator, Orchestrator))
         {
             await StepOperator.PrepareAsync(console, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Checks the artifact store (<see cref="IArtifactStore.CheckAsync"/>); its problem names the store as registered.</summary>
+    public async System.Threading.Tasks.Task CheckArtifactStoreAsync(System.Threading.CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ArtifactStore.CheckAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArtifactStoreUnavailableException e) when (ArtifactStoreName is { } name)
+        {
+            throw e.Named(name);
         }
     }
 

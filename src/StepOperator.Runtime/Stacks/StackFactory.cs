@@ -51,6 +51,7 @@ public static class StackFactory
                         new DockerStepOperatorOptions(image ?? throw new StackConfigurationException($"Stack '{definition.Name}' runs steps in containers but has no image builder."), GpuPolicy(component))
                         {
                             SharedImage = sharedImage,
+                            IgnoreGpusFix = IgnoreGpusFix(component),
                         },
                         component.Name),
                     "modal" => new ModalStepOperator(
@@ -74,10 +75,14 @@ public static class StackFactory
         var orchestratorComponent = Component(ComponentType.Orchestrator, definition.Orchestrator);
         var orchestrator = Operator(orchestratorComponent);
         var stepOperator = definition.StepOperator is { } stepOperatorName ? Operator(Component(ComponentType.StepOperator, stepOperatorName)) : orchestrator;
-        return new Stack(definition.Name, store, orchestrator, stepOperator) { MaxParallelSteps = MaxParallelSteps(orchestratorComponent) };
+        return new Stack(definition.Name, store, orchestrator, stepOperator)
+        {
+            MaxParallelSteps = MaxParallelSteps(orchestratorComponent),
+            ArtifactStoreName = definition.ArtifactStore,
+        };
     }
 
-    private static IArtifactStore CreateArtifactStore(ComponentDefinition component, string homeDirectory) => component.Flavor switch
+    internal static IArtifactStore CreateArtifactStore(ComponentDefinition component, string homeDirectory) => component.Flavor switch
     {
         "local" => new LocalArtifactStore(component.Get("Path") ?? Path.Combine(homeDirectory, "runs")),
         "s3" => new S3ArtifactStore(new S3ArtifactStoreSettings
@@ -96,10 +101,24 @@ public static class StackFactory
             Prefix = component.Get("Prefix") ?? string.Empty,
             AccountEndpoint = component.Get("Endpoint") is { } endpoint ? new Uri(endpoint) : null,
             AccountName = component.Get("AccountName") ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_ACCOUNT") ?? component.Require("AccountName"),
-            AccountKey = component.Get("AccountKey") ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_KEY") ?? component.Require("AccountKey"),
+            AccountKey = AccountKey(component),
         }),
         _ => throw new StackConfigurationException($"{component.Describe()} is not an artifact store flavor."),
     };
+
+    /// <summary>An Azure storage account key: base64, as the portal shows it (a key that is not cannot sign anything).</summary>
+    private static string AccountKey(ComponentDefinition component)
+    {
+        var key = component.Get("AccountKey") ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_KEY") ?? component.Require("AccountKey");
+        if (!Convert.TryFromBase64String(key, new byte[key.Length], out _))
+        {
+            throw new StackConfigurationException(
+                $"{component.Describe()}: account_key is not a storage account key (those are base64, as the Azure portal shows them under Access keys). " +
+                $"Set it with: {StackValidator.CommandPrefix} artifact-store update {component.Name} --account_key=<key>.");
+        }
+
+        return key;
+    }
 
     private static ContainerRegistry CreateRegistry(ComponentDefinition component)
     {
@@ -127,8 +146,19 @@ public static class StackFactory
             Path.GetFileName(entry),
             builder.Get("BaseImage") ?? ImageBuildRequest.DefaultBaseImage,
             registry,
-            options.PreventBuildReuse);
+            options.PreventBuildReuse)
+        {
+            BaseImageFix = StackConfiguration.IsBuiltIn(ComponentType.ImageBuilder, builder.Name)
+                ? $"set {ImageBuildRequest.BaseImageVariable}=<image> (the built-in image builder '{builder.Name}' reads it)"
+                : $"{StackValidator.CommandPrefix} image-builder update {builder.Name} --base_image=<image>",
+        };
     }
+
+    /// <summary>How to set a docker component's GPU policy to 'ignore': the variable for a built-in one, its update command otherwise.</summary>
+    private static string IgnoreGpusFix(ComponentDefinition component) =>
+        StackConfiguration.IsBuiltIn(component.Type, component.Name)
+            ? $"set {DockerStepOperatorOptions.GpusVariable}=ignore (the built-in {component.Type.CommandName()} '{component.Name}' reads it)"
+            : $"{StackValidator.CommandPrefix} {component.Type.CommandName()} update {component.Name} --gpus=ignore";
 
     /// <summary>Whether a local operator starts each next step process ahead of its call (setting <c>standby</c>, default true).</summary>
     public static bool Standby(ComponentDefinition component) => component.Get("Standby") switch
@@ -161,7 +191,11 @@ public static class StackFactory
     {
         null or "require" => DockerGpuPolicy.Require,
         "ignore" => DockerGpuPolicy.Ignore,
-        var other => throw new StackConfigurationException($"{component.Describe()}: Gpus = '{other}' is not a GPU policy; use 'require' or 'ignore'."),
+        var other => throw new StackConfigurationException(
+            $"{component.Describe()}: gpus = '{other}' is not a GPU policy; use 'require' (the default) or 'ignore': " +
+            (StackConfiguration.IsBuiltIn(component.Type, component.Name)
+                ? $"set {DockerStepOperatorOptions.GpusVariable}=require or ignore (the built-in {component.Type.CommandName()} '{component.Name}' reads it)."
+                : $"{StackValidator.CommandPrefix} {component.Type.CommandName()} update {component.Name} --gpus=ignore.")),
     };
 }
 

@@ -184,6 +184,48 @@ public class LiveRunViewTests
         Assert.Contains("report: /runs/y/report.md", summary, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(80)]
+    [InlineData(100)]
+    public void The_summary_fits_a_narrow_terminal_with_one_line_per_call(int width)
+    {
+        foreach (var run in new[] { SampleRuns.Threw(), SampleRuns.Failed(), SampleRuns.Succeeded() })
+        {
+            using var console = new TestConsole().Width(width).Height(40);
+            new LiveRunView(console).RunFinished(run, "/runs/z/run.json");
+            var lines = Plain(console.Output).Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+
+            Assert.All(lines, line => Assert.True(line.Length <= width, $"{line.Length} columns: {line}\n{string.Join("\n", lines)}"));
+
+            // The table: one row per call (no cell wraps onto a second line), each naming its call.
+            var header = Array.FindIndex(lines, l => l.StartsWith("│ Step ", StringComparison.Ordinal));
+            var rows = lines.Skip(header + 2).TakeWhile(l => l.StartsWith('│')).ToList();
+            Assert.True(run.Steps.Count == rows.Count, string.Join("\n", lines));
+            foreach (var (step, row) in run.Steps.Zip(rows))
+            {
+                Assert.StartsWith("│ " + step.InvocationId[..4], row, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_step_that_threw_shows_its_exception_once_and_its_exit_code_once()
+    {
+        using var console = new TestConsole().Width(120).Height(40);
+        var run = SampleRuns.Threw();
+        new LiveRunView(console).RunFinished(run, "/runs/z/run.json");
+        var output = Plain(console.Output);
+
+        // The panel: the exception as the step process reported it (message and stack trace), once.
+        var panel = output[output.IndexOf("EmbedDocuments: failed", StringComparison.Ordinal)..output.IndexOf("Not run, because", StringComparison.Ordinal)];
+        Assert.Equal(1, Count(panel, "no model named 'mini'"));
+        Assert.Equal(1, Count(panel, "at Words.Steps.EmbedDocuments"));
+        Assert.Contains("EmbedDocuments: failed: exception (exit code 1) (failed first)", panel, StringComparison.Ordinal);
+        Assert.Contains("looking up model 'mini'", panel, StringComparison.Ordinal);
+        Assert.Equal(1, Count(panel, "exit code 1"));
+        Assert.DoesNotContain(output.Split('\n'), line => Count(line, "exit code 1") > 1);
+    }
+
     [Fact]
     public void Calls_from_many_threads_at_once_while_the_display_redraws_do_not_throw()
     {
@@ -300,6 +342,8 @@ public class LiveRunViewTests
             at = index + 1;
         }
     }
+
+    private static int Count(string text, string part) => Regex.Matches(text, Regex.Escape(part)).Count;
 
     /// <summary>Console output without its ANSI sequences.</summary>
     private static string Plain(string output) => Regex.Replace(output, @"\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007]*\u0007|\u001b[@-Z\\-_]", string.Empty);

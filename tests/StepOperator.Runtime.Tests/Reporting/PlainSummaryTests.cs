@@ -72,6 +72,23 @@ public class PlainSummaryTests
     }
 
     [Fact]
+    public void A_step_that_threw_is_summarized_without_repeating_the_stack_trace_its_output_showed()
+    {
+        var (_, error) = Finish(SampleRuns.Threw(), "/runs/z/run.json");
+        var problems = Lines(error);
+
+        var failure = problems.IndexOf("x EmbedDocuments: failed: exception (exit code 1)");
+        Assert.True(failure >= 0, error);
+        Assert.Equal("  System.InvalidOperationException: no model named 'mini'", problems[failure + 1]);
+        Assert.Equal("  last 2 lines of output before the exception (its stack trace is above):", problems[failure + 2]);
+        Assert.Equal(["  | loading 3 documents", "  | looking up model 'mini'"], problems.Skip(failure + 3).Take(2));
+
+        // The step's own lines went by as it printed them, the trace among them: the summary does not print it again.
+        Assert.DoesNotContain("at Words.Steps.EmbedDocuments", error, StringComparison.Ordinal);
+        Assert.Single(problems, p => p.Contains("exit code 1", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Terminal_escapes_and_line_breaks_in_cells_do_not_reach_the_plain_table()
     {
         var run = SampleRuns.Succeeded();

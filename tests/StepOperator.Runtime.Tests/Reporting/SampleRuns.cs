@@ -109,6 +109,62 @@ internal static class SampleRuns
         return run;
     }
 
+    /// <summary>
+    /// A newcomer's run: CountWords came from an earlier run's cache, EmbedDocuments threw after printing two lines
+    /// (its step process's report of the exception is the last of them), Summarize was not run.
+    /// </summary>
+    public static RunRecord Threw()
+    {
+        var run = new RunRecord
+        {
+            RunId = "20250301-140000-c0de",
+            Pipeline = "words",
+            Stack = "local",
+            ArtifactStore = "default",
+            StartedAt = Start,
+            FinishedAt = Start.AddSeconds(3),
+            Status = RunStatus.Failed,
+            FailedFirst = "EmbedDocuments",
+            Error = "Step 'EmbedDocuments' failed first: System.InvalidOperationException: no model named 'mini'",
+        };
+        run.Steps.Add(new StepRecord
+        {
+            InvocationId = "CountWords",
+            Step = "CountWords",
+            Placement = StepPlacement.Orchestrator,
+            StepOperator = "local",
+            Status = StepStatus.Cached,
+            StartedAt = Start,
+            FinishedAt = Start,
+            Cache = new CacheDecision(true, $"cached: output of run {EarlierRun}-0dc64d reused", "key-count") { SourceRun = EarlierRun + "-0dc64d" },
+        });
+        var embed = Ran("EmbedDocuments", "local", StepPlacement.Modal, 0.1, 2.5, "input 'documents' changed");
+        embed.Status = StepStatus.Failed;
+        embed.Failure = FailureKind.Exception;
+        embed.ExitCode = 1;
+        embed.Error = "System.InvalidOperationException: no model named 'mini'";
+        embed.LastLines =
+        [
+            "loading 3 documents",
+            "looking up model 'mini'",
+            "Step 'EmbedDocuments' failed: System.InvalidOperationException: no model named 'mini'",
+            "   at Words.Steps.EmbedDocuments(String[] documents) in /src/Words/Steps.cs:line 12",
+            "   at StepOperator.Runs.StepProcess.RunAsync(String stepName, String runId, String invocationId, String storeLocation, TextWriter error, CancellationToken cancellationToken)",
+        ];
+        run.Steps.Add(embed);
+        run.Steps.Add(new StepRecord
+        {
+            InvocationId = "Summarize",
+            Step = "Summarize",
+            Placement = StepPlacement.Orchestrator,
+            StepOperator = "local",
+            Status = StepStatus.Skipped,
+            Failure = FailureKind.DependencyFailed,
+            Error = "not run: step 'EmbedDocuments' it depends on did not succeed",
+        });
+        return run;
+    }
+
     public static StepRecord Ran(string id, string stepOperator, StepPlacement placement, double start, double end, string cacheReason)
     {
         var step = new StepRecord

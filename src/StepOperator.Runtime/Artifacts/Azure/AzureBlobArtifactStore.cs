@@ -31,6 +31,9 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
 
     private const int MaximumBlocks = 50_000;
 
+    /// <summary>How long <see cref="CheckAsync"/> waits for the service.</summary>
+    private static readonly TimeSpan CheckLimit = TimeSpan.FromSeconds(30);
+
     private readonly BlobContainerClient _container;
     private readonly ArrayPool<byte> _blockBuffers;
     private readonly SemaphoreSlim _containerCheck = new(1, 1);
@@ -120,7 +123,86 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         }
     }
 
+    /// <summary>
+    /// Asks for the container and lists at most one blob under the prefix: that takes a reachable service, an accepted
+    /// key, the container and the right to read it. A missing container is created, as a first write would.
+    /// </summary>
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        if (AzureContainerNames.Problem(Settings.Container) is { } invalid)
+        {
+            throw new ArtifactStoreUnavailableException(Location, $"names container '{Settings.Container}', which Azure does not allow ({invalid})",
+                "--container=<name>", "choose a name such as 'ml-artifacts'");
+        }
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(CheckLimit);
+        try
+        {
+            if (!(await _container.ExistsAsync(limit.Token).ConfigureAwait(false)).Value)
+            {
+                await CreateContainerAsync(limit.Token).ConfigureAwait(false);
+            }
+
+            await foreach (var _ in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, Settings.Prefix.Length == 0 ? null : Settings.Prefix + "/", limit.Token)
+                .AsPages(pageSizeHint: 1).ConfigureAwait(false))
+            {
+                break;
+            }
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not ArtifactStoreUnavailableException)
+        {
+            throw Unavailable(e);
+        }
+
+        _containerReady = true;
+    }
+
     public override string ToString() => Location;
+
+    /// <summary>A missing container, created for the check; one that cannot be created is the store's problem.</summary>
+    private async Task CreateContainerAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (!IsKeyRefused(e) && e.Status != 0)
+        {
+            throw new ArtifactStoreUnavailableException(Location,
+                $"has no container '{Settings.Container}', and it could not be created ({e.ErrorCode ?? e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {FirstLine(e.Message)})",
+                "--container=<an existing container>", $"create container '{Settings.Container}' (or use a key that may create containers)", e);
+        }
+    }
+
+    /// <summary>What went wrong with the check, in one line with its fix.</summary>
+    private ArtifactStoreUnavailableException Unavailable(Exception e)
+    {
+        var key = $"--account_name=<account> --account_key=<key of storage account '{Settings.AccountName}'>";
+        var service = Settings.EffectiveEndpoint.ToString().TrimEnd('/');
+        return e switch
+        {
+            OperationCanceledException => new ArtifactStoreUnavailableException(Location,
+                $"did not answer at {service} within {CheckLimit.TotalSeconds:0} s", "--endpoint=<url>", "check the address and that the service is up", e),
+            RequestFailedException failed when IsKeyRefused(failed) => new ArtifactStoreUnavailableException(Location,
+                $"refused the account key of storage account '{Settings.AccountName}' ({failed.Status} {failed.ErrorCode})", key, null, e),
+            RequestFailedException { Status: 403 } failed => new ArtifactStoreUnavailableException(Location,
+                $"accepted the key but refused access to container '{Settings.Container}' ({failed.ErrorCode})", key,
+                $"allow the account's key to read and write container '{Settings.Container}'", e),
+            _ when ArtifactStoreUnavailableException.ConnectionFailure(e) is { } failure => new ArtifactStoreUnavailableException(Location,
+                $"is not reachable at {service} ({failure})", "--endpoint=<url>", "start the service or correct its address", e),
+            RequestFailedException failed => new ArtifactStoreUnavailableException(Location,
+                $"answered {failed.Status} {failed.ErrorCode}: {FirstLine(failed.Message)}", "--container=... " + key, null, e),
+            _ => new ArtifactStoreUnavailableException(Location, $"could not be checked ({e.GetType().Name}: {FirstLine(e.Message)})", "--endpoint=<url> " + key, null, e),
+        };
+    }
+
+    // Azure answers a wrong shared key with 403 AuthenticationFailed; Azurite with 403 AuthorizationFailure and the same words.
+    private static bool IsKeyRefused(RequestFailedException e) =>
+        e.Status == 403 && (e.ErrorCode == "AuthenticationFailed" || e.Message.Contains("failed to authenticate", StringComparison.OrdinalIgnoreCase));
+
+    private static string FirstLine(string? text) =>
+        (text ?? string.Empty).Split('\n', 2)[0].Trim().TrimEnd('.');
 
     /// <summary>Creates the container once per store.</summary>
     private async Task EnsureContainerAsync(CancellationToken cancellationToken)

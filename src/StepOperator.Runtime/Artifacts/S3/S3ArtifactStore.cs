@@ -33,6 +33,9 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
     private const int MinimumPartSize = 5 * 1024 * 1024;
     private const int MaximumParts = 10_000;
 
+    /// <summary>How long <see cref="CheckAsync"/> waits for the service.</summary>
+    private static readonly TimeSpan CheckLimit = TimeSpan.FromSeconds(30);
+
     private readonly AmazonS3Client _client;
     private readonly ArrayPool<byte> _partBuffers;
     private readonly SemaphoreSlim _bucketCheck = new(1, 1);
@@ -155,6 +158,40 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// Lists at most one object under the prefix: that takes a reachable service, accepted credentials, the bucket and
+    /// the right to list it (which the cache needs: a HEAD of a missing object without it is refused). A missing bucket is
+    /// created, as a first write would.
+    /// </summary>
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        if (S3BucketNames.Problem(Settings.Bucket) is { } invalid)
+        {
+            throw new ArtifactStoreUnavailableException(Location, $"names bucket '{Settings.Bucket}', which S3 does not allow ({invalid})",
+                "--bucket=<name>", "choose a name such as 'ml-artifacts'");
+        }
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(CheckLimit);
+        try
+        {
+            try
+            {
+                await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Settings.Bucket, Prefix = Settings.Prefix, MaxKeys = 1 }, limit.Token).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchBucket")
+            {
+                await CreateBucketAsync(limit.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not ArtifactStoreUnavailableException)
+        {
+            throw Unavailable(e);
+        }
+
+        _bucketReady = true;
+    }
+
     public void Dispose()
     {
         _client.Dispose();
@@ -162,6 +199,59 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
     }
 
     public override string ToString() => Location;
+
+    /// <summary>A missing bucket, created for the check; one that cannot be created is the store's problem.</summary>
+    private async Task CreateBucketAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.PutBucketAsync(BucketRequest(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou")
+        {
+            // Made meanwhile by another run.
+        }
+        catch (AmazonS3Exception e) when (!IsCredentialError(e))
+        {
+            throw new ArtifactStoreUnavailableException(Location,
+                $"has no bucket '{Settings.Bucket}', and it could not be created ({e.ErrorCode}: {FirstLine(e.Message)})",
+                "--bucket=<an existing bucket>", $"create bucket '{Settings.Bucket}' (or let these credentials create buckets)", e);
+        }
+    }
+
+    /// <summary>What went wrong with the check, in one line with its fix.</summary>
+    private ArtifactStoreUnavailableException Unavailable(Exception e)
+    {
+        const string credentials = "--access_key_id=<id> --secret_access_key=<secret>";
+        var service = Settings.ServiceUrl is { } url ? url.ToString().TrimEnd('/') : $"AWS S3 in {Settings.Region}";
+        return e switch
+        {
+            OperationCanceledException => new ArtifactStoreUnavailableException(Location,
+                $"did not answer at {service} within {CheckLimit.TotalSeconds:0} s", "--endpoint=<url>", "check the address and that the service is up", e),
+            AmazonS3Exception { ErrorCode: "InvalidAccessKeyId" } s3 => new ArtifactStoreUnavailableException(Location,
+                $"refused the access key id ({s3.ErrorCode}: {FirstLine(s3.Message)})", credentials, null, e),
+            AmazonS3Exception { ErrorCode: "SignatureDoesNotMatch" } s3 => new ArtifactStoreUnavailableException(Location,
+                $"refused the secret access key ({s3.ErrorCode})", credentials, null, e),
+            AmazonS3Exception { ErrorCode: "InvalidToken" or "ExpiredToken" or "TokenRefreshRequired" } s3 => new ArtifactStoreUnavailableException(Location,
+                $"refused the session token ({s3.ErrorCode}: {FirstLine(s3.Message)})", credentials, "renew the temporary credentials", e),
+            AmazonS3Exception { ErrorCode: "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" } s3 => new ArtifactStoreUnavailableException(Location,
+                $"keeps bucket '{Settings.Bucket}' in another region than {Settings.Region} ({s3.ErrorCode})", "--region=<the bucket's region>", null, e),
+            AmazonS3Exception { ErrorCode: "AccessDenied" } s3 => new ArtifactStoreUnavailableException(Location,
+                $"accepted the credentials but refused to list bucket '{Settings.Bucket}' ({s3.ErrorCode})", credentials,
+                $"allow these credentials s3:ListBucket, s3:GetObject and s3:PutObject on bucket '{Settings.Bucket}'", e),
+            _ when ArtifactStoreUnavailableException.ConnectionFailure(e) is { } failure => new ArtifactStoreUnavailableException(Location,
+                $"is not reachable at {service} ({failure})", "--endpoint=<url>", "start the service or correct its address", e),
+            AmazonS3Exception s3 => new ArtifactStoreUnavailableException(Location,
+                $"answered {s3.ErrorCode ?? ((int)s3.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)}: {FirstLine(s3.Message)}", "--bucket=... " + credentials, null, e),
+            _ => new ArtifactStoreUnavailableException(Location, $"could not be checked ({e.GetType().Name}: {FirstLine(e.Message)})", "--endpoint=<url> " + credentials, null, e),
+        };
+    }
+
+    private static bool IsCredentialError(AmazonS3Exception e) =>
+        e.ErrorCode is "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "InvalidToken" or "ExpiredToken";
+
+    private static string FirstLine(string? text) =>
+        (text ?? string.Empty).Split('\n', 2)[0].Trim().TrimEnd('.');
 
     private static bool IsNotFound(AmazonS3Exception e) =>
         e.StatusCode == HttpStatusCode.NotFound || e.ErrorCode is "NoSuchKey" or "NoSuchBucket" or "NotFound";
@@ -182,15 +272,9 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
                 return;
             }
 
-            var request = new PutBucketRequest { BucketName = Settings.Bucket };
-            if (Settings.ServiceUrl is null && Settings.Region != "us-east-1")
-            {
-                request.BucketRegionName = Settings.Region; // AWS wants a location constraint outside us-east-1.
-            }
-
             try
             {
-                await _client.PutBucketAsync(request, cancellationToken).ConfigureAwait(false);
+                await _client.PutBucketAsync(BucketRequest(), cancellationToken).ConfigureAwait(false);
             }
             catch (AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists" || e.StatusCode == HttpStatusCode.Forbidden)
             {
@@ -204,6 +288,17 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
         {
             _bucketCheck.Release();
         }
+    }
+
+    private PutBucketRequest BucketRequest()
+    {
+        var request = new PutBucketRequest { BucketName = Settings.Bucket };
+        if (Settings.ServiceUrl is null && Settings.Region != "us-east-1")
+        {
+            request.BucketRegionName = Settings.Region; // AWS wants a location constraint outside us-east-1.
+        }
+
+        return request;
     }
 
     /// <summary>One write: a single PutObject when the content fits in one part, a multipart upload otherwise.</summary>

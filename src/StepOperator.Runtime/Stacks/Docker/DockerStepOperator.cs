@@ -31,6 +31,13 @@ public enum DockerGpuPolicy
 /// <param name="Gpus">What to do with GPU requests.</param>
 public sealed record DockerStepOperatorOptions(ImageBuildRequest Image, DockerGpuPolicy Gpus = DockerGpuPolicy.Require)
 {
+    /// <summary>The variable the built-in docker components read their GPU policy from.</summary>
+    public const string GpusVariable = "STEPOPERATOR_DOCKER_GPUS";
+
+    /// <summary>How to set the GPU policy to 'ignore', naming the setting it comes from (the component's own fix, when it is known).</summary>
+    public string IgnoreGpusFix { get; init; } =
+        $"{GpusVariable}=ignore for the built-in 'docker' stack, or gpus on a registered docker component (step-operator update <name> --gpus=ignore)";
+
     /// <summary>The stack's one preparation of <see cref="Image"/>, shared with its other step operators (default: this operator's own).</summary>
     public StackImage? SharedImage { get; init; }
 }
@@ -266,7 +273,7 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
                 throw new DockerEngineException(
                     $"Step '{launch.InvocationId}' asks for {gpus} GPU(s) ({settings.ModalGpu}), but the Docker engine at {_engine.Endpoint} has no GPU runtime " +
                     $"(runtimes: {string.Join(", ", info.Runtimes?.Keys ?? Array.Empty<string>())}). Install the NVIDIA Container Toolkit, " +
-                    "run on a stack with GPUs, or set the docker step operator's GPU policy to 'ignore'.");
+                    $"run on a stack with GPUs, or run without them (GPU policy 'ignore'): {options.IgnoreGpusFix}.");
             }
 
             host.DeviceRequests = new List<DeviceRequest>
