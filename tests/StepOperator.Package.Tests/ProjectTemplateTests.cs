@@ -31,7 +31,7 @@ public class ProjectTemplateTests(PackedPackage package)
         Assert.Contains(".stepoperator/", File.ReadAllLines(Path.Combine(directory, ".gitignore")));
         var readme = File.ReadAllText(Path.Combine(directory, "README.md"));
         Assert.StartsWith("# MyPipeline", readme);
-        foreach (var command in new[] { "dotnet run -- plan", "dotnet run -- --help", "step-operator register gpu --flavor=modal", "dotnet run -- plan --stack gpu-stack" })
+        foreach (var command in new[] { "dotnet run -- plan", "dotnet run -- --help", "dotnet run -- plan --stack modal", "step-operator register gpu --flavor=modal", "dotnet run -- plan --stack gpu-stack" })
         {
             Assert.Contains(command, readme);
         }
@@ -61,6 +61,14 @@ public class ProjectTemplateTests(PackedPackage package)
         Assert.True(plan.ExitCode == 0, plan.ToString());
         Assert.Contains("Plan: pipeline 'Similarity' on stack 'local'", plan.Output);
         Assert.Contains("cache: 3 of 3 step calls expected to be reused", plan.Output);
+
+        // The README's third: what Modal would take, before anything is registered.
+        var whatIf = await DotNetCli.RunAsync(directory, "run", "--no-build", "--", "plan", "--stack", "modal");
+        Assert.True(whatIf.ExitCode == 0, whatIf.ToString());
+        Assert.Contains("Plan: pipeline 'Similarity' on stack 'modal'", whatIf.Output);
+        Assert.Contains("gpu T4:1", whatIf.Output);
+        Assert.Contains("dotnet run -- step-operator register modal --flavor=modal", whatIf.Output);
+        Assert.Matches(@"cost: \$\d+\.\d{4}/hour", whatIf.Output);
 
         var programHelp = await DotNetCli.RunAsync(directory, "run", "--no-build", "--", "--help");
         Assert.True(programHelp.ExitCode == 0, programHelp.ToString());
