@@ -14,6 +14,9 @@ internal static class DiagnosticDescriptors
     /// <summary>Key of a diagnostic property that holds the replacement a code fix offers.</summary>
     public const string SuggestionKey = "Suggestion";
 
+    /// <summary>Key of a diagnostic property that names the code fix for this occurrence (SOP101: "AddPartial").</summary>
+    public const string FixKey = "Fix";
+
     public static readonly DiagnosticDescriptor GpuCountWithoutType = Create(
         "SOP001", "GPU count without a GPU type", Resources, DiagnosticSeverity.Error);
 
