@@ -66,6 +66,9 @@ internal static class DiagnosticDescriptors
         "SOP104", "Two steps have the same name", Steps, DiagnosticSeverity.Error,
         WellKnownDiagnosticTags.CompilationEnd);
 
+    public static readonly DiagnosticDescriptor PipelineNeverRuns = Create(
+        "SOP105", "The program's own entry point never runs its pipelines", Steps, DiagnosticSeverity.Warning);
+
     /// <summary>The descriptor of a shared resource rule's ID (SOP001–SOP012).</summary>
     public static DiagnosticDescriptor ForRule(string ruleId) => ruleId switch
     {

@@ -92,7 +92,7 @@ public sealed class StepGenerator : IIncrementalGenerator
         // Top-level statements or a static Main: found among declarations only, never walking into method bodies
         // (a syntax provider's predicate would visit every node of every file on a cold build).
         var userEntryPoint = context.CompilationProvider
-            .Select(static (compilation, cancellationToken) => compilation.SyntaxTrees.Any(tree => DeclaresEntryPoint(tree.GetRoot(cancellationToken))));
+            .Select(static (compilation, cancellationToken) => compilation.SyntaxTrees.Any(tree => EntryPointSyntax.Declares(tree.GetRoot(cancellationToken))));
         var isExecutable = context.CompilationProvider
             .Select(static (compilation, _) => compilation.Options.OutputKind is OutputKind.ConsoleApplication or OutputKind.WindowsApplication);
         var disabled = context.AnalyzerConfigOptionsProvider
@@ -110,23 +110,6 @@ public sealed class StepGenerator : IIncrementalGenerator
                 output.AddSource("StepOperator.Main.g.cs", MainEmitter.Emit());
             }
         });
-    }
-
-    private static bool DeclaresEntryPoint(SyntaxNode node)
-    {
-        foreach (var child in node.ChildNodes())
-        {
-            switch (child)
-            {
-                case GlobalStatementSyntax:
-                case MethodDeclarationSyntax { Identifier.ValueText: "Main" } method when method.Modifiers.Any(SyntaxKind.StaticKeyword):
-                    return true;
-                case BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax when DeclaresEntryPoint(child):
-                    return true;
-            }
-        }
-
-        return false;
     }
 
     private static IncrementalValuesProvider<StepCandidate> Find(
