@@ -48,7 +48,7 @@ public sealed class StepGenerator : IIncrementalGenerator
         var steps = Valid(stepCandidates);
         var modalSteps = Valid(modalStepCandidates);
 
-        // Names two steps share (SOP104): neither is generated, as for any step the analyzer reports an error on.
+        // Names two steps share (SOP104): neither is registered, as for any step the analyzer reports an error on.
         var duplicateNames = stepCandidates.Collect()
             .Combine(modalStepCandidates.Collect())
             .Select(static (both, _) => both.Left.AddRange(both.Right)
@@ -81,10 +81,11 @@ public sealed class StepGenerator : IIncrementalGenerator
         });
 
         // One stub file per type that declares steps: editing one type's steps leaves the others' files alone.
+        // Steps whose name another step also has (SOP104) keep their stubs, so that the pipelines calling them still
+        // bind and SOP104 is the program's only error; they are not registered, so no stub of theirs can run one.
         var stubGroups = steps.Collect()
             .Combine(modalSteps.Collect())
-            .Combine(duplicateNames)
-            .SelectMany(static (all, _) => StubEmitter.Files(all.Left.Left.AddRange(all.Left.Right).Where(s => !all.Right.Contains(s.Name))))
+            .SelectMany(static (all, _) => StubEmitter.Files(all.Left.AddRange(all.Right)))
             .WithTrackingName(TrackingNames.StubGroups);
         context.RegisterSourceOutput(stubGroups, static (output, file) =>
             output.AddSource(file.HintName, StubEmitter.Emit(file.Steps)));
