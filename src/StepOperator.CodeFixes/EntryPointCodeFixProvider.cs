@@ -53,12 +53,26 @@ public sealed class EntryPointCodeFixProvider : EditingCodeFixProvider
 
         if (!statements.Any(s => HasOwnReturn(s.Statement)))
         {
-            // Its own line, ended as the file ends its lines: what followed the last statement (a blank line, the types) stays after it.
-            var newline = statements[statements.Count - 1].GetTrailingTrivia().LastOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
-            var call = SyntaxFactory.GlobalStatement(RunHost("args"))
-                .WithTrailingTrivia(newline.IsKind(SyntaxKind.EndOfLineTrivia) ? newline : SyntaxFactory.ElasticCarriageReturnLineFeed);
-            yield return new("Run the pipelines at the end: return await StepOperatorHost.RunAsync(args);", CallHostKey,
-                editor => editor.InsertAfter(statements[statements.Count - 1], call));
+            // A line of its own, ended as the file ends its lines; what followed the last statement (a blank line, the
+            // types) stays after it. A last statement without a line break (the end of the file) gets one.
+            var last = statements[statements.Count - 1];
+            var newline = unit.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+            if (!newline.IsKind(SyntaxKind.EndOfLineTrivia))
+            {
+                newline = SyntaxFactory.LineFeed;
+            }
+
+            var call = SyntaxFactory.GlobalStatement(RunHost("args")).WithTrailingTrivia(newline);
+            var endsLine = last.GetTrailingTrivia().Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+            yield return new("Run the pipelines at the end: return await StepOperatorHost.RunAsync(args);", CallHostKey, editor =>
+            {
+                if (!endsLine)
+                {
+                    editor.ReplaceNode(last, (current, _) => current.WithTrailingTrivia(current.GetTrailingTrivia().Add(newline)));
+                }
+
+                editor.InsertAfter(last, call);
+            });
         }
 
         if (generated)

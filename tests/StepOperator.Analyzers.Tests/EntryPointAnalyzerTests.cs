@@ -115,6 +115,32 @@ public class EntryPointAnalyzerTests
             EntryPointCodeFixProvider.CallHostKey);
 
     [Fact]
+    public Task Fix_puts_the_host_call_on_a_line_of_its_own_when_the_file_ends_without_one() =>
+        new CSharpCodeFixTest<EntryPointAnalyzer, EntryPointCodeFixProvider, DefaultVerifier>
+        {
+            TestState =
+            {
+                Sources =
+                {
+                    "using StepOperator;\n\n{|SOP105:System.Console.WriteLine(\"Hello, World!\");|}",
+                    Verify.Usings + PipelineType.Replace("{|#1:Training|}", "Training"),
+                },
+                OutputKind = OutputKind.ConsoleApplication,
+            },
+            FixedState =
+            {
+                Sources =
+                {
+                    "using StepOperator;\n\nSystem.Console.WriteLine(\"Hello, World!\");\nreturn await StepOperatorHost.RunAsync(args);\n",
+                    Verify.Usings + PipelineType.Replace("{|#1:Training|}", "Training"),
+                },
+                OutputKind = OutputKind.ConsoleApplication,
+            },
+            CodeActionEquivalenceKey = EntryPointCodeFixProvider.CallHostKey,
+            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+        }.WithReferences().RunAsync();
+
+    [Fact]
     public Task Fix_can_delete_the_top_level_statements_instead() =>
         new CSharpCodeFixTest<EntryPointAnalyzer, EntryPointCodeFixProvider, DefaultVerifier>
         {
