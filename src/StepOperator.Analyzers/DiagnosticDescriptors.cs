@@ -14,6 +14,9 @@ internal static class DiagnosticDescriptors
     /// <summary>Key of a diagnostic property that holds the replacement a code fix offers.</summary>
     public const string SuggestionKey = "Suggestion";
 
+    /// <summary>Key of a diagnostic property that names the code fix for this occurrence (SOP101: "AddPartial").</summary>
+    public const string FixKey = "Fix";
+
     public static readonly DiagnosticDescriptor GpuCountWithoutType = Create(
         "SOP001", "GPU count without a GPU type", Resources, DiagnosticSeverity.Error);
 
@@ -62,6 +65,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor DuplicateStepName = Create(
         "SOP104", "Two steps have the same name", Steps, DiagnosticSeverity.Error,
         WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor PipelineNeverRuns = Create(
+        "SOP105", "The program's own entry point never runs its pipelines", Steps, DiagnosticSeverity.Warning);
 
     /// <summary>The descriptor of a shared resource rule's ID (SOP001–SOP012).</summary>
     public static DiagnosticDescriptor ForRule(string ruleId) => ruleId switch

@@ -123,7 +123,10 @@ public sealed class StepMethodAnalyzer : DiagnosticAnalyzer
             StepShape.NotAnArtifact => DiagnosticDescriptors.NotAnArtifactType,
             _ => DiagnosticDescriptors.UnsupportedMethodShape,
         };
-        report(Diagnostic.Create(descriptor, problem.Location ?? method.Locations.FirstOrDefault(), problem.Message));
+        var properties = problem.Fix is null
+            ? ImmutableDictionary<string, string?>.Empty
+            : ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.FixKey, problem.Fix);
+        report(Diagnostic.Create(descriptor, problem.Location ?? method.Locations.FirstOrDefault(), properties, problem.Message));
     }
 
     private sealed class KnownTypes(INamedTypeSymbol? modalStep, INamedTypeSymbol? step, INamedTypeSymbol? pipeline)

@@ -1,8 +1,7 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using StepOperator.Analyzers;
@@ -14,7 +13,7 @@ namespace StepOperator.CodeFixes;
 /// SOP001: "Set GpuCount = 0". SOP002: "Set GpuCount = 1" or "Remove Gpu".
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GpuCountCodeFixProvider)), Shared]
-public sealed class GpuCountCodeFixProvider : CodeFixProvider
+public sealed class GpuCountCodeFixProvider : EditingCodeFixProvider
 {
     public const string SetZeroKey = "SOP001.SetGpuCountZero";
     public const string SetOneKey = "SOP002.SetGpuCountOne";
@@ -22,44 +21,25 @@ public sealed class GpuCountCodeFixProvider : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SOP001", "SOP002");
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    internal override IEnumerable<OfferedFix> Offer(Diagnostic diagnostic, SyntaxNode root)
     {
-        foreach (var diagnostic in context.Diagnostics)
+        if (SyntaxEdits.FindExpression(root, diagnostic) is not { Parent: AttributeArgumentSyntax argument } expression)
         {
-            var expression = await SyntaxEdits.FindExpressionAsync(context.Document, diagnostic.Location.SourceSpan, context.CancellationToken).ConfigureAwait(false);
-            if (expression?.Parent is not AttributeArgumentSyntax argument)
-            {
-                continue;
-            }
+            yield break;
+        }
 
-            if (diagnostic.Id == "SOP001")
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create("Set GpuCount = 0",
-                        ct => SyntaxEdits.ReplaceAsync(context.Document, expression, SyntaxEdits.NumberLiteral(0), ct),
-                        equivalenceKey: SetZeroKey),
-                    diagnostic);
-                continue;
-            }
+        if (diagnostic.Id == "SOP001")
+        {
+            yield return new("Set GpuCount = 0", SetZeroKey, editor => SyntaxEdits.Replace(editor, expression, SyntaxEdits.NumberLiteral(0)));
+            yield break;
+        }
 
-            context.RegisterCodeFix(
-                CodeAction.Create("Set GpuCount = 1",
-                    ct => SyntaxEdits.ReplaceAsync(context.Document, expression, SyntaxEdits.NumberLiteral(1), ct),
-                    equivalenceKey: SetOneKey),
-                diagnostic);
+        yield return new("Set GpuCount = 1", SetOneKey, editor => SyntaxEdits.Replace(editor, expression, SyntaxEdits.NumberLiteral(1)));
 
-            var attribute = argument.FirstAncestorOrSelf<AttributeSyntax>();
-            var gpu = StepAttributeSyntax.FindArgument(attribute, KnownAttributes.Properties.Gpu);
-            if (gpu is not null)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create("Remove Gpu",
-                        ct => SyntaxEdits.RemoveAsync(context.Document, gpu, ct),
-                        equivalenceKey: RemoveGpuKey),
-                    diagnostic);
-            }
+        var gpu = StepAttributeSyntax.FindArgument(argument.FirstAncestorOrSelf<AttributeSyntax>(), KnownAttributes.Properties.Gpu);
+        if (gpu is not null)
+        {
+            yield return new("Remove Gpu", RemoveGpuKey, editor => editor.RemoveNode(gpu, SyntaxRemoveOptions.KeepNoTrivia));
         }
     }
 }

@@ -1,12 +1,13 @@
+using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
-using System.Threading;
-using System.Threading.Tasks;
+using System.Linq;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
 using StepOperator.Analyzers;
 using StepOperator.Roslyn;
 
@@ -18,7 +19,7 @@ namespace StepOperator.CodeFixes;
 /// "Add Memory = ..." with the limit's value (reserve what the step may use at most).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LimitCodeFixProvider)), Shared]
-public sealed class LimitCodeFixProvider : CodeFixProvider
+public sealed class LimitCodeFixProvider : EditingCodeFixProvider
 {
     public const string RaiseLimitKey = "SOP011.RaiseLimit";
     public const string LowerRequestKey = "SOP011.LowerRequest";
@@ -26,43 +27,31 @@ public sealed class LimitCodeFixProvider : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SOP011");
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    internal override IEnumerable<OfferedFix> Offer(Diagnostic diagnostic, SyntaxNode root)
     {
-        foreach (var diagnostic in context.Diagnostics)
+        if (SyntaxEdits.FindExpression(root, diagnostic) is not { Parent: AttributeArgumentSyntax { NameEquals: { } name } limitArgument } expression ||
+            RequestOf(name.Name.Identifier.ValueText) is not { } requestName)
         {
-            var expression = await SyntaxEdits.FindExpressionAsync(context.Document, diagnostic.Location.SourceSpan, context.CancellationToken).ConfigureAwait(false);
-            if (expression?.Parent is not AttributeArgumentSyntax { NameEquals: { } name } limitArgument ||
-                RequestOf(name.Name.Identifier.ValueText) is not { } requestName)
-            {
-                continue;
-            }
-
-            var limitName = name.Name.Identifier.ValueText;
-            var attribute = limitArgument.FirstAncestorOrSelf<AttributeSyntax>();
-            var request = StepAttributeSyntax.FindArgument(attribute, requestName);
-            if (request is null)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create($"Add {requestName} = {expression}",
-                        ct => AddRequestAsync(context.Document, limitArgument, requestName, expression, ct),
-                        equivalenceKey: AddRequestKey),
-                    diagnostic);
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create($"Raise {limitName} to {requestName}",
-                    ct => SyntaxEdits.ReplaceAsync(context.Document, expression, request.Expression.WithoutTrivia(), ct),
-                    equivalenceKey: RaiseLimitKey),
-                diagnostic);
-            context.RegisterCodeFix(
-                CodeAction.Create($"Lower {requestName} to {limitName}",
-                    ct => SyntaxEdits.ReplaceAsync(context.Document, request.Expression, expression.WithoutTrivia(), ct),
-                    equivalenceKey: LowerRequestKey),
-                diagnostic);
+            yield break;
         }
+
+        var limitName = name.Name.Identifier.ValueText;
+        var request = StepAttributeSyntax.FindArgument(limitArgument.FirstAncestorOrSelf<AttributeSyntax>(), requestName);
+        if (request is null)
+        {
+            if (limitArgument.Parent is AttributeArgumentListSyntax list)
+            {
+                yield return new($"Add {requestName} = {expression}", AddRequestKey,
+                    editor => AddRequest(editor, list, limitName, requestName, expression));
+            }
+
+            yield break;
+        }
+
+        yield return new($"Raise {limitName} to {requestName}", RaiseLimitKey,
+            editor => SyntaxEdits.Replace(editor, expression, request.Expression.WithoutTrivia()));
+        yield return new($"Lower {requestName} to {limitName}", LowerRequestKey,
+            editor => SyntaxEdits.Replace(editor, request.Expression, expression.WithoutTrivia()));
     }
 
     /// <summary>The request a limit belongs to: Memory for MemoryLimit, CpuCount for CpuLimit.</summary>
@@ -73,20 +62,24 @@ public sealed class LimitCodeFixProvider : CodeFixProvider
         _ => null,
     };
 
-    /// <summary>Writes the request just before its limit, with the limit's value.</summary>
-    private static async Task<Document> AddRequestAsync(Document document, AttributeArgumentSyntax limit, string requestName, ExpressionSyntax value, CancellationToken cancellationToken)
-    {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || limit.Parent is not AttributeArgumentListSyntax list)
+    /// <summary>
+    /// Writes the request just before its limit, with the limit's value. The list is rewritten as it is by then, so
+    /// Fix All can add both requests (Memory and CpuCount) to one attribute.
+    /// </summary>
+    private static void AddRequest(SyntaxEditor editor, AttributeArgumentListSyntax list, string limitName, string requestName, ExpressionSyntax value) =>
+        editor.ReplaceNode(list, (current, _) =>
         {
-            return document;
-        }
+            var arguments = ((AttributeArgumentListSyntax)current).Arguments;
+            var limit = arguments.FirstOrDefault(a => string.Equals(a.NameEquals?.Name.Identifier.ValueText, limitName, StringComparison.Ordinal));
+            if (limit is null || arguments.Any(a => string.Equals(a.NameEquals?.Name.Identifier.ValueText, requestName, StringComparison.Ordinal)))
+            {
+                return current;
+            }
 
-        var request = SyntaxFactory.AttributeArgument(
-            SyntaxFactory.NameEquals(SyntaxFactory.IdentifierName(requestName)),
-            nameColon: null,
-            value.WithoutTrivia());
-        var arguments = list.Arguments.Insert(list.Arguments.IndexOf(limit), request);
-        return document.WithSyntaxRoot(root.ReplaceNode(list, list.WithArguments(arguments)));
-    }
+            var request = SyntaxFactory.AttributeArgument(
+                SyntaxFactory.NameEquals(SyntaxFactory.IdentifierName(requestName)),
+                nameColon: null,
+                value.WithoutTrivia());
+            return ((AttributeArgumentListSyntax)current).WithArguments(arguments.Insert(arguments.IndexOf(limit), request));
+        });
 }

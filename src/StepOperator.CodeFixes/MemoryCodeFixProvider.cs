@@ -1,10 +1,11 @@
+using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using StepOperator.Rules;
 
 namespace StepOperator.CodeFixes;
@@ -14,36 +15,24 @@ namespace StepOperator.CodeFixes;
 /// offering the decimal and the binary reading ("32GB", "32GiB").
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MemoryCodeFixProvider)), Shared]
-public sealed class MemoryCodeFixProvider : CodeFixProvider
+public sealed class MemoryCodeFixProvider : EditingCodeFixProvider
 {
     public const string DecimalKey = "SOP003.Decimal";
     public const string BinaryKey = "SOP003.Binary";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SOP003");
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    internal override IEnumerable<OfferedFix> Offer(Diagnostic diagnostic, SyntaxNode root)
     {
-        foreach (var diagnostic in context.Diagnostics)
+        if (SyntaxEdits.FindExpression(root, diagnostic) is not LiteralExpressionSyntax literal || !literal.IsKind(SyntaxKind.StringLiteralExpression))
         {
-            var expression = await SyntaxEdits.FindExpressionAsync(context.Document, diagnostic.Location.SourceSpan, context.CancellationToken).ConfigureAwait(false);
-            if (expression is null || !expression.IsKind(SyntaxKind.StringLiteralExpression))
-            {
-                continue;
-            }
+            yield break;
+        }
 
-            var written = (string?)((Microsoft.CodeAnalysis.CSharp.Syntax.LiteralExpressionSyntax)expression).Token.Value;
-            foreach (var suggestion in MemorySize.SuggestCorrections(written))
-            {
-                var key = suggestion.EndsWith("iB", System.StringComparison.Ordinal) ? BinaryKey : DecimalKey;
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        $"Use \"{suggestion}\"",
-                        ct => SyntaxEdits.ReplaceAsync(context.Document, expression, SyntaxEdits.StringLiteral(suggestion), ct),
-                        equivalenceKey: key),
-                    diagnostic);
-            }
+        foreach (var suggestion in MemorySize.SuggestCorrections(literal.Token.Value as string))
+        {
+            var key = suggestion.EndsWith("iB", StringComparison.Ordinal) ? BinaryKey : DecimalKey;
+            yield return new($"Use \"{suggestion}\"", key, editor => SyntaxEdits.Replace(editor, literal, SyntaxEdits.StringLiteral(suggestion)));
         }
     }
 }

@@ -1,8 +1,7 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using StepOperator.Analyzers;
 
@@ -13,33 +12,18 @@ namespace StepOperator.CodeFixes;
 /// type in another case than Modal's ("a100"), with the catalog value the analyzer suggested.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SuggestionCodeFixProvider)), Shared]
-public sealed class SuggestionCodeFixProvider : CodeFixProvider
+public sealed class SuggestionCodeFixProvider : EditingCodeFixProvider
 {
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SOP004", "SOP008", "SOP012");
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    internal override IEnumerable<OfferedFix> Offer(Diagnostic diagnostic, SyntaxNode root)
     {
-        foreach (var diagnostic in context.Diagnostics)
+        if (!diagnostic.Properties.TryGetValue(DiagnosticDescriptors.SuggestionKey, out var suggestion) || suggestion is null ||
+            SyntaxEdits.FindExpression(root, diagnostic) is not { } expression)
         {
-            if (!diagnostic.Properties.TryGetValue(DiagnosticDescriptors.SuggestionKey, out var suggestion) || suggestion is null)
-            {
-                continue;
-            }
-
-            var expression = await SyntaxEdits.FindExpressionAsync(context.Document, diagnostic.Location.SourceSpan, context.CancellationToken).ConfigureAwait(false);
-            if (expression is null)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    $"Use \"{suggestion}\"",
-                    ct => SyntaxEdits.ReplaceAsync(context.Document, expression, SyntaxEdits.StringLiteral(suggestion), ct),
-                    equivalenceKey: diagnostic.Id),
-                diagnostic);
+            yield break;
         }
+
+        yield return new($"Use \"{suggestion}\"", diagnostic.Id, editor => SyntaxEdits.Replace(editor, expression, SyntaxEdits.StringLiteral(suggestion)));
     }
 }

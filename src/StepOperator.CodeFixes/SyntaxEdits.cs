@@ -1,9 +1,7 @@
-using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Text;
+using Microsoft.CodeAnalysis.Editing;
 
 namespace StepOperator.CodeFixes;
 
@@ -11,24 +9,14 @@ namespace StepOperator.CodeFixes;
 internal static class SyntaxEdits
 {
     /// <summary>The expression a diagnostic points at (an attribute argument's value).</summary>
-    public static async Task<ExpressionSyntax?> FindExpressionAsync(Document document, TextSpan span, CancellationToken cancellationToken)
-    {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        return root?.FindNode(span, getInnermostNodeForTie: true) as ExpressionSyntax;
-    }
+    public static ExpressionSyntax? FindExpression(SyntaxNode root, Diagnostic diagnostic) =>
+        diagnostic.Location.SourceTree == root.SyntaxTree && root.FullSpan.Contains(diagnostic.Location.SourceSpan)
+            ? root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) as ExpressionSyntax
+            : null;
 
-    public static async Task<Document> ReplaceAsync(Document document, SyntaxNode oldNode, SyntaxNode newNode, CancellationToken cancellationToken)
-    {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        return root is null ? document : document.WithSyntaxRoot(root.ReplaceNode(oldNode, newNode.WithTriviaFrom(oldNode)));
-    }
-
-    public static async Task<Document> RemoveAsync(Document document, SyntaxNode node, CancellationToken cancellationToken)
-    {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var newRoot = root?.RemoveNode(node, SyntaxRemoveOptions.KeepNoTrivia);
-        return newRoot is null ? document : document.WithSyntaxRoot(newRoot);
-    }
+    /// <summary>Replaces <paramref name="oldNode"/> by <paramref name="newNode"/>, keeping the old node's trivia.</summary>
+    public static void Replace(SyntaxEditor editor, SyntaxNode oldNode, SyntaxNode newNode) =>
+        editor.ReplaceNode(oldNode, newNode.WithTriviaFrom(oldNode));
 
     public static LiteralExpressionSyntax StringLiteral(string value) =>
         SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(value));

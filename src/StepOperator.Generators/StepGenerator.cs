@@ -48,7 +48,7 @@ public sealed class StepGenerator : IIncrementalGenerator
         var steps = Valid(stepCandidates);
         var modalSteps = Valid(modalStepCandidates);
 
-        // Names two steps share (SOP104): neither is generated, as for any step the analyzer reports an error on.
+        // Names two steps share (SOP104): neither is registered, as for any step the analyzer reports an error on.
         var duplicateNames = stepCandidates.Collect()
             .Combine(modalStepCandidates.Collect())
             .Select(static (both, _) => both.Left.AddRange(both.Right)
@@ -81,10 +81,11 @@ public sealed class StepGenerator : IIncrementalGenerator
         });
 
         // One stub file per type that declares steps: editing one type's steps leaves the others' files alone.
+        // Steps whose name another step also has (SOP104) keep their stubs, so that the pipelines calling them still
+        // bind and SOP104 is the program's only error; they are not registered, so no stub of theirs can run one.
         var stubGroups = steps.Collect()
             .Combine(modalSteps.Collect())
-            .Combine(duplicateNames)
-            .SelectMany(static (all, _) => StubEmitter.Files(all.Left.Left.AddRange(all.Left.Right).Where(s => !all.Right.Contains(s.Name))))
+            .SelectMany(static (all, _) => StubEmitter.Files(all.Left.AddRange(all.Right)))
             .WithTrackingName(TrackingNames.StubGroups);
         context.RegisterSourceOutput(stubGroups, static (output, file) =>
             output.AddSource(file.HintName, StubEmitter.Emit(file.Steps)));
@@ -92,7 +93,7 @@ public sealed class StepGenerator : IIncrementalGenerator
         // Top-level statements or a static Main: found among declarations only, never walking into method bodies
         // (a syntax provider's predicate would visit every node of every file on a cold build).
         var userEntryPoint = context.CompilationProvider
-            .Select(static (compilation, cancellationToken) => compilation.SyntaxTrees.Any(tree => DeclaresEntryPoint(tree.GetRoot(cancellationToken))));
+            .Select(static (compilation, cancellationToken) => compilation.SyntaxTrees.Any(tree => EntryPointSyntax.Declares(tree.GetRoot(cancellationToken))));
         var isExecutable = context.CompilationProvider
             .Select(static (compilation, _) => compilation.Options.OutputKind is OutputKind.ConsoleApplication or OutputKind.WindowsApplication);
         var disabled = context.AnalyzerConfigOptionsProvider
@@ -110,23 +111,6 @@ public sealed class StepGenerator : IIncrementalGenerator
                 output.AddSource("StepOperator.Main.g.cs", MainEmitter.Emit());
             }
         });
-    }
-
-    private static bool DeclaresEntryPoint(SyntaxNode node)
-    {
-        foreach (var child in node.ChildNodes())
-        {
-            switch (child)
-            {
-                case GlobalStatementSyntax:
-                case MethodDeclarationSyntax { Identifier.ValueText: "Main" } method when method.Modifiers.Any(SyntaxKind.StaticKeyword):
-                    return true;
-                case BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax when DeclaresEntryPoint(child):
-                    return true;
-            }
-        }
-
-        return false;
     }
 
     private static IncrementalValuesProvider<StepCandidate> Find(

@@ -15,9 +15,14 @@ internal static class StubEmitter
     /// </summary>
     public static System.Collections.Generic.IEnumerable<StubFile> Files(System.Collections.Generic.IEnumerable<StepModel> steps)
     {
+        // Two steps of one name and one stub signature in one type (a step name used twice, SOP104, by overloads that
+        // differ only in a CancellationToken) get one stub: two would be one member declared twice (CS0111).
         var groups = steps
             .GroupBy(s => s.ContainingType, System.StringComparer.Ordinal)
-            .Select(g => g.OrderBy(s => s.Name, System.StringComparer.Ordinal).ToEquatableArray())
+            .Select(g => g.OrderBy(s => s.Name, System.StringComparer.Ordinal)
+                .GroupBy(s => (s.Name, s.MethodName, Signature: StubSignature(s)))
+                .Select(same => same.First())
+                .ToEquatableArray())
             .ToList();
         var plain = groups.Select(g => g[0].ContainingType.Replace("global::", string.Empty)).ToList();
         var clashing = new System.Collections.Generic.HashSet<string>(
@@ -35,6 +40,9 @@ internal static class StubEmitter
             yield return new StubFile("StepOperator.Stubs." + name + ".g.cs", groups[i]);
         }
     }
+
+    private static string StubSignature(StepModel step) =>
+        string.Join(",", step.Parameters.Where(p => !p.IsCancellationToken).Select(p => p.Type));
 
     private static bool IsHintNameCharacter(char c) =>
         c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or '-';

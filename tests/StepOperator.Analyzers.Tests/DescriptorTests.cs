@@ -24,10 +24,11 @@ public class DescriptorTests
         ["SOP102"] = DiagnosticSeverity.Error,
         ["SOP103"] = DiagnosticSeverity.Error,
         ["SOP104"] = DiagnosticSeverity.Error,
+        ["SOP105"] = DiagnosticSeverity.Warning,
     };
 
     private static readonly IReadOnlyList<DiagnosticDescriptor> Descriptors =
-        new DiagnosticAnalyzer[] { new ResourceSettingsAnalyzer(), new StepMethodAnalyzer() }
+        new DiagnosticAnalyzer[] { new ResourceSettingsAnalyzer(), new StepMethodAnalyzer(), new EntryPointAnalyzer() }
             .SelectMany(a => a.SupportedDiagnostics)
             .ToList();
 

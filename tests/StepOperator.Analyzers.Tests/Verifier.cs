@@ -23,9 +23,19 @@ internal static class Verifier<TAnalyzer, TCodeFix>
         return test.RunAsync();
     }
 
-    public static Task CodeFixAsync(string source, string fixedSource, string? equivalenceKey = null, string? batchFixedSource = null)
+    public static Task AnalyzerAsync(OutputKind outputKind, string source, params DiagnosticResult[] expected)
     {
-        var test = Create(source);
+        var test = Create(source, outputKind);
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    public static Task CodeFixAsync(string source, string fixedSource, string? equivalenceKey = null, string? batchFixedSource = null) =>
+        CodeFixAsync(OutputKind.DynamicallyLinkedLibrary, source, fixedSource, equivalenceKey, batchFixedSource);
+
+    public static Task CodeFixAsync(OutputKind outputKind, string source, string fixedSource, string? equivalenceKey = null, string? batchFixedSource = null)
+    {
+        var test = Create(source, outputKind);
         test.FixedCode = Usings + fixedSource;
         test.CodeActionEquivalenceKey = equivalenceKey;
         if (batchFixedSource is not null)
@@ -38,13 +48,16 @@ internal static class Verifier<TAnalyzer, TCodeFix>
 
     public static DiagnosticResult Diagnostic(string id) => new(id, DiagnosticSeverity.Error);
 
-    private static CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier> Create(string source)
+    private static CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier> Create(string source, OutputKind outputKind = OutputKind.DynamicallyLinkedLibrary)
     {
         var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
         {
             TestCode = Usings + source,
             ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
         };
+        test.TestState.OutputKind = outputKind;
+        test.FixedState.OutputKind = outputKind;
+        test.BatchFixedState.OutputKind = outputKind;
         test.TestState.AdditionalReferences.AddRange(TestReferences.All);
         test.FixedState.AdditionalReferences.AddRange(TestReferences.All);
         test.BatchFixedState.AdditionalReferences.AddRange(TestReferences.All);

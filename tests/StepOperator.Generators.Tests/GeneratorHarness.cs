@@ -46,7 +46,7 @@ internal static class GeneratorHarness
     public static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(Compilation compilation)
     {
         var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(
-            new Analyzers.ResourceSettingsAnalyzer(), new Analyzers.StepMethodAnalyzer());
+            new Analyzers.ResourceSettingsAnalyzer(), new Analyzers.StepMethodAnalyzer(), new Analyzers.EntryPointAnalyzer());
         var options = new CompilationWithAnalyzersOptions(
             new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null,
             concurrentAnalysis: false, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false);

@@ -8,14 +8,17 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace StepOperator.Roslyn;
 
-/// <summary>One reason a method cannot be a step.</summary>
-internal readonly record struct ShapeProblem(string RuleId, string Message, Location? Location);
+/// <summary>One reason a method cannot be a step; <paramref name="Fix"/> names the code fix that removes it, if one does.</summary>
+internal readonly record struct ShapeProblem(string RuleId, string Message, Location? Location, string? Fix = null);
 
 internal static class StepShape
 {
     public const string UnsupportedShape = "SOP101";
     public const string UnsupportedPassing = "SOP102";
     public const string NotAnArtifact = "SOP103";
+
+    /// <summary>The fix that adds 'partial' to the types around a step.</summary>
+    public const string AddPartialFix = "AddPartial";
 
     public const string StepRole = "Step";
     public const string PipelineRole = "Pipeline";
@@ -71,7 +74,7 @@ internal static class StepShape
 
         if (role == StepRole && FirstNonPartialType(method.ContainingType) is { } notPartial)
         {
-            problems.Add(new(UnsupportedShape, $"{role} '{name}' is declared in '{notPartial.Name}', which is not partial; the generator adds the step's Submit stub to it. Add the 'partial' modifier to '{notPartial.Name}'.", where));
+            problems.Add(new(UnsupportedShape, $"{role} '{name}' is declared in '{notPartial.Name}', which is not partial; the generator adds the step's Submit stub to it. Add the 'partial' modifier to '{notPartial.Name}'.", where, AddPartialFix));
         }
 
         if (role == StepRole && name == "Submit")

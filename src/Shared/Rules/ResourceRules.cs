@@ -81,7 +81,8 @@ internal static class ResourceRules
                 if (resources.GpuCount is { } count && count > entry.MaxCount)
                 {
                     violations.Add(new ResourceViolation(Ids.GpuCountOutOfRange, nameof(StepResources.GpuCount),
-                        $"GpuCount = {count} is more than Modal attaches of {entry.Name} (at most {entry.MaxCount} per container). Use {entry.MaxCount} or fewer, or split the work across steps."));
+                        $"GpuCount = {count} is more than Modal attaches of {entry.Name} (at most {entry.MaxCount} per container). Use {entry.MaxCount} or fewer, or split the work across steps.",
+                        entry.MaxCount.ToString(CultureInfo.InvariantCulture)));
                 }
             }
         }
@@ -91,7 +92,8 @@ internal static class ResourceRules
             if (gpuCount < 0)
             {
                 violations.Add(new ResourceViolation(Ids.GpuCountOutOfRange, nameof(StepResources.GpuCount),
-                    $"GpuCount = {gpuCount} is negative. Use 0 for a CPU-only step, or 1 or more with a Gpu type."));
+                    $"GpuCount = {gpuCount} is negative. Use 0 for a CPU-only step, or 1 or more with a Gpu type.",
+                    hasGpuType ? "1" : "0"));
             }
             else if (gpuCount > 0 && !hasGpuType)
             {
@@ -171,7 +173,8 @@ internal static class ResourceRules
         if (resources.Timeout is { } timeout && (timeout < MinTimeoutSeconds || timeout > MaxTimeoutSeconds))
         {
             violations.Add(new ResourceViolation(Ids.TimeoutOutOfRange, nameof(StepResources.Timeout),
-                $"Timeout = {timeout} seconds is outside Modal's range {MinTimeoutSeconds}..{MaxTimeoutSeconds} (24 hours). Use a value in that range, or omit it for the default of {DefaultTimeoutSeconds}."));
+                $"Timeout = {timeout} seconds is outside Modal's range {MinTimeoutSeconds}..{MaxTimeoutSeconds} (24 hours). Use a value in that range, or omit it for the default of {DefaultTimeoutSeconds}.",
+                (timeout < MinTimeoutSeconds ? MinTimeoutSeconds : MaxTimeoutSeconds).ToString(CultureInfo.InvariantCulture)));
         }
 
         if (resources.Cloud is { Length: > 0 } cloud && !IsKnownCloud(cloud))

@@ -496,7 +496,14 @@ internal sealed class VariantOutcome(Variant variant)
             var token = Regex.Escape(step.Token);
             var inRegistration = Regex.IsMatch(registration, $"[.:]{token}\\.");
             var stubbed = stubs.Any(s => Regex.IsMatch(s, $"(?<![\\w@]){token}(?!\\w)"));
-            if (step.ExpectEmitted && !(inRegistration && stubbed))
+            if (step.ExpectStubOnly)
+            {
+                if (inRegistration || !stubbed)
+                {
+                    Problems.Add(("emission", $"only SOP104 is expected, so the generator must emit the step's stub and not register it ({(inRegistration ? "registered" : "not registered")}, {(stubbed ? "stub" : "no stub")}): {step.Description}"));
+                }
+            }
+            else if (step.ExpectEmitted && !(inRegistration && stubbed))
             {
                 Problems.Add(("emission", $"no error is expected, but the generator did not emit the step ({(inRegistration ? "registered" : "not registered")}, {(stubbed ? "stub" : "no stub")}): {step.Description}"));
             }

@@ -38,6 +38,12 @@ internal sealed class StepSite
 
     /// <summary>No error is expected, so the generator must emit this step and its code must compile.</summary>
     public bool ExpectEmitted => !ExpectedIds.Any(Rules.IsError);
+
+    /// <summary>
+    /// Its only error is a shared name (SOP104): the generator keeps its Submit stub, so that code calling it still
+    /// compiles, but does not register it.
+    /// </summary>
+    public bool ExpectStubOnly => ExpectedIds.Contains(Rules.DuplicateName) && !ExpectedIds.Any(id => Rules.IsError(id) && id != Rules.DuplicateName);
 }
 
 /// <summary>One generated test case: a source file with one or more step methods.</summary>
