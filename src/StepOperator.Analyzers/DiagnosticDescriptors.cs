@@ -6,7 +6,8 @@ namespace StepOperator.Analyzers;
 
 internal static class DiagnosticDescriptors
 {
-    public const string HelpLinkBase = "https://github.com/stepoperator/stepoperator/blob/main/docs/diagnostics/";
+    /// <summary>Where the help pages are: docs/diagnostics/ of the repository (its address is the build's RepositoryUrl).</summary>
+    public const string HelpLinkBase = RepositoryAddress.Url + "/blob/" + RepositoryAddress.Branch + "/docs/diagnostics/";
 
     private const string Resources = "StepOperator.Resources";
     private const string Steps = "StepOperator.Steps";

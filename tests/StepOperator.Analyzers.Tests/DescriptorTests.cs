@@ -44,9 +44,12 @@ public class DescriptorTests
     public void Every_id_links_to_its_page_and_the_page_exists()
     {
         var root = RepositoryPaths.Root;
+        // The one place that holds the repository's address.
+        var properties = System.Xml.Linq.XDocument.Load(Path.Combine(root, "Directory.Build.props"));
+        string Property(string name) => properties.Descendants(name).Single().Value;
         foreach (var descriptor in Descriptors)
         {
-            Assert.EndsWith($"/docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
+            Assert.Equal($"{Property("RepositoryUrl")}/blob/{Property("RepositoryBranch")}/docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
             var page = Path.Combine(root, "docs", "diagnostics", descriptor.Id + ".md");
             Assert.True(File.Exists(page), $"missing {page}");
             var text = File.ReadAllText(page);
