@@ -26,7 +26,7 @@ internal static class StepAttributeSyntax
     /// <summary>
     /// Runs <paramref name="analyze"/> on every local function and lambda of the tree (within the context's filter span)
     /// that carries attributes. One plain syntax walk per tree from a semantic-model action, instead of syntax-node
-    /// actions, which make the analyzer driver visit every node of every method body (P2 of issue 8); the semantic
+    /// actions, which make the analyzer driver visit every node of every method body (benchmarks/GeneratorBenchmarks); the semantic
     /// model is asked only about the few nodes with attributes.
     /// </summary>
     public static void ForEachAttributedLocalFunctionOrLambda(SemanticModelAnalysisContext context, Action<IMethodSymbol, Action<Diagnostic>> analyze)

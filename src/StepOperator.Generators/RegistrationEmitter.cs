@@ -90,7 +90,7 @@ internal static class RegistrationEmitter
     /// <c>StepEntrypoints.TaskResult1C&lt;A, B&gt;(Type.Method, "a")</c>: the step as a method group when it is static
     /// and takes a CancellationToken last or not at all, else a lambda that creates the receiver (for each call) or puts
     /// the token where the step takes it. No lambda wraps the call: binding one per step was half the registration's
-    /// compile time (benchmarks/GeneratorBenchmarks, P2).
+    /// compile time (measured in benchmarks/GeneratorBenchmarks).
     /// </summary>
     private static string HelperBinding(StepModel model)
     {
