@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using System.Threading;
+using System.Threading.Tasks;
 using StepOperator.Artifacts;
 using StepOperator.Configuration;
 using StepOperator.Images;
@@ -104,21 +106,21 @@ internal sealed class WhatIfStack
     /// <summary>The Modal step operator's resources and prices, without its image lookup (which needs the registry).</summary>
     private sealed class NoImageLookup(ModalStepOperator inner, string repository) : IStepOperator, IAsyncDisposable
     {
-        public System.Threading.Tasks.ValueTask DisposeAsync() => inner.DisposeAsync();
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
 
         public string Name => inner.Name;
 
         public IReadOnlyList<string> UnenforcedSettings(StepSettings settings) => inner.UnenforcedSettings(settings);
 
-        public System.Threading.Tasks.Task<StepExit> RunAsync(StepLaunch launch, System.Threading.CancellationToken cancellationToken) =>
+        public Task<StepExit> RunAsync(StepLaunch launch, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("A what-if stack runs no step.");
 
         public string DescribeResources(StepSettings settings) => inner.DescribeResources(settings);
 
         public decimal? EstimateHourlyCost(StepSettings settings) => inner.EstimateHourlyCost(settings);
 
-        public System.Threading.Tasks.Task<ImagePlan?> PlanImageAsync(System.Threading.CancellationToken cancellationToken) =>
-            System.Threading.Tasks.Task.FromResult<ImagePlan?>(new ImagePlan($"<registry>/{repository}:<content hash>",
+        public Task<ImagePlan?> PlanImageAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<ImagePlan?>(new ImagePlan($"<registry>/{repository}:<content hash>",
                 "build and push on the first run (the registry is not looked up in a what-if)"));
     }
 }

@@ -423,7 +423,7 @@ internal sealed class PipelineRun : IDisposable
         {
             return new StepExit(130, StepExitReason.Cancelled);
         }
-        catch (Exception e) when (TransientFailures.IsTransient(e))
+        catch (Exception e) when (stepOperator.IsTransientFailure(e))
         {
             return new StepExit(-1, StepExitReason.BackendFailure) { Detail = $"lost the backend: {e.Message}" };
         }

@@ -2,26 +2,17 @@ using System;
 using System.IO;
 using System.Net.Http;
 using System.Net.Sockets;
-using Grpc.Core;
 
 namespace StepOperator.Runs;
 
 /// <summary>
-/// Failures of a backend that another attempt may not meet: a lost connection, a service that is
-/// briefly unavailable. A step's retry policy retries these; its own exceptions only when it says so.
+/// Failures of a connection that another attempt may not meet: a lost or refused connection, a timeout.
+/// Every step operator treats these as transient; each backend adds its own (see
+/// <see cref="Stacks.IStepOperator.IsTransientFailure"/>).
 /// </summary>
 internal static class TransientFailures
 {
-    public static bool IsTransient(Exception failure) => failure switch
-    {
-        Stacks.Modal.ModalApiException modal => IsTransient(modal.Status),
-        RpcException rpc => IsTransient(rpc.StatusCode),
-        HttpRequestException or IOException or SocketException or TimeoutException => true,
-        Docker.DockerEngineException { InnerException: { } inner } => IsTransient(inner),
-        _ => false,
-    };
-
-    private static bool IsTransient(StatusCode status) =>
-        status is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown
-            or StatusCode.ResourceExhausted or StatusCode.Aborted;
+    /// <summary>Whether <paramref name="failure"/> is a lost connection or a timeout of the network.</summary>
+    public static bool IsConnectionFailure(Exception failure) =>
+        failure is HttpRequestException or IOException or SocketException or TimeoutException;
 }

@@ -19,6 +19,13 @@ public interface IStepOperator
 
     Task<StepExit> RunAsync(StepLaunch launch, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether <paramref name="failure"/>, thrown by <see cref="RunAsync"/>, is a failure of this operator's backend
+    /// that another attempt may not meet (a lost connection, a service briefly unavailable): the call then ends as a
+    /// backend failure, which a step's retry policy retries. Each backend knows its own; a lost connection is one everywhere.
+    /// </summary>
+    bool IsTransientFailure(Exception failure) => Runs.TransientFailures.IsConnectionFailure(failure);
+
     /// <summary>Gets ready for a run (connect, build or reuse the image) before any step starts.</summary>
     Task PrepareAsync(Runs.RunConsole console, CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -159,7 +159,7 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
     }
 
     /// <summary>
-    /// Lists at most one object under the prefix: that takes a reachable service, accepted credentials, the bucket and
+    /// Lists an empty folder under the prefix: that takes a reachable service, accepted credentials, the bucket and
     /// the right to list it (which the cache needs: a HEAD of a missing object without it is refused). A missing bucket is
     /// created, as a first write would.
     /// </summary>
@@ -177,7 +177,9 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
         {
             try
             {
-                await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Settings.Bucket, Prefix = Settings.Prefix, MaxKeys = 1 }, limit.Token).ConfigureAwait(false);
+                // A listing under the store's prefix (where a policy that limits listing to it allows it), of a
+                // folder no object lives in: it proves what the check needs without reading any of the store's objects.
+                await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Settings.Bucket, Prefix = ObjectKeyOf(ArtifactKey.Parse(".stepoperator-check")) + "/", MaxKeys = 1 }, limit.Token).ConfigureAwait(false);
             }
             catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchBucket")
             {

@@ -164,6 +164,10 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
         }
     }
 
+    /// <summary>A Docker Engine call that failed for a lost or refused connection (the engine's own refusals are not transient).</summary>
+    public bool IsTransientFailure(Exception failure) =>
+        failure is DockerEngineException { InnerException: { } inner } ? IsTransientFailure(inner) : TransientFailures.IsConnectionFailure(failure);
+
     public async Task<StepExit> RunAsync(StepLaunch launch, CancellationToken cancellationToken)
     {
         if (_engine is null || _image is null)

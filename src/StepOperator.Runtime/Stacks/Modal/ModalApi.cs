@@ -322,4 +322,12 @@ public sealed class ModalApiException(string rpc, StatusCode status, string deta
     : Exception($"Modal {rpc} failed: {status}: {detail}", inner)
 {
     public StatusCode Status { get; } = status;
+
+    /// <summary>
+    /// Statuses another attempt may not meet: the service unavailable or overloaded, a deadline passed, a call
+    /// aborted or failed inside Modal. A refused or malformed request is not one of them.
+    /// </summary>
+    public static bool IsTransient(StatusCode status) =>
+        status is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown
+            or StatusCode.ResourceExhausted or StatusCode.Aborted;
 }

@@ -101,6 +101,14 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     /// <summary>What run.json calls a Modal sandbox (<see cref="BackendCall.Kind"/>).</summary>
     public const string SandboxKind = "modal-sandbox";
 
+    /// <summary>Modal's transient statuses (<see cref="ModalApiException.IsTransient"/>), on a wrapped or a bare gRPC failure, and lost connections.</summary>
+    public bool IsTransientFailure(Exception failure) => failure switch
+    {
+        ModalApiException modal => ModalApiException.IsTransient(modal.Status),
+        RpcException rpc => ModalApiException.IsTransient(rpc.StatusCode),
+        _ => TransientFailures.IsConnectionFailure(failure),
+    };
+
     public async Task<StepExit> RunAsync(StepLaunch launch, CancellationToken cancellationToken)
     {
         var api = _api ?? throw new InvalidOperationException("The modal step operator was not prepared; the runner prepares stacks before steps start.");
