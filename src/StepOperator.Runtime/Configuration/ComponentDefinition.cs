@@ -38,6 +38,21 @@ public sealed record ComponentDefinition(string Name, ComponentType Type, string
     public string Require(string setting) => Get(setting) ?? throw new StackConfigurationException(
         $"{Describe()} has no '{setting}'. Set it: {Type.CommandName()} update {Name} --{ToOptionName(setting)}=...");
 
+    /// <summary>A setting that holds a service's address: absent, or an absolute http or https URL.</summary>
+    public Uri? Url(string setting) => Get(setting) is { } value
+        ? ParseUrl(value) ?? throw new StackConfigurationException(UrlProblem(setting, value))
+        : null;
+
+    /// <summary>Why <paramref name="value"/> cannot be <paramref name="setting"/>, with the fix.</summary>
+    internal string UrlProblem(string setting, string value, bool saved = true) =>
+        $"{Describe()} setting '{ToOptionName(setting)}' is '{value}', which is not an http or https address. " +
+        (saved
+            ? $"Fix: dotnet run -- {Type.CommandName()} update {Name} --{ToOptionName(setting)}=https://host[:port]"
+            : $"Give --{ToOptionName(setting)}=https://host[:port]");
+
+    internal static Uri? ParseUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps) ? url : null;
+
     /// <summary>The settings as shown to people: secrets masked.</summary>
     public IEnumerable<KeyValuePair<string, string>> ShownSettings =>
         Settings.OrderBy(pair => pair.Key, StringComparer.Ordinal)

@@ -36,6 +36,16 @@ public static class FlavorSettings
             $"It takes: {takes}{stepDefaults}.";
     }
 
+    /// <summary>Settings that hold a service's address (checked as URLs at registration and when a stack is made).</summary>
+    public static IReadOnlyList<string> UrlSettings { get; } = new[] { "Endpoint", "ServerUrl" };
+
+    /// <summary>The stored values of <paramref name="component"/> that cannot be what their setting needs, each with its fix.</summary>
+    public static IEnumerable<string> InvalidValues(ComponentDefinition component, Func<string, string?> stored) =>
+        UrlSettings
+            .Select(setting => (Setting: setting, Value: stored(setting)))
+            .Where(pair => pair.Value is not null && ComponentDefinition.ParseUrl(pair.Value) is null)
+            .Select(pair => component.UrlProblem(pair.Setting, pair.Value!, saved: false));
+
     // What StackFactory reads of each flavor; a setting a flavor starts to read is added here.
     private static IReadOnlyList<string> OwnSettings(ComponentType type, string flavor) => (type, flavor) switch
     {

@@ -228,6 +228,7 @@ internal static class ComponentCommands
         string? Stored(string setting) =>
             component.Settings.FirstOrDefault(pair => string.Equals(pair.Key, setting, StringComparison.OrdinalIgnoreCase)).Value is { } value
             && !value.StartsWith("env:", StringComparison.Ordinal) ? value : null;
+        problems.AddRange(FlavorSettings.InvalidValues(component, Stored));
         problems.AddRange(StepDefaults.Read(component, Stored).Problems.Select(problem => problem.ToString()));
         if (problems.Count > 0)
         {

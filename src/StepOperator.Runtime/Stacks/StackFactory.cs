@@ -59,7 +59,7 @@ public static class StackFactory
                             image ?? throw new StackConfigurationException($"Stack '{definition.Name}' uses a Modal step operator but has no image builder."),
                             component.Get("TokenId"),
                             component.Get("TokenSecret"),
-                            component.Get("ServerUrl"),
+                            component.Url("ServerUrl")?.OriginalString,
                             component.Get("AppName"))
                         {
                             SharedImage = sharedImage,
@@ -89,7 +89,7 @@ public static class StackFactory
         {
             Bucket = component.Require("Bucket"),
             Prefix = component.Get("Prefix") ?? string.Empty,
-            ServiceUrl = component.Get("Endpoint") is { } endpoint ? new Uri(endpoint) : null,
+            ServiceUrl = component.Url("Endpoint"),
             Region = component.Get("Region") ?? "us-east-1",
             ForcePathStyle = bool.TryParse(component.Get("PathStyle"), out var pathStyle) ? pathStyle : component.Get("Endpoint") is not null,
             AccessKeyId = component.Get("AccessKeyId") ?? Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") ?? component.Require("AccessKeyId"),
@@ -99,7 +99,7 @@ public static class StackFactory
         {
             Container = component.Require("Container"),
             Prefix = component.Get("Prefix") ?? string.Empty,
-            AccountEndpoint = component.Get("Endpoint") is { } endpoint ? new Uri(endpoint) : null,
+            AccountEndpoint = component.Url("Endpoint"),
             AccountName = component.Get("AccountName") ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_ACCOUNT") ?? component.Require("AccountName"),
             AccountKey = AccountKey(component),
         }),
