@@ -20,7 +20,7 @@ public sealed class ClampCodeFixProvider : EditingCodeFixProvider
     public const string GpuCountKey = "SOP005.ClampGpuCount";
     public const string TimeoutKey = "SOP007.ClampTimeout";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SOP005", "SOP007");
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.GpuCountOutOfRange.Id, DiagnosticDescriptors.TimeoutOutOfRange.Id);
 
     internal override IEnumerable<OfferedFix> Offer(Diagnostic diagnostic, SyntaxNode root)
     {
@@ -31,7 +31,7 @@ public sealed class ClampCodeFixProvider : EditingCodeFixProvider
             yield break;
         }
 
-        var key = diagnostic.Id == "SOP005" ? GpuCountKey : TimeoutKey;
+        var key = diagnostic.Id == DiagnosticDescriptors.GpuCountOutOfRange.Id ? GpuCountKey : TimeoutKey;
         yield return new($"Set {name.Name.Identifier.ValueText} = {value.ToString(CultureInfo.InvariantCulture)}", key,
             editor => SyntaxEdits.Replace(editor, expression, SyntaxEdits.NumberLiteral(value)));
     }

@@ -27,7 +27,7 @@ public sealed class EntryPointCodeFixProvider : EditingCodeFixProvider
     public const string CallHostKey = "SOP105.CallHost";
     public const string UseGeneratedMainKey = "SOP105.UseGeneratedMain";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SOP105");
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.PipelineNeverRuns.Id);
 
     internal override IEnumerable<OfferedFix> Offer(Diagnostic diagnostic, SyntaxNode root)
     {

@@ -19,7 +19,7 @@ public sealed class GpuCountCodeFixProvider : EditingCodeFixProvider
     public const string SetOneKey = "SOP002.SetGpuCountOne";
     public const string RemoveGpuKey = "SOP002.RemoveGpu";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SOP001", "SOP002");
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.GpuCountWithoutType.Id, DiagnosticDescriptors.GpuTypeIgnored.Id);
 
     internal override IEnumerable<OfferedFix> Offer(Diagnostic diagnostic, SyntaxNode root)
     {
@@ -28,7 +28,7 @@ public sealed class GpuCountCodeFixProvider : EditingCodeFixProvider
             yield break;
         }
 
-        if (diagnostic.Id == "SOP001")
+        if (diagnostic.Id == DiagnosticDescriptors.GpuCountWithoutType.Id)
         {
             yield return new("Set GpuCount = 0", SetZeroKey, editor => SyntaxEdits.Replace(editor, expression, SyntaxEdits.NumberLiteral(0)));
             yield break;

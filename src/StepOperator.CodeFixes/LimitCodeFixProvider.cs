@@ -25,7 +25,7 @@ public sealed class LimitCodeFixProvider : EditingCodeFixProvider
     public const string LowerRequestKey = "SOP011.LowerRequest";
     public const string AddRequestKey = "SOP011.AddRequest";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SOP011");
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.LimitBelowRequest.Id);
 
     internal override IEnumerable<OfferedFix> Offer(Diagnostic diagnostic, SyntaxNode root)
     {

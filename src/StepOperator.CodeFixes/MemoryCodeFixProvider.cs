@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using StepOperator.Analyzers;
 using StepOperator.Rules;
 
 namespace StepOperator.CodeFixes;
@@ -20,7 +21,7 @@ public sealed class MemoryCodeFixProvider : EditingCodeFixProvider
     public const string DecimalKey = "SOP003.Decimal";
     public const string BinaryKey = "SOP003.Binary";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SOP003");
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.MalformedMemory.Id);
 
     internal override IEnumerable<OfferedFix> Offer(Diagnostic diagnostic, SyntaxNode root)
     {

@@ -20,7 +20,7 @@ public sealed class PartialCodeFixProvider : EditingCodeFixProvider
 {
     public const string AddPartialKey = "SOP101.AddPartial";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SOP101");
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.UnsupportedMethodShape.Id);
 
     internal override IEnumerable<OfferedFix> Offer(Diagnostic diagnostic, SyntaxNode root)
     {

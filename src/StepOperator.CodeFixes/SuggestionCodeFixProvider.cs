@@ -14,7 +14,7 @@ namespace StepOperator.CodeFixes;
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SuggestionCodeFixProvider)), Shared]
 public sealed class SuggestionCodeFixProvider : EditingCodeFixProvider
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("SOP004", "SOP008", "SOP012");
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.UnknownGpu.Id, DiagnosticDescriptors.UnknownCloud.Id, DiagnosticDescriptors.GpuSpelling.Id);
 
     internal override IEnumerable<OfferedFix> Offer(Diagnostic diagnostic, SyntaxNode root)
     {

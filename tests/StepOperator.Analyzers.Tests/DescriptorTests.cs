@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -56,6 +57,18 @@ public class DescriptorTests
             Assert.StartsWith($"# {descriptor.Id}", text);
             Assert.Contains("## How to fix", text);
             Assert.Contains("## Example", text);
+        }
+    }
+
+    [Fact]
+    public void Every_id_describes_the_rule_and_its_fix_in_full_sentences()
+    {
+        foreach (var descriptor in Descriptors)
+        {
+            var description = descriptor.Description.ToString(CultureInfo.InvariantCulture);
+            Assert.True(description.Length > 40, $"{descriptor.Id} has no description worth the name: '{description}'");
+            Assert.EndsWith(".", description);
+            Assert.NotEqual(descriptor.Title.ToString(CultureInfo.InvariantCulture), description);
         }
     }
 
