@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using StepOperator.Artifacts;
 using StepOperator.Benchmarks.Support;
 using StepOperator.Testing;
@@ -205,7 +206,7 @@ internal sealed record Measurement(
     double ServerCpuSeconds)
 {
     /// <summary>NaN stands for "not measured".</summary>
-    public static JsonSerializerOptions Json { get; } = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    public static JsonSerializerOptions Json { get; } = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public double WriteSeconds { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using StepOperator.Fuzz;
 
 // Long fuzz run of the analyzers and the generator; see README.md.
@@ -94,7 +95,7 @@ if (report.Failures.Count > 0)
     Console.WriteLine(report.Describe(show));
     if (failuresFile is not null)
     {
-        File.WriteAllText(failuresFile, report.Describe(int.MaxValue), new System.Text.UTF8Encoding(false)); // lone surrogates become U+FFFD
+        File.WriteAllText(failuresFile, report.Describe(int.MaxValue), new UTF8Encoding(false)); // lone surrogates become U+FFFD
         Console.WriteLine($"all failures: {failuresFile}");
     }
 }

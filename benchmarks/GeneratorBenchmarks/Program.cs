@@ -1,3 +1,4 @@
+using System.Globalization;
 using GeneratorBenchmarks;
 using StepOperator.Benchmarks;
 
@@ -6,8 +7,8 @@ using StepOperator.Benchmarks;
 //   dotnet run -c Release --project benchmarks/GeneratorBenchmarks -- p2 [--steps 1000] [--rounds 15] [--warmup 3] [--concurrent]
 // Each writes its section of benchmarks/RESULTS.md and exits with 0 when the goal is met, 1 when not.
 // Numbers in reports are written the same everywhere ("1.15", not "1,15").
-System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
-System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var command = "dotnet run -c Release --project benchmarks/GeneratorBenchmarks -- " + string.Join(' ', args);
 int Option(string name, int fallback)
 {

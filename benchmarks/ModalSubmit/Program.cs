@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Runtime;
 using System.Text;
 using System.Text.Json;
 using StepOperator;
@@ -398,11 +399,11 @@ internal static class CSharpClient
         {
             var tag = $"{prefix}-{n}";
             var launch = new StepLaunch(step, prefix, tag, ["sandbox-exit"], new Dictionary<string, string> { ["P5_VALUE"] = "benchmark" }, sink);
-            var (methods, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+            var (methods, jitTime) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
             var t0 = n == 0 ? coldStart : (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
             var exit = await modal.RunAsync(launch, CancellationToken.None);
-            var jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - methods;
-            var jitMs = (System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds;
+            var jitted = JitInfo.GetCompiledMethodCount() - methods;
+            var jitMs = (JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds;
             var sandboxId = sink.SandboxId ?? throw new InvalidOperationException("The step operator did not say which sandbox it created.");
             Console.WriteLine("RESULT " + JsonSerializer.Serialize(new { n, tag, sandboxId, t0, exitCode = exit.ExitCode, jitted, jitMs }));
         }
@@ -415,7 +416,7 @@ internal static class CSharpClient
     {
         public double? At { get; private set; }
 
-        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+        public override Encoding Encoding => Encoding.UTF8;
 
         public override void WriteLine(string? value)
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -30,7 +31,7 @@ internal static class Bench
             return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], out var value) ? value : fallback;
         }
 
-        System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         var rounds = Option("--rounds", 9);
         var warmup = Option("--warmup", 2);
         var command = "dotnet run -c Release --project benchmarks/StepOverhead -- bench" + (args.Length > 0 ? " " + string.Join(' ', args) : string.Empty);

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -16,7 +17,7 @@ internal static class StepAttributeSyntax
             string.Equals(nameEquals.Name.Identifier.ValueText, property, StringComparison.Ordinal));
 
     /// <summary>The method a local function or a lambda declares, when it carries attributes.</summary>
-    public static IMethodSymbol? DeclaredMethod(SyntaxNode node, SemanticModel model, System.Threading.CancellationToken cancellationToken) => node switch
+    public static IMethodSymbol? DeclaredMethod(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken) => node switch
     {
         LocalFunctionStatementSyntax { AttributeLists.Count: > 0 } local => model.GetDeclaredSymbol(local, cancellationToken) as IMethodSymbol,
         ParenthesizedLambdaExpressionSyntax { AttributeLists.Count: > 0 } lambda => model.GetSymbolInfo(lambda, cancellationToken).Symbol as IMethodSymbol,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -37,7 +38,7 @@ internal static class GeneratedText
                 default:
                     if ((c < ' ' && c != '\t') || (c >= '\u007F' && c <= '\u009F') || c is '\u2028' or '\u2029' or '\uFFFE' or '\uFFFF' || char.IsSurrogate(c))
                     {
-                        text.Append("\\u").Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+                        text.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
                     }
                     else
                     {

@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
@@ -26,8 +28,8 @@ internal static class RegistrationEmitter
 
         // One small method per type that declares steps, rather than one method as long as the program's step list.
         var types = models.Where(m => m.Kind != StepKind.Pipeline)
-            .GroupBy(m => m.ContainingType, System.StringComparer.Ordinal)
-            .OrderBy(g => g.Key, System.StringComparer.Ordinal)
+            .GroupBy(m => m.ContainingType, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToList();
         foreach (var type in types)
         {
@@ -120,8 +122,8 @@ internal static class RegistrationEmitter
         }
         else
         {
-            var lambdaParameters = new System.Collections.Generic.List<string>();
-            var arguments = new System.Collections.Generic.List<string>();
+            var lambdaParameters = new List<string>();
+            var arguments = new List<string>();
             foreach (var parameter in model.Parameters)
             {
                 if (parameter.IsCancellationToken)
@@ -228,8 +230,8 @@ internal static class RegistrationEmitter
     {
         public static HelperNames For(StepModel model)
         {
-            var taken = new System.Collections.Generic.HashSet<string>(
-                model.Parameters.Where(p => !p.IsCancellationToken).Select(p => p.Name), System.StringComparer.Ordinal);
+            var taken = new HashSet<string>(
+                model.Parameters.Where(p => !p.IsCancellationToken).Select(p => p.Name), StringComparer.Ordinal);
             string Free(string name)
             {
                 while (!taken.Add(name))
@@ -263,7 +265,7 @@ internal static class RegistrationEmitter
 
     private static string Settings(SettingsModel settings)
     {
-        var parts = new System.Collections.Generic.List<string>();
+        var parts = new List<string>();
         void Add(string name, string? value)
         {
             if (value is not null)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
@@ -273,7 +274,7 @@ public sealed class StepGenerator : IIncrementalGenerator
 internal static class SymbolExtensions
 {
     /// <summary>The type and the types that contain it, innermost first.</summary>
-    public static System.Collections.Generic.IEnumerable<INamedTypeSymbol> ContainingTypesOutward(this INamedTypeSymbol type)
+    public static IEnumerable<INamedTypeSymbol> ContainingTypesOutward(this INamedTypeSymbol type)
     {
         for (var current = type; current is not null; current = current.ContainingType)
         {

@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 
 namespace StepOperator.Generators;
@@ -13,28 +16,28 @@ internal static class StubEmitter
     /// Hint names allow few characters and are compared ignoring case, so a name with other characters
     /// ("@class", "Ünï") or one that differs from another only in case gets a hash of its exact type.
     /// </summary>
-    public static System.Collections.Generic.IEnumerable<StubFile> Files(System.Collections.Generic.IEnumerable<StepModel> steps)
+    public static IEnumerable<StubFile> Files(IEnumerable<StepModel> steps)
     {
         // Two steps of one name and one stub signature in one type (a step name used twice, SOP104, by overloads that
         // differ only in a CancellationToken) get one stub: two would be one member declared twice (CS0111).
         var groups = steps
-            .GroupBy(s => s.ContainingType, System.StringComparer.Ordinal)
-            .Select(g => g.OrderBy(s => s.Name, System.StringComparer.Ordinal)
+            .GroupBy(s => s.ContainingType, StringComparer.Ordinal)
+            .Select(g => g.OrderBy(s => s.Name, StringComparer.Ordinal)
                 .GroupBy(s => (s.Name, s.MethodName, Signature: StubSignature(s)))
                 .Select(same => same.First())
                 .ToEquatableArray())
             .ToList();
         var plain = groups.Select(g => g[0].ContainingType.Replace("global::", string.Empty)).ToList();
-        var clashing = new System.Collections.Generic.HashSet<string>(
-            plain.GroupBy(n => n, System.StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key),
-            System.StringComparer.OrdinalIgnoreCase);
+        var clashing = new HashSet<string>(
+            plain.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key),
+            StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < groups.Count; i++)
         {
             var name = plain[i];
             if (!name.All(IsHintNameCharacter) || clashing.Contains(name))
             {
                 name = new string(name.Select(c => IsHintNameCharacter(c) ? c : '_').ToArray()) + "." +
-                    GeneratedText.StableHash(groups[i][0].ContainingType).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+                    GeneratedText.StableHash(groups[i][0].ContainingType).ToString("x8", CultureInfo.InvariantCulture);
             }
 
             yield return new StubFile("StepOperator.Stubs." + name + ".g.cs", groups[i]);

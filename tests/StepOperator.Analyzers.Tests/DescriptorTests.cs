@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Xml.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -46,7 +47,7 @@ public class DescriptorTests
     {
         var root = RepositoryPaths.Root;
         // The one place that holds the repository's address.
-        var properties = System.Xml.Linq.XDocument.Load(Path.Combine(root, "Directory.Build.props"));
+        var properties = XDocument.Load(Path.Combine(root, "Directory.Build.props"));
         string Property(string name) => properties.Descendants(name).Single().Value;
         foreach (var descriptor in Descriptors)
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Net;
@@ -140,14 +141,14 @@ internal sealed class LocalServer : IAsyncDisposable
             var port = FreePort();
             var directory = LocalServers.ScriptsDirectory(repositoryRoot);
             var (exitCode, output) = await Task.Run(() =>
-                LocalServers.Run(directory, TimeSpan.FromMinutes(1), "bash", Path.Combine(directory, script), data, port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                LocalServers.Run(directory, TimeSpan.FromMinutes(1), "bash", Path.Combine(directory, script), data, port.ToString(CultureInfo.InvariantCulture)));
             if (exitCode != 0)
             {
                 throw new InvalidOperationException($"eng/artifact-stores/{script} failed ({exitCode}):\n{output}");
             }
 
             var address = output.Trim().Split('\n').Last().Trim();
-            var processId = int.Parse(File.ReadAllText(Path.Combine(data, name + ".pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            var processId = int.Parse(File.ReadAllText(Path.Combine(data, name + ".pid")).Trim(), CultureInfo.InvariantCulture);
             return new LocalServer(name, address, data, processId);
         }
         catch

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Security.Cryptography;
 
 namespace StepOperator.Artifacts.Tests;
@@ -262,7 +263,7 @@ public sealed class PartUploadStreamTests
         protected override Task CommitPartsAsync(IReadOnlyList<string> parts, CancellationToken cancellationToken)
         {
             Committed = [.. parts];
-            Content = [.. parts.SelectMany(name => _received[int.Parse(name["part-".Length..], System.Globalization.CultureInfo.InvariantCulture)])];
+            Content = [.. parts.SelectMany(name => _received[int.Parse(name["part-".Length..], CultureInfo.InvariantCulture)])];
             return Task.CompletedTask;
         }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using StepOperator.Runs;
 
@@ -233,7 +234,7 @@ public class ModalStepOperatorDefaultsTests(DockerEnvironment docker)
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("result 63", run.Output);
 
-        var create = System.Text.Json.JsonDocument.Parse(Assert.Single(modal.Emulator.RequestsFor("SandboxCreate")).Json).RootElement;
+        var create = JsonDocument.Parse(Assert.Single(modal.Emulator.RequestsFor("SandboxCreate")).Json).RootElement;
         var resources = create.GetProperty("definition").GetProperty("resources");
         Assert.Equal(1000, resources.GetProperty("milliCpu").GetInt32());                        // the default, --set emptied the step's
         Assert.Equal(1000, resources.GetProperty("memoryMb").GetInt32());                        // the attribute's
@@ -243,6 +244,6 @@ public class ModalStepOperatorDefaultsTests(DockerEnvironment docker)
 
         // The default environment reached the step: its app was looked up in "main" by name (the run's own connection names none).
         Assert.Contains(modal.Emulator.RequestsFor("AppGetOrCreate"),
-            request => System.Text.Json.JsonDocument.Parse(request.Json).RootElement.TryGetProperty("environmentName", out var name) && name.GetString() == "main");
+            request => JsonDocument.Parse(request.Json).RootElement.TryGetProperty("environmentName", out var name) && name.GetString() == "main");
     }
 }

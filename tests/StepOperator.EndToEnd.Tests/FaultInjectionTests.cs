@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Formats.Tar;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -463,7 +464,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         Assert.All(calls, call =>
         {
             Assert.NotNull(call.Key);
-            Assert.Equal(Enumerable.Range(0, call.Count()).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), call.Select(r => r.Header("x-retry-attempt")));
+            Assert.Equal(Enumerable.Range(0, call.Count()).Select(i => i.ToString(CultureInfo.InvariantCulture)), call.Select(r => r.Header("x-retry-attempt")));
         });
         Assert.True(retries == calls.Sum(c => c.Count() - 1), $"{rpc}: {calls.Sum(c => c.Count() - 1)} retries, expected {retries}");
     }

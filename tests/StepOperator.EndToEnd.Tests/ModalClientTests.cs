@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Grpc.Core;
@@ -298,12 +299,12 @@ public class ModalClientTests(DockerEnvironment docker)
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
         using var process = modal.Program.Start("Preempted", "--stack", ModalTestStack.StackName);
-        var output = new System.Text.StringBuilder();
+        var output = new StringBuilder();
         string? sandbox = null;
         while (await process.StandardOutput.ReadLineAsync() is { } line)
         {
             output.AppendLine(line);
-            if (System.Text.RegularExpressions.Regex.Match(line, @"\[PreemptibleRemote\] sandbox (\S+):") is { Success: true } created)
+            if (Regex.Match(line, @"\[PreemptibleRemote\] sandbox (\S+):") is { Success: true } created)
             {
                 sandbox = created.Groups[1].Value;
             }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using StepOperator.Runs;
@@ -76,7 +77,7 @@ public class ModalStackTests(DockerEnvironment docker)
 
         // The image holds neither the step's environment nor any token: they travel only in secrets.
         var reference = image.GetProperty("image").GetProperty("dockerfileCommands")[0].GetString()!["FROM ".Length..];
-        var content = new System.Text.StringBuilder();
+        var content = new StringBuilder();
         await using (var saved = await docker.Engine.Client.Images.SaveImageAsync(reference, CancellationToken.None))
         {
             await DockerStackTests.AppendTarContentAsync(saved, content);

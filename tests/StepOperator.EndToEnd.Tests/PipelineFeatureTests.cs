@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using StepOperator.Runs;
 
 namespace StepOperator.EndToEnd.Tests;
@@ -225,7 +226,7 @@ public class PipelineFeatureTests
             var (_, waiting) = await TestProgram.ReadUntilAsync(orchestrator, line => line.Contains("waiting for the gate in process", StringComparison.Ordinal));
             if (waiting is not null)
             {
-                stepProcess = int.Parse(System.Text.RegularExpressions.Regex.Match(waiting, @"process (\d+)").Groups[1].Value);
+                stepProcess = int.Parse(Regex.Match(waiting, @"process (\d+)").Groups[1].Value);
             }
 
             Assert.NotNull(stepProcess);

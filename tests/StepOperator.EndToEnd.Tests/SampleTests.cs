@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using StepOperator.Runs;
 
@@ -27,7 +28,7 @@ public class SampleTests
             Assert.Equal(StepPlacement.Modal, train.Placement);
             Assert.Contains("[Train] epoch 300/300", result.Output);
 
-            var accuracy = double.Parse(Regex.Match(lines[1], @"accuracy ([0-9.]+) ?%").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var accuracy = double.Parse(Regex.Match(lines[1], @"accuracy ([0-9.]+) ?%").Groups[1].Value, CultureInfo.InvariantCulture);
             Assert.InRange(accuracy, 85, 100);
         }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using StepOperator.Runs;
 
 namespace StepOperator.EndToEnd.Tests;
@@ -129,7 +130,7 @@ public sealed class TestProgram : IDisposable
     /// </summary>
     public static async Task<(string Seen, string? Match)> ReadUntilAsync(Process process, Func<string, bool> matches)
     {
-        var seen = new System.Text.StringBuilder();
+        var seen = new StringBuilder();
         while (await process.StandardOutput.ReadLineAsync() is { } line)
         {
             seen.AppendLine(line);

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -176,7 +177,7 @@ public class FuzzFindingsTests
     public void A_partial_method_is_one_step(string members)
     {
         var generated = AssertGeneratesCleanly($"public static partial class Steps {{ {members} }}");
-        Assert.Single(System.Text.RegularExpressions.Regex.Matches(generated, "global::StepOperator.StepEntrypoints.Orchestrator\\("));
+        Assert.Single(Regex.Matches(generated, "global::StepOperator.StepEntrypoints.Orchestrator\\("));
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Docker.DotNet;
@@ -35,7 +36,7 @@ public sealed class PrivateRegistry : IAsyncLifetime
         _client = new DockerClientBuilder().Build();
         await Scripts.RunAsync("build-base-image.sh", ConformanceEnvironment.BaseImage); // does nothing when the image exists
         _state = Directory.CreateTempSubdirectory("modal-conformance-registry-").FullName;
-        Address = (await Scripts.RunAsync("start-registry.sh", _state, User, Password, FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture))).Trim().Split('\n').Last();
+        Address = (await Scripts.RunAsync("start-registry.sh", _state, User, Password, FreePort().ToString(CultureInfo.InvariantCulture))).Trim().Split('\n').Last();
 
         var repository = $"{Address}/modal-conformance/runtime";
         var tag = Guid.NewGuid().ToString("N")[..12];

@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using Docker.DotNet;
@@ -255,7 +258,7 @@ public sealed class ModalEmulator : IAsyncDisposable
         {
             await _state.Sandboxes.Supervisor.RemoveLeftoversAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is DockerApiException or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException or System.IO.IOException)
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or SocketException or IOException)
         {
             // No engine, so no containers either.
         }

@@ -1,4 +1,6 @@
 using System.IO.Compression;
+using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace StepOperator.Package.Tests;
@@ -28,7 +30,7 @@ public class PackageConsumptionTests(PackedPackage package)
 
         Assert.False(IsReadyToRun(portable), "lib/net10.0 holds the portable IL assembly");
         Assert.True(IsReadyToRun(compiled), "runtimes/linux-x64 holds native code for linux-x64 (a ReadyToRun header)");
-        Assert.Equal(System.Reflection.AssemblyName.GetAssemblyName(portable).FullName, System.Reflection.AssemblyName.GetAssemblyName(compiled).FullName);
+        Assert.Equal(AssemblyName.GetAssemblyName(portable).FullName, AssemblyName.GetAssemblyName(compiled).FullName);
     }
 
     private string Extract(ZipArchive zip, string entry)
@@ -108,7 +110,7 @@ public class PackageConsumptionTests(PackedPackage package)
         Assert.Contains("result 42", run.Output);
 
         // On linux-x64 the host picks the package's ReadyToRun-compiled runtime for the step process.
-        var expected = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64"
+        var expected = RuntimeInformation.RuntimeIdentifier == "linux-x64"
             ? "runtimes/linux-x64/lib/net10.0/StepOperator.Runtime.dll"
             : "StepOperator.Runtime.dll";
         Assert.Contains($"[Train] runtime loaded from {expected}", run.Output);

@@ -1,3 +1,4 @@
+using System.Text;
 using StepOperator.Stacks.Modal;
 
 namespace StepOperator.Runtime.Tests;
@@ -183,7 +184,7 @@ public sealed class ModalCredentialsTests : IDisposable
     [Fact]
     public void A_jwt_expiry_is_read_from_its_exp_claim()
     {
-        static string Part(string json) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        static string Part(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var token = $"{Part("{\"alg\":\"HS256\"}")}.{Part("{\"exp\":1900000000}")}.c2ln";
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_900_000_000), ModalAuthTokens.ExpiryOf(token));
         Assert.Null(ModalAuthTokens.ExpiryOf("not-a-jwt"));

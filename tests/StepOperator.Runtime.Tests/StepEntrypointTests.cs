@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using StepOperator.Artifacts;
 using StepOperator.Runs;
 using StepOperator.Testing;
@@ -49,7 +50,7 @@ public sealed class StepEntrypointTests : IDisposable
         var reflected = JsonSerializer.Serialize(record, new JsonSerializerOptions(JsonSerializerDefaults.General)
         {
             IncludeFields = true,
-            TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
         });
 
         Assert.Equal(reflected, generated);

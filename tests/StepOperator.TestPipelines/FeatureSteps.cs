@@ -1,3 +1,4 @@
+using System.Globalization;
 using StepOperator;
 
 namespace StepOperator.TestPipelines;
@@ -64,7 +65,7 @@ public static partial class FeatureSteps
     [Step(MaxRetries = 3, RetryDelay = 0.2, RetryBackoff = 2, RetryOnException = true)]
     public static int FailsTwice()
     {
-        var attempt = int.Parse(Environment.GetEnvironmentVariable("STEPOPERATOR_ATTEMPT")!, System.Globalization.CultureInfo.InvariantCulture);
+        var attempt = int.Parse(Environment.GetEnvironmentVariable("STEPOPERATOR_ATTEMPT")!, CultureInfo.InvariantCulture);
         Console.WriteLine($"attempt {attempt}");
         if (attempt <= 2)
         {

@@ -1,3 +1,6 @@
+using System.Collections;
+using System.Globalization;
+using System.Runtime.InteropServices;
 using StepOperator;
 
 namespace StepOperator.TestPipelines;
@@ -82,20 +85,20 @@ public static partial class TestSteps
     public static unsafe void Hog()
     {
         const int size = 512 * 1024 * 1024;
-        var memory = (byte*)System.Runtime.InteropServices.NativeMemory.Alloc(size);
+        var memory = (byte*)NativeMemory.Alloc(size);
         for (var i = 0; i < size; i += 4096)
         {
             memory[i] = 1;
         }
 
         Console.WriteLine("still alive after touching 512 MB");
-        System.Runtime.InteropServices.NativeMemory.Free(memory);
+        NativeMemory.Free(memory);
     }
 
     /// <summary>Everything the step process sees in its environment.</summary>
     [Step]
     public static Dictionary<string, string> ShowEnvironment() =>
-        Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+        Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? string.Empty);
 
     [Step]
@@ -202,7 +205,7 @@ public static partial class TestSteps
     [ModalStep(MaxRetries = 1, RetryDelay = 0)]
     public static async Task<int> PreemptibleRemote(CancellationToken cancellationToken)
     {
-        var attempt = int.Parse(Environment.GetEnvironmentVariable("STEPOPERATOR_ATTEMPT")!, System.Globalization.CultureInfo.InvariantCulture);
+        var attempt = int.Parse(Environment.GetEnvironmentVariable("STEPOPERATOR_ATTEMPT")!, CultureInfo.InvariantCulture);
         Console.WriteLine($"preemptible attempt {attempt}");
         if (attempt == 1)
         {

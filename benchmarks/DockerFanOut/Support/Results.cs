@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -163,7 +165,7 @@ internal static class Results
     {
         try
         {
-            var start = new System.Diagnostics.ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true };
+            var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true };
             start.ArgumentList.Add("-C");
             start.ArgumentList.Add(RepositoryRoot);
             foreach (var argument in arguments)
@@ -176,7 +178,7 @@ internal static class Results
             git.WaitForExit();
             return git.ExitCode == 0 ? output : "?";
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (Win32Exception)
         {
             return "?";
         }

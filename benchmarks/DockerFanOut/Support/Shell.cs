@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text;
 
 namespace StepOperator.Benchmarks.Support;
@@ -110,7 +111,7 @@ internal static class Shell
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Ends a process this benchmark started (by its id), and its children.</summary>

@@ -1,3 +1,5 @@
+using System;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace StepOperator.Artifacts;
@@ -12,7 +14,7 @@ public sealed record ArtifactRef(
     ArtifactFormat Format)
 {
     /// <summary>The reference to an artifact of <paramref name="type"/> stored under <paramref name="key"/>.</summary>
-    public static ArtifactRef For(ArtifactKey key, System.Type type) =>
+    public static ArtifactRef For(ArtifactKey key, Type type) =>
         new(key.Value, ArtifactSerializer.TypeName(type), ArtifactSerializer.FormatOf(type));
 }
 
@@ -25,31 +27,31 @@ internal sealed class ArtifactFormatJsonConverter : JsonConverter<ArtifactFormat
     /// <summary>What a stored artifact format may be, for error messages.</summary>
     internal const string Expected = "an artifact format is \"" + nameof(ArtifactFormat.Json) + "\" or \"" + nameof(ArtifactFormat.Binary) + "\"";
 
-    public override ArtifactFormat Read(ref System.Text.Json.Utf8JsonReader reader, System.Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    public override ArtifactFormat Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        var number = reader.TokenType == System.Text.Json.JsonTokenType.Number && reader.TryGetInt32(out var value) ? value : (int?)null;
-        var name = reader.TokenType == System.Text.Json.JsonTokenType.String ? reader.GetString() : null;
+        var number = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value) ? value : (int?)null;
+        var name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
         return TryParse(number, name, out var format)
             ? format
-            : throw new System.Text.Json.JsonException(char.ToUpperInvariant(Expected[0]) + Expected[1..] + ".");
+            : throw new JsonException(char.ToUpperInvariant(Expected[0]) + Expected[1..] + ".");
     }
 
     /// <summary>A format given as a defined number or as a name in any case.</summary>
     internal static bool TryParse(int? number, string? name, out ArtifactFormat format)
     {
-        if (number is { } n && System.Enum.IsDefined((ArtifactFormat)n))
+        if (number is { } n && Enum.IsDefined((ArtifactFormat)n))
         {
             format = (ArtifactFormat)n;
             return true;
         }
 
-        if (string.Equals(name, nameof(ArtifactFormat.Json), System.StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(name, nameof(ArtifactFormat.Json), StringComparison.OrdinalIgnoreCase))
         {
             format = ArtifactFormat.Json;
             return true;
         }
 
-        if (string.Equals(name, nameof(ArtifactFormat.Binary), System.StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(name, nameof(ArtifactFormat.Binary), StringComparison.OrdinalIgnoreCase))
         {
             format = ArtifactFormat.Binary;
             return true;
@@ -59,11 +61,11 @@ internal sealed class ArtifactFormatJsonConverter : JsonConverter<ArtifactFormat
         return false;
     }
 
-    public override void Write(System.Text.Json.Utf8JsonWriter writer, ArtifactFormat value, System.Text.Json.JsonSerializerOptions options) =>
+    public override void Write(Utf8JsonWriter writer, ArtifactFormat value, JsonSerializerOptions options) =>
         writer.WriteStringValue(value switch
         {
             ArtifactFormat.Json => nameof(ArtifactFormat.Json),
             ArtifactFormat.Binary => nameof(ArtifactFormat.Binary),
-            _ => throw new System.Text.Json.JsonException($"Unknown artifact format {(int)value}."),
+            _ => throw new JsonException($"Unknown artifact format {(int)value}."),
         });
 }

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading;
 using System.Threading.Tasks;
@@ -8,7 +9,7 @@ using System.Threading.Tasks;
 namespace StepOperator.Artifacts;
 
 /// <summary>How an artifact's bytes are laid out (written by name in JSON).</summary>
-[System.Text.Json.Serialization.JsonConverter(typeof(ArtifactFormatJsonConverter))]
+[JsonConverter(typeof(ArtifactFormatJsonConverter))]
 public enum ArtifactFormat
 {
     /// <summary>System.Text.Json, for ordinary types.</summary>

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Net.Http;
 using System.Net.Sockets;
+using System.Threading.Tasks;
 
 namespace StepOperator.Artifacts;
 
@@ -60,7 +61,7 @@ public sealed class ArtifactStoreUnavailableException : IOException
                     return socket.Message;
                 case HttpRequestException { InnerException: null } http:
                     return http.Message;
-                case TimeoutException or System.Threading.Tasks.TaskCanceledException:
+                case TimeoutException or TaskCanceledException:
                     return "no answer in time";
             }
         }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Reflection;
 using System.Reflection.Emit;
@@ -195,7 +196,7 @@ internal static class CodeIdentity
             }
             catch (Exception e) when (e is ArgumentException or BadImageFormatException or TypeLoadException or MissingMemberException)
             {
-                return "unresolved " + token.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+                return "unresolved " + token.ToString("x8", CultureInfo.InvariantCulture);
             }
 
             switch (member)
@@ -322,7 +323,7 @@ internal static class CodeIdentity
 
             if (type.IsGenericParameter)
             {
-                return "!" + type.GenericParameterPosition.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return "!" + type.GenericParameterPosition.ToString(CultureInfo.InvariantCulture);
             }
 
             if (type.HasElementType)
@@ -360,7 +361,7 @@ internal static class CodeIdentity
                 _generatedNames[member] = number = _generatedNames.Count;
             }
 
-            return "generated#" + number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return "generated#" + number.ToString(CultureInfo.InvariantCulture);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -107,7 +108,7 @@ public sealed record ConfigurationFile(
 
         public void Check()
         {
-            if (Utf8.ToUtf16(json, new char[json.Length], out var valid, out _, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
+            if (Utf8.ToUtf16(json, new char[json.Length], out var valid, out _, replaceInvalidSequences: false) != OperationStatus.Done)
             {
                 throw Problem(valid, $"not UTF-8 text (byte 0x{json[valid]:X2}). Save the file as UTF-8");
             }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
 using System.Linq;
@@ -137,7 +138,7 @@ internal static class StackCommands
             $"Unknown stack '{name}'. Available stacks: {string.Join(", ", configuration.Stacks.Keys)}.");
 
     private static StackDefinition Apply(
-        StackDefinition stack, ParseResult parse, System.Collections.Generic.Dictionary<ComponentType, Option<string?>> options, StackConfiguration configuration)
+        StackDefinition stack, ParseResult parse, Dictionary<ComponentType, Option<string?>> options, StackConfiguration configuration)
     {
         foreach (var (type, option) in options)
         {

@@ -5,6 +5,7 @@ using System.CommandLine.Invocation;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Configuration;
 using StepOperator.Hosting;
@@ -143,7 +144,7 @@ public static class StepOperatorHost
         });
 
         // Runs (or resumes) the prepared pipeline on its stack; the exit code says how the run ended.
-        async Task<int> ExecuteAsync(ParseResult parse, RunConsole console, Prepared prepared, RunOptions options, StackCreationOptions creation, System.Threading.CancellationToken cancellationToken)
+        async Task<int> ExecuteAsync(ParseResult parse, RunConsole console, Prepared prepared, RunOptions options, StackCreationOptions creation, CancellationToken cancellationToken)
         {
             await using var stack = StackFactory.Create(prepared.Definition, prepared.Configuration, prepared.Home, creation);
             var maxParallel = parse.GetValue(maxParallelOption) is { } requested ? (requested == 0 ? null : requested) : stack.MaxParallelSteps;

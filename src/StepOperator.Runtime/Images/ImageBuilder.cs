@@ -3,6 +3,10 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Pipelines;
 using System.Linq;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Docker.DotNet;
@@ -151,8 +155,8 @@ public sealed class ImageBuilder(DockerEngine engine, Action<string> log)
     /// <summary>The tag: the first 32 hex digits of the content hash, mixed with the base image's id.</summary>
     public static string TagFor(ImageBuildContext context, string? baseImageId)
     {
-        var bytes = System.Text.Encoding.UTF8.GetBytes(context.ContentHash + "\n" + (baseImageId ?? context.BaseImage));
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..32];
+        var bytes = Encoding.UTF8.GetBytes(context.ContentHash + "\n" + (baseImageId ?? context.BaseImage));
+        return Convert.ToHexStringLower(SHA256.HashData(bytes))[..32];
     }
 
     public static string RepositoryFor(string entryAssembly, ContainerRegistry? registry)
@@ -174,7 +178,7 @@ public sealed class ImageBuilder(DockerEngine engine, Action<string> log)
         {
             return null;
         }
-        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
         }
@@ -232,7 +236,7 @@ public sealed class ImageBuilder(DockerEngine engine, Action<string> log)
             Platform = Platform,
             NoCache = noCache,
             // The engine reads cachefrom as one JSON array; Docker.DotNet sends each item as it is, so the one item is that array.
-            CacheFrom = cacheFrom is null ? null : new List<string> { System.Text.Json.JsonSerializer.Serialize(new[] { cacheFrom }) },
+            CacheFrom = cacheFrom is null ? null : new List<string> { JsonSerializer.Serialize(new[] { cacheFrom }) },
             Remove = true,
             ForceRemove = true,
             Labels = new Dictionary<string, string> { ["io.stepoperator.content-hash"] = context.ContentHash },

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
@@ -122,7 +123,7 @@ public static class PipelinePlanner
                     images[stepOperator.Name] = image;
                 }
             }
-            catch (Exception e) when (e is Docker.DockerEngineException or Registries.RegistryException or IOException or System.Net.Http.HttpRequestException)
+            catch (Exception e) when (e is Docker.DockerEngineException or Registries.RegistryException or IOException or HttpRequestException)
             {
                 images[stepOperator.Name] = new Images.ImagePlan(null, $"unknown: {e.Message}");
             }

@@ -1,3 +1,5 @@
+using System;
+
 namespace StepOperator.Registries;
 
 /// <summary>
@@ -14,9 +16,9 @@ public sealed record ContainerRegistry(string Server, string? Username, string? 
 
     /// <summary>Loopback registries are spoken to over plain HTTP, as Docker does; others over HTTPS.</summary>
     public bool IsInsecure =>
-        Server.StartsWith("127.", System.StringComparison.Ordinal) ||
-        Server.StartsWith("localhost", System.StringComparison.OrdinalIgnoreCase) ||
-        Server.StartsWith("[::1]", System.StringComparison.Ordinal);
+        Server.StartsWith("127.", StringComparison.Ordinal) ||
+        Server.StartsWith("localhost", StringComparison.OrdinalIgnoreCase) ||
+        Server.StartsWith("[::1]", StringComparison.Ordinal);
 
     /// <summary>Never prints the password.</summary>
     public override string ToString() => $"{Server} (user {(HasCredentials ? Username : "anonymous")})";

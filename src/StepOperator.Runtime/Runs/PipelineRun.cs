@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -405,7 +408,7 @@ internal sealed class PipelineRun : IDisposable
             ["STEPOPERATOR_RUN_ID"] = RunId,
             ["STEPOPERATOR_STEP"] = step.Name,
             ["STEPOPERATOR_INVOCATION"] = record.InvocationId,
-            ["STEPOPERATOR_ATTEMPT"] = attempt.Number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["STEPOPERATOR_ATTEMPT"] = attempt.Number.ToString(CultureInfo.InvariantCulture),
         };
         var launch = new StepLaunch(step, RunId, record.InvocationId,
             StepEntrypointArguments.For(step.Name, RunId, record.InvocationId, store.Location),
@@ -579,7 +582,7 @@ internal sealed class PipelineRun : IDisposable
         }
 
         var kept = new string(name.Take(64).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..8];
         return $"{kept}-{hash}";
     }
 

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using StepOperator.Artifacts;
 
@@ -174,6 +176,6 @@ public sealed class RunRecord
 
     /// <summary>Reads a run.json file.</summary>
     public static RunRecord Load(string path) =>
-        System.Text.Json.JsonSerializer.Deserialize(System.IO.File.ReadAllText(path), RunRecordJson.Default.RunRecord)
-        ?? throw new System.IO.InvalidDataException($"{path} holds no run record.");
+        JsonSerializer.Deserialize(File.ReadAllText(path), RunRecordJson.Default.RunRecord)
+        ?? throw new InvalidDataException($"{path} holds no run record.");
 }

@@ -1,3 +1,6 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
 using StepOperator.Artifacts;
 
 namespace StepOperator.Stacks;
@@ -6,7 +9,7 @@ namespace StepOperator.Stacks;
 /// A stack: where artifacts live, where <c>[Step]</c> methods run (the orchestrator's side) and where
 /// <c>[ModalStep]</c> methods run (the step operator).
 /// </summary>
-public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOperator Orchestrator, IStepOperator StepOperator) : System.IAsyncDisposable
+public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOperator Orchestrator, IStepOperator StepOperator) : IAsyncDisposable
 {
     /// <summary>At most this many step calls run at once (the orchestrator's MaxParallelSteps); null for no limit.</summary>
     public int? MaxParallelSteps { get; init; }
@@ -18,7 +21,7 @@ public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOpera
         step.Placement == StepPlacement.Modal ? StepOperator : Orchestrator;
 
     /// <summary>Prepares every operator of the stack (images, connections) before any step starts.</summary>
-    public async System.Threading.Tasks.Task PrepareAsync(Runs.RunConsole console, System.Threading.CancellationToken cancellationToken)
+    public async Task PrepareAsync(Runs.RunConsole console, CancellationToken cancellationToken)
     {
         // The store first, like the registry's credentials: a store a run cannot use fails it in one line before
         // any image is built or step started, instead of failing each step with the service's whole answer.
@@ -31,7 +34,7 @@ public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOpera
     }
 
     /// <summary>Checks the artifact store (<see cref="IArtifactStore.CheckAsync"/>); its problem names the store as registered.</summary>
-    public async System.Threading.Tasks.Task CheckArtifactStoreAsync(System.Threading.CancellationToken cancellationToken)
+    public async Task CheckArtifactStoreAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -44,7 +47,7 @@ public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOpera
     }
 
     /// <summary>Stops what an interrupted earlier attempt of the run left running on the stack's operators.</summary>
-    public async System.Threading.Tasks.Task CleanUpRunAsync(string runId, System.Threading.CancellationToken cancellationToken)
+    public async Task CleanUpRunAsync(string runId, CancellationToken cancellationToken)
     {
         await Orchestrator.CleanUpRunAsync(runId, cancellationToken).ConfigureAwait(false);
         if (!ReferenceEquals(StepOperator, Orchestrator))
@@ -53,14 +56,14 @@ public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOpera
         }
     }
 
-    public async System.Threading.Tasks.ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        if (Orchestrator is System.IAsyncDisposable orchestrator)
+        if (Orchestrator is IAsyncDisposable orchestrator)
         {
             await orchestrator.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (!ReferenceEquals(StepOperator, Orchestrator) && StepOperator is System.IAsyncDisposable stepOperator)
+        if (!ReferenceEquals(StepOperator, Orchestrator) && StepOperator is IAsyncDisposable stepOperator)
         {
             await stepOperator.DisposeAsync().ConfigureAwait(false);
         }

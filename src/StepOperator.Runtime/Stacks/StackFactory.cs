@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Reflection;
 using StepOperator.Artifacts;
@@ -178,7 +179,7 @@ public static class StackFactory
             return null;
         }
 
-        if (!int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var limit) || limit < 0)
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var limit) || limit < 0)
         {
             throw new StackConfigurationException(
                 $"{orchestrator.Describe()}: max_parallel_steps = '{text}' is not a whole number of 0 or more. Set it with: orchestrator update {orchestrator.Name} --max_parallel_steps=4 (0 for no limit).");

@@ -1,12 +1,13 @@
 using System;
 using System.Collections.Generic;
+using System.Text.Json.Serialization;
 using System.Threading;
 using System.Threading.Tasks;
 
 namespace StepOperator;
 
 /// <summary>Where a step runs.</summary>
-[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<StepPlacement>))]
+[JsonConverter(typeof(JsonStringEnumConverter<StepPlacement>))]
 public enum StepPlacement
 {
     /// <summary>A <c>[Step]</c>: on the orchestrator's side (the stack's local or Docker backend).</summary>

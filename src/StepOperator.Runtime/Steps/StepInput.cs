@@ -1,4 +1,7 @@
 using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace StepOperator;
 
@@ -36,6 +39,6 @@ public readonly struct StepInput<T>
             ? StepArgument.FromOutput(parameter, typeof(T), _output)
             : StepArgument.FromValue(parameter, typeof(T), Serialize);
 
-    private System.Threading.Tasks.Task Serialize(System.IO.Stream target, string owner, System.Threading.CancellationToken cancellationToken) =>
+    private Task Serialize(Stream target, string owner, CancellationToken cancellationToken) =>
         Artifacts.ArtifactSerializer.SerializeAsync(target, _value, owner, cancellationToken);
 }

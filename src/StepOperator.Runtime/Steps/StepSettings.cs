@@ -1,3 +1,4 @@
+using System;
 using StepOperator.Rules;
 
 namespace StepOperator;
@@ -66,6 +67,6 @@ public sealed record StepSettings
 public sealed record RetryPolicy(int MaxRetries, double Delay, double Backoff, bool OnException)
 {
     /// <summary>The wait before retry number <paramref name="retry"/> (1 for the first retry).</summary>
-    public System.TimeSpan DelayBefore(int retry) =>
-        System.TimeSpan.FromSeconds(Delay * System.Math.Pow(Backoff, retry - 1));
+    public TimeSpan DelayBefore(int retry) =>
+        TimeSpan.FromSeconds(Delay * Math.Pow(Backoff, retry - 1));
 }

@@ -1,3 +1,6 @@
+using System;
+using System.Globalization;
+using System.Text;
 using StepOperator.Rules;
 
 namespace StepOperator.Fuzz;
@@ -13,15 +16,15 @@ internal sealed record PropertyValue(string Property, object? Value, string Expr
     {
         null => "null",
         string s => Escaped(s),
-        double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
-        _ => System.Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "?",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "?",
     };
 
     private static string Escaped(string s)
     {
         var shown = s.Length > 40 ? s[..40] + $"…({s.Length} chars)" : s;
-        var text = new System.Text.StringBuilder("\"");
+        var text = new StringBuilder("\"");
         foreach (var c in shown)
         {
             text.Append(c is '"' or '\\' ? "\\" + c : CSharpText.MustEscape(c) ? $"\\u{(int)c:X4}" : c.ToString());

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
@@ -381,7 +382,7 @@ internal static class RegisteredSteps
     {
         LiteralExpressionSyntax literal => literal.Token.Value switch
         {
-            int or uint or long => Convert.ToInt64(literal.Token.Value, System.Globalization.CultureInfo.InvariantCulture),
+            int or uint or long => Convert.ToInt64(literal.Token.Value, CultureInfo.InvariantCulture),
             var value => value,
         },
         PrefixUnaryExpressionSyntax { OperatorToken.Text: "-" } negated => Constant(negated.Operand) switch

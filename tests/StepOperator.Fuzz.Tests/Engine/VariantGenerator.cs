@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace StepOperator.Fuzz;
@@ -25,7 +26,7 @@ internal static class VariantGenerator
     /// <summary>Variant <paramref name="index"/> of <paramref name="seed"/>: its spec, rendered.</summary>
     public static Variant Create(int seed, int index) => VariantSpec.Generate(seed, index).Render();
 
-    public static string Unique(int index, int site) => index.ToString(System.Globalization.CultureInfo.InvariantCulture) + (char)('a' + site);
+    public static string Unique(int index, int site) => index.ToString(CultureInfo.InvariantCulture) + (char)('a' + site);
 
     /// <summary>A method marked as a step: a plain shape most of the time, odd ones otherwise.</summary>
     public static ShapeSpec Shape(FuzzRandom r, string token, string? typeName = null, bool plain = false)

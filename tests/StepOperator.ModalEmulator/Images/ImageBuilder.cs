@@ -1,3 +1,4 @@
+using System.Net;
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
@@ -200,7 +201,7 @@ internal sealed class ImageBuilder(DockerClient docker, SecretStore secrets, Emu
         {
             return false;
         }
-        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             return false;
         }

@@ -21,7 +21,7 @@ internal sealed class RequestsEndpoint(RequestLog log)
     {
         var rpc = context.Request.Query["rpc"].FirstOrDefault();
         var requests = string.IsNullOrEmpty(rpc) ? log.Snapshot() : log.Of(rpc);
-        var secrets = string.Equals(context.Request.Query["secrets"].FirstOrDefault(), "true", System.StringComparison.OrdinalIgnoreCase);
+        var secrets = string.Equals(context.Request.Query["secrets"].FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase);
 
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -36,7 +36,7 @@ internal sealed class RequestsEndpoint(RequestLog log)
                 json.WriteString("rpc", request.Rpc);
                 json.WriteBoolean("served", request.Served);
                 json.WriteStartObject("headers");
-                foreach (var (key, value) in request.Headers.OrderBy(h => h.Key, System.StringComparer.Ordinal))
+                foreach (var (key, value) in request.Headers.OrderBy(h => h.Key, StringComparer.Ordinal))
                 {
                     json.WriteString(key, secrets ? value : SecretMask.Header(key, value));
                 }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace StepOperator.ModalEmulator.Sandboxes;
@@ -34,5 +35,5 @@ public sealed record SandboxSnapshot(
     /// <summary>The hard memory limit asked for (memory_mb_max), 0 for none; <see cref="MemoryMb"/> is the reservation.</summary>
     public int MemoryMbMax { get; init; }
 
-    public System.DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
 }

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Net;
+using System.Net.Http;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -281,7 +283,7 @@ internal sealed class SandboxSupervisor(DockerClient docker, string instanceId, 
         {
             // Already exited or removed.
         }
-        catch (Exception e) when (e is System.Net.Http.HttpRequestException or IOException)
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
             // Called from timers too: an unreachable engine must not become an unobserved exception.
             log($"could not kill container {containerId[..Math.Min(12, containerId.Length)]}: {e.Message}");
@@ -294,10 +296,10 @@ internal sealed class SandboxSupervisor(DockerClient docker, string instanceId, 
         {
             await docker.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
         }
-        catch (Exception e) when (e is DockerApiException or System.Net.Http.HttpRequestException or IOException)
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException)
         {
             log($"could not remove container {containerId[..Math.Min(12, containerId.Length)]}: {DockerErrors.Describe(e)}");
         }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Spectre.Console.Testing;
 using StepOperator.Reporting;
@@ -235,7 +236,7 @@ public class LiveRunViewTests
         view.RunStarted(run, "/runs/r-threads");
 
         const int steps = 12;
-        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var failures = new ConcurrentQueue<Exception>();
         using var go = new Barrier(steps);
         var threads = Enumerable.Range(0, steps).Select(n => new Thread(() =>
         {

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 
 namespace StepOperator.Artifacts;
@@ -27,7 +28,7 @@ public static class AzureContainerNames
             return $"'{bad}' is not allowed; use lower-case letters, digits and '-'";
         }
 
-        if (!char.IsAsciiLetterOrDigit(name[0]) || name[^1] == '-' || name.Contains("--", System.StringComparison.Ordinal))
+        if (!char.IsAsciiLetterOrDigit(name[0]) || name[^1] == '-' || name.Contains("--", StringComparison.Ordinal))
         {
             return "it must begin with a letter or digit, and every '-' must be between letters or digits";
         }

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using System.Net;
 
@@ -28,7 +29,7 @@ public static class S3BucketNames
             return "it must begin and end with a letter or digit";
         }
 
-        if (name.Contains("..", System.StringComparison.Ordinal))
+        if (name.Contains("..", StringComparison.Ordinal))
         {
             return "it has two adjacent dots";
         }
@@ -40,7 +41,7 @@ public static class S3BucketNames
 
         foreach (var prefix in new[] { "xn--", "sthree-", "amzn-s3-demo-" })
         {
-            if (name.StartsWith(prefix, System.StringComparison.Ordinal))
+            if (name.StartsWith(prefix, StringComparison.Ordinal))
             {
                 return $"the prefix '{prefix}' is reserved";
             }
@@ -48,7 +49,7 @@ public static class S3BucketNames
 
         foreach (var suffix in new[] { "-s3alias", "--ol-s3" })
         {
-            if (name.EndsWith(suffix, System.StringComparison.Ordinal))
+            if (name.EndsWith(suffix, StringComparison.Ordinal))
             {
                 return $"the suffix '{suffix}' is reserved";
             }

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 
 namespace StepOperator.Stacks.Modal;
@@ -12,5 +13,5 @@ internal static class ModalSandboxIds
     public static bool IsV2(string sandboxId) => !IsV1(sandboxId);
 
     public static bool IsV1(string sandboxId) =>
-        sandboxId.Length == 25 && sandboxId.StartsWith("sb-", System.StringComparison.Ordinal) && sandboxId.Skip(3).All(char.IsAsciiLetterOrDigit);
+        sandboxId.Length == 25 && sandboxId.StartsWith("sb-", StringComparison.Ordinal) && sandboxId.Skip(3).All(char.IsAsciiLetterOrDigit);
 }

@@ -1,7 +1,12 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
 using System.Linq;
+using System.Reflection;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Grpc.Core;
@@ -475,7 +480,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     }
 
     private static string EntryAssemblyOf(StepLaunch launch) =>
-        System.IO.Path.GetFileName(System.Reflection.Assembly.GetEntryAssembly()?.Location ?? throw new InvalidOperationException("No entry assembly."));
+        Path.GetFileName(Assembly.GetEntryAssembly()?.Location ?? throw new InvalidOperationException("No entry assembly."));
 
     private static string Describe(Resources resources) =>
         $"milli_cpu {resources.MilliCpu}" +
@@ -485,7 +490,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         (resources.GpuConfig?.Count > 0 ? $", gpu {resources.GpuConfig.GpuType}:{resources.GpuConfig.Count}" : string.Empty);
 
     private string AppName() =>
-        options.AppName ?? "stepoperator-" + System.IO.Path.GetFileNameWithoutExtension(options.Image.EntryAssembly).ToLowerInvariant();
+        options.AppName ?? "stepoperator-" + Path.GetFileNameWithoutExtension(options.Image.EntryAssembly).ToLowerInvariant();
 
     private async Task<string> GetOrCreateAppAsync(ModalApi api, string environment, CancellationToken cancellationToken)
     {
@@ -592,16 +597,16 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     private async Task<(string? TaskId, GenericResult? Ended)> WaitForTaskAsync(ModalApi api, string sandboxId, CancellationToken cancellationToken)
     {
         var limit = options.SchedulingLimit ?? DefaultSchedulingLimit;
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         while (true)
         {
-            var remaining = limit - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            var remaining = limit - Stopwatch.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
             {
                 throw new SandboxNotScheduledException(sandboxId, limit);
             }
 
-            var asked = System.Diagnostics.Stopwatch.GetTimestamp();
+            var asked = Stopwatch.GetTimestamp();
             var wait = (float)Math.Min(TaskWaitSeconds, Math.Max(1, remaining.TotalSeconds));
             var request = new SandboxGetTaskIdRequest { SandboxId = sandboxId, Timeout = wait, WaitUntilReady = true };
             var response = ModalSandboxIds.IsV2(sandboxId)
@@ -617,7 +622,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
                 return (null, ended);
             }
 
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(asked) < TimeSpan.FromSeconds(wait / 2))
+            if (Stopwatch.GetElapsedTime(asked) < TimeSpan.FromSeconds(wait / 2))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
             }
@@ -666,15 +671,15 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         ModalCommandRouter router, string taskId, SandboxStdioFileDescriptor descriptor, IStepOutputSink sink, SandboxLogPositions positions, CancellationToken cancellationToken)
     {
         var stream = descriptor == SandboxStdioFileDescriptor.Stderr ? "stderr" : "stdout";
-        var offset = ulong.TryParse(positions.Of(stream), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var recorded) ? recorded : 0;
+        var offset = ulong.TryParse(positions.Of(stream), NumberStyles.None, CultureInfo.InvariantCulture, out var recorded) ? recorded : 0;
         var lines = new StepOutputLines(sink, isError: descriptor == SandboxStdioFileDescriptor.Stderr);
-        var decoder = System.Text.Encoding.UTF8.GetDecoder(); // keeps a character split across two chunks whole
+        var decoder = Encoding.UTF8.GetDecoder(); // keeps a character split across two chunks whole
         await router.ReadAsync(taskId, descriptor, offset, (data, next) =>
         {
             var chars = new char[decoder.GetCharCount(data, 0, data.Length)];
             var count = decoder.GetChars(data, 0, data.Length, chars, 0);
             lines.Append(new string(chars, 0, count));
-            positions.Advance(stream, next.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            positions.Advance(stream, next.ToString(CultureInfo.InvariantCulture));
         }, cancellationToken).ConfigureAwait(false);
         lines.Flush();
     }
