@@ -583,8 +583,8 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     public const float TaskWaitSeconds = 55;
 
     /// <summary>
-    /// How long a sandbox may wait to be scheduled before the client gives up on it: modal-js waits 21 minutes
-    /// (SANDBOX_SCHEDULING_TIMEOUT_MS in its sandbox.ts), then terminates the sandbox and reports insufficient capacity.
+    /// How long a sandbox may wait to be scheduled before the client gives up on it: npm modal 0.11.1 waits 21 minutes
+    /// (SANDBOX_SCHEDULING_TIMEOUT_MS in its dist/index.js; not in libmodal @ab68c3e), then terminates the sandbox and reports insufficient capacity.
     /// </summary>
     public static readonly TimeSpan DefaultSchedulingLimit = TimeSpan.FromMinutes(21);
 
