@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -170,7 +171,7 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
         catch (RequestFailedException e) when (!IsKeyRefused(e) && e.Status != 0)
         {
             throw new ArtifactStoreUnavailableException(Location,
-                $"has no container '{Settings.Container}', and it could not be created ({e.ErrorCode ?? e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {FirstLine(e.Message)})",
+                $"has no container '{Settings.Container}', and it could not be created ({e.ErrorCode ?? e.Status.ToString(CultureInfo.InvariantCulture)}: {ArtifactStoreUnavailableException.FirstLine(e.Message)})",
                 "--container=<an existing container>", $"create container '{Settings.Container}' (or use a key that may create containers)", e);
         }
     }
@@ -192,17 +193,14 @@ public sealed class AzureBlobArtifactStore : IArtifactStore
             _ when ArtifactStoreUnavailableException.ConnectionFailure(e) is { } failure => new ArtifactStoreUnavailableException(Location,
                 $"is not reachable at {service} ({failure})", "--endpoint=<url>", "start the service or correct its address", e),
             RequestFailedException failed => new ArtifactStoreUnavailableException(Location,
-                $"answered {failed.Status} {failed.ErrorCode}: {FirstLine(failed.Message)}", "--container=... " + key, null, e),
-            _ => new ArtifactStoreUnavailableException(Location, $"could not be checked ({e.GetType().Name}: {FirstLine(e.Message)})", "--endpoint=<url> " + key, null, e),
+                $"answered {failed.Status} {failed.ErrorCode}: {ArtifactStoreUnavailableException.FirstLine(failed.Message)}", "--container=... " + key, null, e),
+            _ => new ArtifactStoreUnavailableException(Location, $"could not be checked ({e.GetType().Name}: {ArtifactStoreUnavailableException.FirstLine(e.Message)})", "--endpoint=<url> " + key, null, e),
         };
     }
 
     // Azure answers a wrong shared key with 403 AuthenticationFailed; Azurite with 403 AuthorizationFailure and the same words.
     private static bool IsKeyRefused(RequestFailedException e) =>
         e.Status == 403 && (e.ErrorCode == "AuthenticationFailed" || e.Message.Contains("failed to authenticate", StringComparison.OrdinalIgnoreCase));
-
-    private static string FirstLine(string? text) =>
-        (text ?? string.Empty).Split('\n', 2)[0].Trim().TrimEnd('.');
 
     /// <summary>Creates the container once per store.</summary>
     private async Task EnsureContainerAsync(CancellationToken cancellationToken)

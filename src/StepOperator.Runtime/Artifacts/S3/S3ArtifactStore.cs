@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Net;
 using System.Threading;
@@ -216,7 +217,7 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
         catch (AmazonS3Exception e) when (!IsCredentialError(e))
         {
             throw new ArtifactStoreUnavailableException(Location,
-                $"has no bucket '{Settings.Bucket}', and it could not be created ({e.ErrorCode}: {FirstLine(e.Message)})",
+                $"has no bucket '{Settings.Bucket}', and it could not be created ({e.ErrorCode}: {ArtifactStoreUnavailableException.FirstLine(e.Message)})",
                 "--bucket=<an existing bucket>", $"create bucket '{Settings.Bucket}' (or let these credentials create buckets)", e);
         }
     }
@@ -231,11 +232,11 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
             OperationCanceledException => new ArtifactStoreUnavailableException(Location,
                 $"did not answer at {service} within {CheckLimit.TotalSeconds:0} s", "--endpoint=<url>", "check the address and that the service is up", e),
             AmazonS3Exception { ErrorCode: "InvalidAccessKeyId" } s3 => new ArtifactStoreUnavailableException(Location,
-                $"refused the access key id ({s3.ErrorCode}: {FirstLine(s3.Message)})", credentials, null, e),
+                $"refused the access key id ({s3.ErrorCode}: {ArtifactStoreUnavailableException.FirstLine(s3.Message)})", credentials, null, e),
             AmazonS3Exception { ErrorCode: "SignatureDoesNotMatch" } s3 => new ArtifactStoreUnavailableException(Location,
                 $"refused the secret access key ({s3.ErrorCode})", credentials, null, e),
             AmazonS3Exception { ErrorCode: "InvalidToken" or "ExpiredToken" or "TokenRefreshRequired" } s3 => new ArtifactStoreUnavailableException(Location,
-                $"refused the session token ({s3.ErrorCode}: {FirstLine(s3.Message)})", credentials, "renew the temporary credentials", e),
+                $"refused the session token ({s3.ErrorCode}: {ArtifactStoreUnavailableException.FirstLine(s3.Message)})", credentials, "renew the temporary credentials", e),
             AmazonS3Exception { ErrorCode: "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" } s3 => new ArtifactStoreUnavailableException(Location,
                 $"keeps bucket '{Settings.Bucket}' in another region than {Settings.Region} ({s3.ErrorCode})", "--region=<the bucket's region>", null, e),
             AmazonS3Exception { ErrorCode: "AccessDenied" } s3 => new ArtifactStoreUnavailableException(Location,
@@ -244,16 +245,13 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
             _ when ArtifactStoreUnavailableException.ConnectionFailure(e) is { } failure => new ArtifactStoreUnavailableException(Location,
                 $"is not reachable at {service} ({failure})", "--endpoint=<url>", "start the service or correct its address", e),
             AmazonS3Exception s3 => new ArtifactStoreUnavailableException(Location,
-                $"answered {s3.ErrorCode ?? ((int)s3.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)}: {FirstLine(s3.Message)}", "--bucket=... " + credentials, null, e),
-            _ => new ArtifactStoreUnavailableException(Location, $"could not be checked ({e.GetType().Name}: {FirstLine(e.Message)})", "--endpoint=<url> " + credentials, null, e),
+                $"answered {s3.ErrorCode ?? ((int)s3.StatusCode).ToString(CultureInfo.InvariantCulture)}: {ArtifactStoreUnavailableException.FirstLine(s3.Message)}", "--bucket=... " + credentials, null, e),
+            _ => new ArtifactStoreUnavailableException(Location, $"could not be checked ({e.GetType().Name}: {ArtifactStoreUnavailableException.FirstLine(e.Message)})", "--endpoint=<url> " + credentials, null, e),
         };
     }
 
     private static bool IsCredentialError(AmazonS3Exception e) =>
         e.ErrorCode is "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "InvalidToken" or "ExpiredToken";
-
-    private static string FirstLine(string? text) =>
-        (text ?? string.Empty).Split('\n', 2)[0].Trim().TrimEnd('.');
 
     private static bool IsNotFound(AmazonS3Exception e) =>
         e.StatusCode == HttpStatusCode.NotFound || e.ErrorCode is "NoSuchKey" or "NoSuchBucket" or "NotFound";
