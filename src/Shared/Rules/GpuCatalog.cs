@@ -76,24 +76,7 @@ internal static class GpuCatalog
         }
 
         // Nearest by edit distance; on a tie, the name sharing the longer prefix ("H10" → "H100", not "A10").
-        string? best = null;
-        var bestDistance = int.MaxValue;
-        var bestPrefix = -1;
-        foreach (var gpu in All)
-        {
-            var candidate = Normalize(gpu.Name);
-            var distance = EditDistance(wanted, candidate);
-            var prefix = CommonPrefixLength(wanted, candidate);
-            if (distance < bestDistance || (distance == bestDistance && prefix > bestPrefix))
-            {
-                bestDistance = distance;
-                bestPrefix = prefix;
-                best = gpu.Name;
-            }
-        }
-
-        var allowed = Math.Max(1, wanted.Length / 3);
-        return bestDistance <= allowed ? best : null;
+        return NearestName.Of(name, All.Select(gpu => gpu.Name), Normalize);
     }
 
     /// <summary>The catalog names, for messages ("T4, L4, A10, ...").</summary>
@@ -103,40 +86,5 @@ internal static class GpuCatalog
     {
         var chars = name.Trim().ToUpperInvariant().Where(c => c != '-' && c != '_' && c != ' ' && c != '.');
         return new string(chars.ToArray());
-    }
-
-    private static int CommonPrefixLength(string a, string b)
-    {
-        var length = 0;
-        while (length < a.Length && length < b.Length && a[length] == b[length])
-        {
-            length++;
-        }
-
-        return length;
-    }
-
-    private static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j] + 1, current[j - 1] + 1));
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
     }
 }

@@ -51,7 +51,7 @@ public sealed class ArtifactStoreUnavailableException : IOException
         new(Location, Problem, Settings, Advice, InnerException) { StoreName = storeName };
 
     /// <summary>The first line of a service's message, without its closing period, for a one-line problem.</summary>
-    internal static string FirstLine(string? text) =>
+    public static string FirstLine(string? text) =>
         (text ?? string.Empty).Split('\n', 2)[0].Trim().TrimEnd('.');
 
     /// <summary>The connection failure inside <paramref name="e"/> (refused, unknown host, timed out), as one short clause; null when there is none.</summary>

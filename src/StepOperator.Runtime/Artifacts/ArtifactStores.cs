@@ -6,23 +6,28 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using StepOperator.Configuration;
+using StepOperator.Flavors;
 
 namespace StepOperator.Artifacts;
 
 /// <summary>Opens an artifact store from its location string (as passed to step processes).</summary>
 public static class ArtifactStores
 {
-    /// <summary>The location forms <see cref="Open(string)"/> understands, for error messages.</summary>
-    public const string SupportedLocations =
-        "a local directory, a file:// URI, " +
-        "s3://bucket[/prefix][?endpoint=<url>&region=<region>&pathStyle=true] " +
-        "or azblob://container[/prefix][?endpoint=<account url>]";
+    // The schemes of StepOperator's own store packages, so a location of one a program does not reference names the package.
+    private static readonly (string Scheme, string Flavor, string? Package)[] KnownSchemes =
+    {
+        ("s3", "s3", FlavorCatalog.PackageOf(ComponentType.ArtifactStore, "s3")),
+        ("azblob", "azure", FlavorCatalog.PackageOf(ComponentType.ArtifactStore, "azure")),
+    };
+
+    /// <summary>The location forms <see cref="Open(string)"/> understands with the flavors this program has, for error messages.</summary>
+    public static string SupportedLocations =>
+        string.Join(", ", FlavorCatalog.All.OfType<ArtifactStoreFlavor>().Select(flavor => flavor.LocationForm));
 
     /// <summary>
-    /// Opens a store; remote stores read their credentials from the process environment
-    /// (<see cref="S3ArtifactStore.AccessKeyIdVariable"/> and <see cref="S3ArtifactStore.SecretAccessKeyVariable"/>;
-    /// <see cref="AzureBlobArtifactStore.AccountVariable"/> and <see cref="AzureBlobArtifactStore.KeyVariable"/>),
-    /// which is where a step process gets its store's <see cref="IArtifactStore.StepEnvironment"/>.
+    /// Opens a store; a remote store's flavor (found by the location's scheme) reads its credentials from the process
+    /// environment, which is where a step process gets its store's <see cref="IArtifactStore.StepEnvironment"/>.
     /// </summary>
     public static IArtifactStore Open(string location) => Open(location, Environment.GetEnvironmentVariable);
 
@@ -55,12 +60,16 @@ public static class ArtifactStores
 
         if (StoreLocation.TryParse(location, out var parsed))
         {
-            switch (parsed.Scheme)
+            if (FlavorCatalog.StoreForScheme(parsed.Scheme) is { } flavor)
             {
-                case S3ArtifactStore.Scheme:
-                    return new S3ArtifactStore(S3ArtifactStoreSettings.FromLocation(parsed, environment));
-                case AzureBlobArtifactStore.Scheme:
-                    return new AzureBlobArtifactStore(AzureBlobArtifactStoreSettings.FromLocation(parsed, environment));
+                return flavor.Open(parsed, environment);
+            }
+
+            if (KnownSchemes.FirstOrDefault(known => known.Scheme == parsed.Scheme) is { Package: { } package } known)
+            {
+                throw new ArgumentException(
+                    $"Artifact store location \"{location}\" is a {known.Flavor} store, which needs package {package}; this program does not reference it. " +
+                    $"Add it: dotnet add package {package}", nameof(location));
             }
         }
 

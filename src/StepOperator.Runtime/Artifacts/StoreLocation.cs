@@ -11,7 +11,7 @@ namespace StepOperator.Artifacts;
 /// Parsed by hand rather than with <see cref="Uri"/>, which lower-cases and re-escapes the host and
 /// path; the container and the prefix must come back exactly as written.
 /// </summary>
-internal sealed record StoreLocation(string Original, string Scheme, string Container, string Prefix, IReadOnlyDictionary<string, string> Query)
+public sealed record StoreLocation(string Original, string Scheme, string Container, string Prefix, IReadOnlyDictionary<string, string> Query)
 {
     public static bool TryParse(string location, out StoreLocation parsed)
     {

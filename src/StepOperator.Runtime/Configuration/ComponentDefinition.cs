@@ -43,12 +43,10 @@ public sealed record ComponentDefinition(string Name, ComponentType Type, string
         ? ParseUrl(value) ?? throw new StackConfigurationException(UrlProblem(setting, value))
         : null;
 
-    /// <summary>Why <paramref name="value"/> cannot be <paramref name="setting"/>, with the fix.</summary>
-    internal string UrlProblem(string setting, string value, bool saved = true) =>
+    /// <summary>Why the stored <paramref name="value"/> cannot be <paramref name="setting"/>, with the command that fixes it.</summary>
+    private string UrlProblem(string setting, string value) =>
         $"{Describe()} setting '{ToOptionName(setting)}' is '{value}', which is not an http or https address. " +
-        (saved
-            ? $"Fix: dotnet run -- {Type.CommandName()} update {Name} --{ToOptionName(setting)}=https://host[:port]"
-            : $"Give --{ToOptionName(setting)}=https://host[:port]");
+        $"Fix: dotnet run -- {Type.CommandName()} update {Name} --{ToOptionName(setting)}=https://host[:port]";
 
     internal static Uri? ParseUrl(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps) ? url : null;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using StepOperator.Flavors;
 
 namespace StepOperator.Configuration;
 
@@ -49,15 +50,11 @@ public static class ComponentTypes
         _ => "-i",
     };
 
-    /// <summary>The flavors each type has.</summary>
-    public static IReadOnlyList<string> Flavors(this ComponentType type) => type switch
-    {
-        ComponentType.Orchestrator => new[] { "local", "docker" },
-        ComponentType.StepOperator => new[] { "local", "docker", "modal" },
-        ComponentType.ArtifactStore => new[] { "local", "s3", "azure" },
-        ComponentType.ContainerRegistry => new[] { "default" },
-        _ => new[] { "docker" },
-    };
+    /// <summary>
+    /// The flavor names a component of this type may have: those this program has (<see cref="Flavors.FlavorCatalog"/>)
+    /// and those of StepOperator's backend packages it does not reference (refused with the package's name when used).
+    /// </summary>
+    public static IReadOnlyList<string> Flavors(this ComponentType type) => FlavorCatalog.KnownNames(type);
 
     public static ComponentType? FromCommandName(string name) =>
         All.Cast<ComponentType?>().FirstOrDefault(t => t!.Value.CommandName() == name);

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using StepOperator.Flavors;
 using StepOperator.Stacks;
 
 namespace StepOperator.Configuration;
@@ -189,7 +190,7 @@ public sealed record ConfigurationFile(
 
             if (flavor is not null && !type.Flavors().Contains(flavor, StringComparer.Ordinal))
             {
-                throw Problem(flavorAt, $"{where}:{FlavorKey} '{flavor}' is not a flavor of {type.CommandName()}. Flavors: {string.Join(", ", type.Flavors())}");
+                throw Problem(flavorAt, $"{where}:{FlavorKey} '{flavor}' is not a flavor of {type.CommandName()}. Flavors: {FlavorCatalog.Describe(type)}");
             }
 
             var known = flavor
@@ -206,6 +207,12 @@ public sealed record ConfigurationFile(
             {
                 var (line, column) = Position(nameAt);
                 Unflavored.Add((type, name, $"{path}:{line}:{column}"));
+                return;
+            }
+
+            // A flavor of a package the program does not reference: its settings are judged where it is used.
+            if (FlavorCatalog.Find(type, known) is null)
+            {
                 return;
             }
 

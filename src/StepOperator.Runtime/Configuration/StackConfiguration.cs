@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Microsoft.Extensions.Configuration;
+using StepOperator.Flavors;
 
 namespace StepOperator.Configuration;
 
@@ -17,8 +18,6 @@ public sealed class StackConfiguration
     public const string ProjectFileName = "stepoperator.json";
     public const string ConfigPathVariable = "STEPOPERATOR_CONFIG";
     public const string LocalName = "local";
-    public const string DockerName = "docker";
-    public const string DefaultRegistryName = "default";
 
     private readonly Dictionary<(ComponentType, string), ComponentDefinition> _components = new();
     private readonly Dictionary<string, StackDefinition> _stacks = new(StringComparer.OrdinalIgnoreCase);
@@ -91,74 +90,36 @@ public sealed class StackConfiguration
 
     public StackDefinition? FindStack(string name) => _stacks.GetValueOrDefault(name);
 
-    /// <summary>True for components and stacks that come with StepOperator and cannot be changed.</summary>
-    public static bool IsBuiltIn(ComponentType type, string name) => BuiltInNames(type).Contains(name, StringComparer.OrdinalIgnoreCase);
+    /// <summary>True for components that come with StepOperator or an installed flavor and cannot be changed.</summary>
+    public static bool IsBuiltIn(ComponentType type, string name) =>
+        FlavorCatalog.Of(type).Any(flavor => flavor.BuiltIns.Any(builtIn => string.Equals(builtIn.Name, name, StringComparison.OrdinalIgnoreCase)));
 
+    /// <summary>True for stacks that come with StepOperator or an installed flavor and cannot be changed.</summary>
     public static bool IsBuiltInStack(string name) =>
-        string.Equals(name, LocalName, StringComparison.OrdinalIgnoreCase) || string.Equals(name, DockerName, StringComparison.OrdinalIgnoreCase);
-
-    private static IEnumerable<string> BuiltInNames(ComponentType type) => type switch
-    {
-        ComponentType.Orchestrator or ComponentType.StepOperator => new[] { LocalName, DockerName },
-        ComponentType.ArtifactStore => new[] { LocalName },
-        ComponentType.ImageBuilder => new[] { DockerName },
-        _ => Array.Empty<string>(),
-    };
+        FlavorCatalog.All.Any(flavor => flavor.BuiltInStacks().Any(stack => string.Equals(stack.Name, name, StringComparison.OrdinalIgnoreCase)));
 
     private void AddBuiltIns()
     {
-        var none = new Dictionary<string, string>();
-        Add(new ComponentDefinition(LocalName, ComponentType.Orchestrator, "local", Settings(("MaxParallelSteps", "STEPOPERATOR_MAX_PARALLEL_STEPS"), ("Standby", "STEPOPERATOR_LOCAL_STANDBY"))));
-        Add(new ComponentDefinition(DockerName, ComponentType.Orchestrator, "docker", Settings(("Gpus", "STEPOPERATOR_DOCKER_GPUS"), ("MaxParallelSteps", "STEPOPERATOR_MAX_PARALLEL_STEPS"))));
-        Add(new ComponentDefinition(LocalName, ComponentType.StepOperator, "local", Settings(("Standby", "STEPOPERATOR_LOCAL_STANDBY"))));
-        Add(new ComponentDefinition(DockerName, ComponentType.StepOperator, "docker", Settings(("Gpus", "STEPOPERATOR_DOCKER_GPUS"))));
-        Add(new ComponentDefinition(LocalName, ComponentType.ArtifactStore, "local", none));
-        Add(new ComponentDefinition(DockerName, ComponentType.ImageBuilder, "docker", Settings(("BaseImage", "STEPOPERATOR_BASE_IMAGE"))));
-
-        // The registry of the environment (STEPOPERATOR_REGISTRY=host[:port][/namespace]), if any.
-        string? registry = null;
-        if (Environment.GetEnvironmentVariable("STEPOPERATOR_REGISTRY") is { Length: > 0 } address)
+        foreach (var flavor in FlavorCatalog.All)
         {
-            var slash = address.IndexOf('/');
-            var settings = new Dictionary<string, string>
+            foreach (var builtIn in flavor.BuiltIns)
             {
-                ["Server"] = slash < 0 ? address : address[..slash],
-                ["Namespace"] = slash < 0 ? "stepoperator" : address[(slash + 1)..].Trim('/'),
-            };
-            var hasUser = Environment.GetEnvironmentVariable("STEPOPERATOR_REGISTRY_USERNAME") is { Length: > 0 };
-            var hasPassword = Environment.GetEnvironmentVariable("STEPOPERATOR_REGISTRY_PASSWORD") is { Length: > 0 };
-            if (hasUser != hasPassword)
-            {
-                throw new StackConfigurationException(
-                    "Registry from STEPOPERATOR_REGISTRY: set both STEPOPERATOR_REGISTRY_USERNAME and STEPOPERATOR_REGISTRY_PASSWORD, or neither for an anonymous registry.");
-            }
-
-            if (hasUser)
-            {
-                settings["Username"] = "env:STEPOPERATOR_REGISTRY_USERNAME";
-                settings["Password"] = "env:STEPOPERATOR_REGISTRY_PASSWORD";
-            }
-
-            Add(new ComponentDefinition(DefaultRegistryName, ComponentType.ContainerRegistry, "default", settings));
-            registry = DefaultRegistryName;
-        }
-
-        _stacks[LocalName] = new StackDefinition(LocalName, LocalName, LocalName, StepOperator: LocalName);
-        _stacks[DockerName] = new StackDefinition(DockerName, DockerName, LocalName, DockerName, registry, DockerName);
-    }
-
-    private static Dictionary<string, string> Settings(params (string Setting, string Variable)[] fromEnvironment)
-    {
-        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (setting, variable) in fromEnvironment)
-        {
-            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
-            {
-                settings[setting] = value;
+                Add(builtIn.Definition(flavor));
             }
         }
 
-        return settings;
+        foreach (var flavor in FlavorCatalog.All)
+        {
+            foreach (var component in flavor.FromEnvironment())
+            {
+                Add(component);
+            }
+
+            foreach (var stack in flavor.BuiltInStacks())
+            {
+                _stacks[stack.Name] = stack;
+            }
+        }
     }
 
     private void Read(IConfiguration configuration)
@@ -211,10 +172,10 @@ public sealed class StackConfiguration
 
     private void Add(ComponentDefinition component)
     {
+        // A flavor of a package the program does not reference is kept: only a stack that uses it is refused, naming the package.
         if (!component.Type.Flavors().Contains(component.Flavor, StringComparer.Ordinal))
         {
-            throw new StackConfigurationException(
-                $"{component.Describe()}: unknown flavor. Flavors of {component.Type.CommandName()}: {string.Join(", ", component.Type.Flavors())}.");
+            throw new StackConfigurationException(FlavorCatalog.Missing(component.Type, component.Flavor, usedBy: component.Describe()));
         }
 
         _components[(component.Type, component.Name.ToLowerInvariant())] = component;

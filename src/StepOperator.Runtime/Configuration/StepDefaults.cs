@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using StepOperator.Flavors;
 using StepOperator.Rules;
 using StepOperator.Stacks;
 
@@ -18,27 +19,23 @@ namespace StepOperator.Configuration;
 /// </summary>
 public static class StepDefaults
 {
-    private const string Modal = "modal";
-    private const string Docker = "docker";
-    private const string Local = "local";
-
     /// <summary>
     /// Every default a component can give, named as the <see cref="StepSettings"/> property it fills
-    /// (registered as its snake_case option: <c>CpuCount</c> is <c>--cpu_count</c>), with the flavors that
-    /// can honour it. Adding a setting is one line here (its text is parsed by <see cref="StepOverrides"/>).
+    /// (registered as its snake_case option: <c>CpuCount</c> is <c>--cpu_count</c>). Adding a setting is one line here (its text is parsed by <see cref="StepOverrides"/>); each
+    /// flavor names the ones it honours (<see cref="StepOperatorFlavor.StepDefaults"/>).
     /// </summary>
     private static readonly StepDefault[] Table =
     {
-        new(nameof(StepSettings.Gpu), s => s.Gpu, Modal, Docker),
-        new(nameof(StepSettings.GpuCount), s => s.GpuCount, Modal, Docker),
-        new(nameof(StepSettings.CpuCount), s => s.CpuCount, Modal, Docker),
-        new(nameof(StepSettings.Memory), s => s.Memory, Modal, Docker),
-        new(nameof(StepSettings.CpuLimit), s => s.CpuLimit, Modal, Docker),
-        new(nameof(StepSettings.MemoryLimit), s => s.MemoryLimit, Modal, Docker),
-        new(nameof(StepSettings.Timeout), s => s.Timeout, Modal, Docker, Local),
-        new(nameof(StepSettings.Region), s => s.Region, Modal),
-        new(nameof(StepSettings.Cloud), s => s.Cloud, Modal),
-        new(nameof(StepSettings.ModalEnvironment), s => s.ModalEnvironment, Modal),
+        new(nameof(StepSettings.Gpu), s => s.Gpu),
+        new(nameof(StepSettings.GpuCount), s => s.GpuCount),
+        new(nameof(StepSettings.CpuCount), s => s.CpuCount),
+        new(nameof(StepSettings.Memory), s => s.Memory),
+        new(nameof(StepSettings.CpuLimit), s => s.CpuLimit),
+        new(nameof(StepSettings.MemoryLimit), s => s.MemoryLimit),
+        new(nameof(StepSettings.Timeout), s => s.Timeout),
+        new(nameof(StepSettings.Region), s => s.Region),
+        new(nameof(StepSettings.Cloud), s => s.Cloud),
+        new(nameof(StepSettings.ModalEnvironment), s => s.ModalEnvironment),
     };
 
     /// <summary>The step defaults a component of this type and flavor takes ("Gpu", "Timeout", ...); none for components that run no steps.</summary>
@@ -128,20 +125,13 @@ public static class StepDefaults
     };
 
     private static IEnumerable<StepDefault> EntriesOf(ComponentType type, string flavor) =>
-        type is ComponentType.StepOperator or ComponentType.Orchestrator
-            ? Table.Where(entry => entry.Flavors.Contains(flavor, StringComparer.Ordinal))
+        FlavorCatalog.Find(type, flavor) is StepOperatorFlavor { StepDefaults: var honoured }
+            ? Table.Where(entry => honoured.Contains(entry.Property, StringComparer.Ordinal))
             : Enumerable.Empty<StepDefault>();
 }
 
-/// <summary>One step default: the <see cref="StepSettings"/> property it fills, how to read a step's own value of it, and the flavors that honour it.</summary>
-internal sealed class StepDefault(string property, Func<StepSettings, object?> read, params string[] flavors)
-{
-    public string Property { get; } = property;
-
-    public Func<StepSettings, object?> Read { get; } = read;
-
-    public IReadOnlyList<string> Flavors { get; } = flavors;
-}
+/// <summary>One step default: the <see cref="StepSettings"/> property it fills, and how to read a step's own value of it.</summary>
+internal sealed record StepDefault(string Property, Func<StepSettings, object?> Read);
 
 /// <summary>A step default that is not valid: its option, its text (null when the rule concerns an unset setting) and what is wrong.</summary>
 internal sealed record StepDefaultProblem(string Property, string? Text, string Message)

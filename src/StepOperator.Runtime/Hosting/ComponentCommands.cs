@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.IO;
 using System.Linq;
 using StepOperator.Configuration;
+using StepOperator.Flavors;
 using StepOperator.Stacks;
 
 namespace StepOperator.Hosting;
@@ -187,48 +188,21 @@ internal static class ComponentCommands
     /// </summary>
     private static void Check(ComponentDefinition component)
     {
-        if (!component.Type.Flavors().Contains(component.Flavor, StringComparer.Ordinal))
-        {
-            throw new StackConfigurationException(
-                $"{component.Type.CommandName()} flavor '{component.Flavor}' does not exist. Flavors: {string.Join(", ", component.Type.Flavors())}.");
-        }
-
-        string[] required = (component.Type, component.Flavor) switch
-        {
-            (ComponentType.ArtifactStore, "s3") => new[] { "Bucket" },
-            (ComponentType.ArtifactStore, "azure") => new[] { "Container" },
-            (ComponentType.ContainerRegistry, _) => new[] { "Server" },
-            _ => Array.Empty<string>(),
-        };
-        foreach (var setting in required.Where(s => !component.Settings.ContainsKey(s)))
-        {
-            throw new StackConfigurationException(
-                $"{component.Describe()} needs --{ComponentDefinition.ToOptionName(setting)}=...");
-        }
-
-        if (component.Type == ComponentType.StepOperator && component.Flavor == "modal")
-        {
-            var hasId = component.Settings.ContainsKey("TokenId");
-            var hasSecret = component.Settings.ContainsKey("TokenSecret");
-            if (hasId != hasSecret)
-            {
-                throw new StackConfigurationException(
-                    "Modal step operator: token_id and token_secret must be given together. Give both, or neither to use " +
-                    "MODAL_TOKEN_ID/MODAL_TOKEN_SECRET or ~/.modal.toml.");
-            }
-        }
-
+        var flavor = FlavorCatalog.Require<Flavor>(component.Type, component.Flavor);
         var problems = new List<string>();
         if (FlavorSettings.Unknown(component) is { } unknown)
         {
             problems.Add(unknown);
         }
 
+        problems.AddRange(FlavorSettings.MissingRequired(component));
+
         // A value read from the environment (env:NAME) is checked when it is used, as the other settings are.
         string? Stored(string setting) =>
             component.Settings.FirstOrDefault(pair => string.Equals(pair.Key, setting, StringComparison.OrdinalIgnoreCase)).Value is { } value
             && !value.StartsWith("env:", StringComparison.Ordinal) ? value : null;
         problems.AddRange(FlavorSettings.InvalidValues(component, Stored));
+        problems.AddRange(flavor.CheckSettings(component, Stored));
         problems.AddRange(StepDefaults.Read(component, Stored).Problems.Select(problem => problem.ToString()));
         if (problems.Count > 0)
         {

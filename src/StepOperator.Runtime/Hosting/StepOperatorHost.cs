@@ -174,7 +174,7 @@ public static class StepOperatorHost
                 return 2;
             }
 
-            await using var stack = prepared.WhatIf?.Create(prepared.Configuration, prepared.Home)
+            await using var stack = prepared.WhatIf?.Create(prepared.Home)
                 ?? StackFactory.Create(prepared.Definition, prepared.Configuration, prepared.Home, new StackCreationOptions());
             var options = prepared.Options with { UseCache = !parse.GetValue(noCacheOption) };
             var planned = await Planning.PipelinePlanner.PlanAsync(prepared.Pipeline, stack, options, cancellationToken).ConfigureAwait(false);

@@ -32,11 +32,14 @@ public sealed record PlannedStep(
 /// <param name="Images">Per step operator that needs one: the image and what a run would do to have it.</param>
 /// <param name="Incomplete">Why the plan stops early (the pipeline reads an output that only a run would produce); null when complete.</param>
 /// <param name="PipelineOutput">What the pipeline method itself printed while it was planned (its own Console output; step bodies do not run).</param>
-public sealed record PipelinePlan(string Pipeline, string Stack, IReadOnlyList<PlannedStep> Steps, IReadOnlyDictionary<string, Images.ImagePlan> Images, string? Incomplete,
+public sealed record PipelinePlan(string Pipeline, string Stack, IReadOnlyList<PlannedStep> Steps, IReadOnlyDictionary<string, ImagePlan> Images, string? Incomplete,
     IReadOnlyList<string>? PipelineOutput = null)
 {
     /// <summary>What a run on this stack would need first (missing components, an artifact store that cannot be used), each with its fix.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>How the steps' hourly costs were estimated (<see cref="IStepOperator.CostBasis"/>); null when none is priced.</summary>
+    public string? CostBasis { get; init; }
 }
 
 /// <summary>
@@ -113,7 +116,7 @@ public static class PipelinePlanner
                 stepOperator.EstimateHourlyCost(settings), stepOperator.UnenforcedSettings(settings), options.Defaulted?.GetValueOrDefault(step.Step)));
         }
 
-        var images = new Dictionary<string, Images.ImagePlan>(StringComparer.Ordinal);
+        var images = new Dictionary<string, ImagePlan>(StringComparer.Ordinal);
         foreach (var stepOperator in new[] { stack.Orchestrator, stack.StepOperator }.Distinct())
         {
             try
@@ -123,13 +126,23 @@ public static class PipelinePlanner
                     images[stepOperator.Name] = image;
                 }
             }
-            catch (Exception e) when (e is Docker.DockerEngineException or Registries.RegistryException or IOException or HttpRequestException)
+            catch (Exception e) when (e is BackendUnavailableException or IOException or HttpRequestException)
             {
-                images[stepOperator.Name] = new Images.ImagePlan(null, $"unknown: {e.Message}");
+                images[stepOperator.Name] = new ImagePlan(null, $"unknown: {e.Message}");
             }
         }
 
-        return new PipelinePlan(pipeline.Name, stack.Name, steps, images, incomplete, pipelineOutput.Lines) { Warnings = warnings };
+        var costBasis = string.Join("; ", record.Steps
+            .Select(step => stack.OperatorFor(StepCatalog.FindStep(step.Step)!))
+            .Distinct()
+            .Select(stepOperator => stepOperator.CostBasis)
+            .OfType<string>()
+            .Distinct(StringComparer.Ordinal));
+        return new PipelinePlan(pipeline.Name, stack.Name, steps, images, incomplete, pipelineOutput.Lines)
+        {
+            Warnings = warnings,
+            CostBasis = costBasis.Length == 0 ? null : costBasis,
+        };
     }
 
     /// <summary>Waits for every call to finish deciding; their own outcomes are in their records.</summary>
@@ -185,8 +198,8 @@ public static class PipelinePlanner
         if (priced.Count > 0)
         {
             var running = priced.Where(s => s.Cache?.Hit != true).Sum(s => s.HourlyCost!.Value);
-            output.WriteLine($"  estimated cost: ${running.ToString("0.0000", CultureInfo.InvariantCulture)} per hour of the steps that would run (Modal prices of {ModalPrices.CheckedOn}, " +
-                "for the reserved CpuCount and Memory: Modal bills the higher of reservation and use; cached steps cost nothing)");
+            output.WriteLine($"  estimated cost: ${running.ToString("0.0000", CultureInfo.InvariantCulture)} per hour of the steps that would run " +
+                $"({plan.CostBasis ?? "as their step operators price them"}; cached steps cost nothing)");
         }
 
         if (plan.Incomplete is { } incomplete)

@@ -1,126 +1,44 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
-using System.Reflection;
-using System.Threading;
-using System.Threading.Tasks;
 using StepOperator.Artifacts;
 using StepOperator.Configuration;
-using StepOperator.Images;
+using StepOperator.Flavors;
 using StepOperator.Stacks;
 using StepOperator.Stacks.Local;
-using StepOperator.Stacks.Modal;
 
 namespace StepOperator.Planning;
 
 /// <summary>
-/// The stack <c>plan --stack modal</c> pictures before one is registered: the local orchestrator, a Modal step
-/// operator, a remote artifact store, a container registry and the docker image builder. The components that are
-/// registered already are used (the first of each kind that fits); each one that is not is a warning with the
-/// command that registers it, and the last warning registers the stack. Steps are planned with Modal's resources
-/// and prices; nothing is looked up on Modal or in a registry.
+/// A stack <c>plan --stack NAME</c> pictures before one of that name is registered: the local orchestrator, the
+/// step operator of a flavor that offers a what-if (<see cref="IWhatIfFlavor"/>), and a store that is registered already or
+/// an empty one. Each component that is missing is a warning with the command that registers it.
 /// </summary>
-internal sealed class WhatIfStack
+/// <param name="Definition">The stack as it would be registered.</param>
+/// <param name="Warnings">What a run needs first, each with its fix.</param>
+/// <param name="Store">The registered artifact store the plan reads the cache of; null for one not registered yet (read as empty).</param>
+/// <param name="StepOperator">Makes the step operator that describes steps' resources and prices (it runs nothing).</param>
+public sealed record WhatIfStack(StackDefinition Definition, IReadOnlyList<string> Warnings, ComponentDefinition? Store, Func<IStepOperator> StepOperator)
 {
-    /// <summary>The step operator flavor a what-if plan stands for, as the stack name given to <c>plan --stack</c>.</summary>
-    public const string ModalFlavor = "modal";
-
-    private const string StoreName = "artifacts";
-    private const string RegistryName = "registry";
-
-    private WhatIfStack(StackDefinition definition, ComponentDefinition? stepOperator, ComponentDefinition? store, IReadOnlyList<string> warnings)
-    {
-        Definition = definition;
-        StepOperator = stepOperator;
-        Store = store;
-        Warnings = warnings;
-    }
-
-    public StackDefinition Definition { get; }
-
-    /// <summary>What a run needs first, each with its fix.</summary>
-    public IReadOnlyList<string> Warnings { get; }
-
-    private ComponentDefinition? StepOperator { get; }
-
-    private ComponentDefinition? Store { get; }
-
-    /// <summary>The what-if for <paramref name="stackName"/>, or null when it is not one (a registered stack, or another name).</summary>
-    public static WhatIfStack? For(string stackName, StackConfiguration configuration)
-    {
-        if (configuration.FindStack(stackName) is not null || !string.Equals(stackName, ModalFlavor, StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var prefix = StackValidator.CommandPrefix;
-        var warnings = new List<string>();
-        var stepOperator = configuration.Components(ComponentType.StepOperator).FirstOrDefault(c => c.Flavor == ModalFlavor);
-        if (stepOperator is null)
-        {
-            warnings.Add($"no Modal step operator is registered. Register one: {prefix} step-operator register {ModalFlavor} --flavor=modal --token_id=<ak-...> --token_secret=<as-...> " +
-                "(without the tokens it uses MODAL_TOKEN_ID/MODAL_TOKEN_SECRET or ~/.modal.toml, as Modal's own SDKs do).");
-        }
-
-        var store = configuration.Components(ComponentType.ArtifactStore).FirstOrDefault(c => c.Flavor is "s3" or "azure");
-        if (store is null)
-        {
-            warnings.Add($"no remote artifact store is registered (Modal's machines cannot read a local one). Register one: {prefix} artifact-store register {StoreName} --flavor=s3 " +
-                "--bucket=<bucket> --region=<region> --access_key_id=<id> --secret_access_key=<secret> (or --flavor=azure --container=<container> --account_name=<account> --account_key=<key>).");
-        }
-
-        var registry = configuration.Components(ComponentType.ContainerRegistry).FirstOrDefault();
-        if (registry is null)
-        {
-            warnings.Add($"no container registry is registered (Modal pulls the step image from one). Register one Modal can reach: {prefix} container-registry register {RegistryName} " +
-                "--flavor=default --server=ghcr.io --namespace=<user> --username=<user> --password=<token>.");
-        }
-
-        var definition = new StackDefinition(ModalFlavor, StackConfiguration.LocalName, store?.Name ?? StoreName,
-            stepOperator?.Name ?? ModalFlavor, registry?.Name ?? RegistryName, StackConfiguration.DockerName);
-        warnings.Add($"stack '{ModalFlavor}' is not registered; this plan is a what-if. Register it: {prefix} stack register {definition.Name} -o {definition.Orchestrator} " +
-            $"-s {definition.StepOperator} -a {definition.ArtifactStore} -c {definition.ContainerRegistry} -i {definition.ImageBuilder}, then run with --stack {definition.Name} " +
-            $"(or {prefix} stack activate {definition.Name}).");
-        return new WhatIfStack(definition, stepOperator, store, warnings);
-    }
+    /// <summary>The what-if for <paramref name="stackName"/>, or null when it is not one (a registered stack, or a name no flavor pictures).</summary>
+    public static WhatIfStack? For(string stackName, StackConfiguration configuration) =>
+        configuration.FindStack(stackName) is not null
+            ? null
+            : FlavorCatalog.All.OfType<IWhatIfFlavor>().Select(flavor => flavor.WhatIf(stackName, configuration)).FirstOrDefault(whatIf => whatIf is not null);
 
     /// <summary>The stack the plan runs on: a registered remote store's cache is read; a store not registered yet is empty.</summary>
-    public Stack Create(StackConfiguration configuration, string homeDirectory)
+    public Stack Create(string homeDirectory)
     {
         var store = Store is null
             ? new EmptyArtifactStore($"(artifact store '{Definition.ArtifactStore}', not registered yet)", isRemote: true)
             : StackFactory.CreateArtifactStore(Store, homeDirectory);
-        var entry = Assembly.GetEntryAssembly()?.Location;
-        var builder = configuration.FindComponent(ComponentType.ImageBuilder, StackConfiguration.DockerName);
-        var image = new ImageBuildRequest(
-            Path.GetDirectoryName(entry) ?? AppContext.BaseDirectory,
-            Path.GetFileName(entry) ?? "program.dll",
-            builder?.Get("BaseImage") ?? ImageBuildRequest.DefaultBaseImage,
-            Registry: null);
-        var modal = new ModalStepOperator(new ModalStepOperatorOptions(image, ServerUrl: StepOperator?.Get("ServerUrl")), Definition.StepOperator!);
-        var repository = ImageBuilder.RepositoryFor(image.EntryAssembly, registry: null);
-        return new Stack(Definition.Name, store, new LocalProcessStepOperator(name: StackConfiguration.LocalName, standby: false), new NoImageLookup(modal, repository));
+        return new Stack(Definition.Name, store, new LocalProcessStepOperator(name: StackConfiguration.LocalName, standby: false), StepOperator());
     }
+}
 
-    /// <summary>The Modal step operator's resources and prices, without its image lookup (which needs the registry).</summary>
-    private sealed class NoImageLookup(ModalStepOperator inner, string repository) : IStepOperator, IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
-
-        public string Name => inner.Name;
-
-        public IReadOnlyList<string> UnenforcedSettings(StepSettings settings) => inner.UnenforcedSettings(settings);
-
-        public Task<StepExit> RunAsync(StepLaunch launch, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("A what-if stack runs no step.");
-
-        public string DescribeResources(StepSettings settings) => inner.DescribeResources(settings);
-
-        public decimal? EstimateHourlyCost(StepSettings settings) => inner.EstimateHourlyCost(settings);
-
-        public Task<ImagePlan?> PlanImageAsync(CancellationToken cancellationToken) =>
-            Task.FromResult<ImagePlan?>(new ImagePlan($"<registry>/{repository}:<content hash>",
-                "build and push on the first run (the registry is not looked up in a what-if)"));
-    }
+/// <summary>A flavor that can picture a stack of its own for <c>plan --stack NAME</c> before one is registered.</summary>
+public interface IWhatIfFlavor
+{
+    /// <summary>The what-if for <paramref name="stackName"/>, or null when this flavor does not picture that name.</summary>
+    WhatIfStack? WhatIf(string stackName, StackConfiguration configuration);
 }

@@ -124,7 +124,7 @@ public sealed class PipelineRunner(RunConsole console)
     private static string Describe(Exception failure) => failure switch
     {
         StepFailedException step => step.Message,
-        Docker.DockerEngineException or Registries.RegistryException or ArtifactStoreUnavailableException => failure.Message,
+        BackendUnavailableException or ArtifactStoreUnavailableException => failure.Message,
         OperationCanceledException => "Cancelled.",
         _ => $"The pipeline method threw {failure.GetType().FullName}: {failure.Message}",
     };

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using StepOperator.Planning;
 
 namespace StepOperator.Stacks;
 
@@ -24,7 +25,7 @@ public interface IStepOperator
     /// that another attempt may not meet (a lost connection, a service briefly unavailable): the call then ends as a
     /// backend failure, which a step's retry policy retries. Each backend knows its own; a lost connection is one everywhere.
     /// </summary>
-    bool IsTransientFailure(Exception failure) => Runs.TransientFailures.IsConnectionFailure(failure);
+    bool IsTransientFailure(Exception failure) => TransientFailures.IsConnectionFailure(failure);
 
     /// <summary>Gets ready for a run (connect, build or reuse the image) before any step starts.</summary>
     Task PrepareAsync(Runs.RunConsole console, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -33,7 +34,7 @@ public interface IStepOperator
     string DescribeResources(StepSettings settings) => "those of the machine (no limits)";
 
     /// <summary>The image steps would run from and what a run would do to have it; null when this operator needs none.</summary>
-    Task<Images.ImagePlan?> PlanImageAsync(CancellationToken cancellationToken) => Task.FromResult<Images.ImagePlan?>(null);
+    Task<ImagePlan?> PlanImageAsync(CancellationToken cancellationToken) => Task.FromResult<ImagePlan?>(null);
 
     /// <summary>
     /// Stops whatever an interrupted earlier attempt of run <paramref name="runId"/> left running here
@@ -43,6 +44,9 @@ public interface IStepOperator
 
     /// <summary>What running a step here costs per hour, in US dollars, when the backend bills by resources; null otherwise.</summary>
     decimal? EstimateHourlyCost(StepSettings settings) => null;
+
+    /// <summary>Whose prices <see cref="EstimateHourlyCost"/> uses, of when, and what they bill ("Modal prices of 2026-11-26, ..."); null when it prices nothing.</summary>
+    string? CostBasis => null;
 }
 
 /// <summary>Everything an operator needs to start one step call.</summary>

@@ -1,4 +1,7 @@
+using System;
 using System.Collections.Generic;
+using System.Linq;
+using StepOperator.Flavors;
 
 namespace StepOperator.Stacks;
 
@@ -8,10 +11,11 @@ namespace StepOperator.Stacks;
 /// </summary>
 public static class SecretVariables
 {
-    public static IReadOnlyList<string> Names { get; } = new[]
-    {
-        "MODAL_TOKEN_ID",
-        "MODAL_TOKEN_SECRET",
-        StackFactory.RegistryPasswordVariable,
-    };
+    // Kept out of step processes even in a program without the backend that reads them: a variable set for another
+    // program on the same machine is no less a secret.
+    private static readonly string[] WellKnown = { "MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET", "STEPOPERATOR_REGISTRY_PASSWORD" };
+
+    /// <summary>The well-known credential variables and those the installed flavors declare (<see cref="Flavor.SecretVariables"/>).</summary>
+    public static IReadOnlyList<string> Names =>
+        WellKnown.Concat(FlavorCatalog.All.SelectMany(flavor => flavor.SecretVariables)).Distinct(StringComparer.Ordinal).ToList();
 }

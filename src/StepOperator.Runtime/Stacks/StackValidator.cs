@@ -2,16 +2,15 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using StepOperator.Configuration;
-using StepOperator.Registries;
-using StepOperator.Stacks.Modal;
+using StepOperator.Flavors;
 
 namespace StepOperator.Stacks;
 
 /// <summary>
-/// Checks a stack and the program's steps before any build or submission, with the seed's rules:
-/// a remote step operator needs a remote artifact store, a container registry it can pull from and an image builder;
-/// <c>[ModalStep]</c> steps need the stack's step operator, or the one they name. Each problem names
-/// the missing component and the command that fixes it.
+/// Checks a stack and the program's steps before any build or submission: every component registered and its flavor
+/// installed, each flavor's own rules (<see cref="Flavor.CheckStack"/>: a remote step operator needs a remote artifact
+/// store, a container registry it can pull from and an image builder), and <c>[ModalStep]</c> steps need the stack's
+/// step operator, or the one they name. Each problem names the missing component and the command that fixes it.
 /// </summary>
 public static class StackValidator
 {
@@ -43,39 +42,18 @@ public static class StackValidator
                 $"or choose another: {CommandPrefix} stack update {stack.Name} {type.StackOption()} <name>.");
         }
 
-        var stepOperator = components.GetValueOrDefault(ComponentType.StepOperator);
-        var orchestrator = components.GetValueOrDefault(ComponentType.Orchestrator);
-        var store = components.GetValueOrDefault(ComponentType.ArtifactStore);
-        var runsContainers = stepOperator?.Flavor is "docker" or "modal" || orchestrator?.Flavor == "docker";
-
-        if (stepOperator?.Flavor == "modal")
+        // Each flavor's own rules for the stack (a remote step operator's store and registry, an image builder for containers).
+        var check = new StackCheck(stack, components);
+        foreach (var (type, component) in components)
         {
-            if (store is not null && store.Flavor == "local")
+            if (FlavorCatalog.Find(type, component.Flavor) is { } flavor)
             {
-                problems.Add(
-                    $"Stack '{stack.Name}': step operator '{stepOperator.Name}' runs steps on Modal's machines, which cannot read the local artifact store '{store.Name}'. " +
-                    $"Register a remote one: {CommandPrefix} artifact-store register <name> --flavor=s3 --bucket=... (or --flavor=azure), " +
-                    $"then: {CommandPrefix} stack update {stack.Name} -a <name>.");
+                problems.AddRange(flavor.CheckStack(check, component));
             }
-
-            if (stack.ContainerRegistry is null)
+            else
             {
-                problems.Add(
-                    $"Stack '{stack.Name}': step operator '{stepOperator.Name}' runs steps from an image that Modal pulls from a container registry, and the stack has none. " +
-                    $"Register one: {CommandPrefix} container-registry register <name> --flavor=default --server=... --username=... --password=..., " +
-                    $"then: {CommandPrefix} stack update {stack.Name} -c <name>.");
+                problems.Add(FlavorCatalog.Missing(type, component.Flavor, usedBy: $"Stack '{stack.Name}': {component.Describe()}"));
             }
-            else if (components.GetValueOrDefault(ComponentType.ContainerRegistry) is { } registry && LocalRegistryProblem(stack, stepOperator, registry) is { } local)
-            {
-                problems.Add(local);
-            }
-        }
-
-        if (runsContainers && stack.ImageBuilder is null)
-        {
-            problems.Add(
-                $"Stack '{stack.Name}' runs steps in containers but has no image builder to build the step image. " +
-                $"Add the built-in one: {CommandPrefix} stack update {stack.Name} -i docker.");
         }
 
         foreach (var step in steps.Where(s => s.Placement == StepPlacement.Modal))
@@ -95,31 +73,6 @@ public static class StackValidator
             }
         }
 
-        return problems;
-    }
-
-    /// <summary>
-    /// A registry on this machine's loopback address cannot be pulled from by Modal's servers; it serves only a
-    /// Modal server on this machine too (an emulator at MODAL_SERVER_URL=http://127.0.0.1:PORT).
-    /// </summary>
-    private static string? LocalRegistryProblem(StackDefinition stack, ComponentDefinition stepOperator, ComponentDefinition registry)
-    {
-        if (registry.Get("Server") is not { } server || !LocalHosts.IsLocal(LocalHosts.HostOfServer(server)))
-        {
-            return null;
-        }
-
-        var modal = ModalServerAddress.Resolve(stepOperator.Get("ServerUrl"));
-        if (LocalHosts.IsLocalUrl(modal.Url))
-        {
-            return null;
-        }
-
-        return
-            $"Stack '{stack.Name}': container registry '{registry.Name}' is at {server}, an address of this machine only, and step operator '{stepOperator.Name}' " +
-            $"runs steps on Modal's servers ({modal.Url}, from {modal.Source}), which cannot pull the step image from it. " +
-            $"Use a registry Modal can reach (ghcr.io, Docker Hub, Amazon ECR, ...): {CommandPrefix} container-registry register <name> --flavor=default " +
-            $"--server=ghcr.io --namespace=<user> --username=... --password=..., then: {CommandPrefix} stack update {stack.Name} -c <name>. " +
-            "(A Modal server on this machine, such as an emulator at MODAL_SERVER_URL=http://127.0.0.1:PORT, can use it.)";
+        return problems.Distinct(StringComparer.Ordinal).ToList();
     }
 }

@@ -6,7 +6,7 @@ namespace StepOperator.Stacks;
 /// Turns chunks of a step's output (as container logs and Modal log batches deliver them) into whole
 /// lines for an <see cref="IStepOutputSink"/>; an unterminated last piece waits for the next chunk.
 /// </summary>
-internal sealed class StepOutputLines(IStepOutputSink sink, bool isError)
+public sealed class StepOutputLines(IStepOutputSink sink, bool isError)
 {
     private readonly StringBuilder _pending = new();
 

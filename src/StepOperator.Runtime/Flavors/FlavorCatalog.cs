@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using StepOperator.Artifacts;
+using StepOperator.Configuration;
+using StepOperator.Rules;
+using StepOperator.Stacks.Local;
+
+namespace StepOperator.Flavors;
+
+/// <summary>
+/// The flavors this program has: the core's own (local orchestrator and step operator, local artifact store) and those
+/// of the backend packages it references, which the generated code registers when the program starts (see
+/// <see cref="FlavorAttribute"/>). A flavor a program does not have is named with the package that brings it.
+/// </summary>
+public static class FlavorCatalog
+{
+    /// <summary>The package of the core: attributes, generator, analyzers, runtime, local stack and store, CLI.</summary>
+    public const string CorePackage = "StepOperator";
+
+    // StepOperator's own backend packages and their flavors, so a program that asks for one it does not reference is told which package to add.
+    private static readonly (ComponentType Type, string Name, string Package)[] KnownPackages =
+    {
+        (ComponentType.Orchestrator, "docker", "StepOperator.Docker"),
+        (ComponentType.StepOperator, "docker", "StepOperator.Docker"),
+        (ComponentType.ContainerRegistry, "default", "StepOperator.Docker"),
+        (ComponentType.ImageBuilder, "docker", "StepOperator.Docker"),
+        (ComponentType.StepOperator, "modal", "StepOperator.Modal"),
+        (ComponentType.ArtifactStore, "s3", "StepOperator.S3"),
+        (ComponentType.ArtifactStore, "azure", "StepOperator.Azure"),
+    };
+
+    private static readonly object Gate = new();
+    private static Flavor[] _flavors =
+    {
+        new LocalProcessFlavor(ComponentType.Orchestrator),
+        new LocalProcessFlavor(ComponentType.StepOperator),
+        new LocalArtifactStoreFlavor(),
+    };
+
+    /// <summary>Every flavor this program has, in registration order.</summary>
+    public static IReadOnlyList<Flavor> All => Volatile.Read(ref _flavors);
+
+    /// <summary>
+    /// Adds a flavor; called by generated code for each <see cref="FlavorAttribute"/> of the assemblies a program
+    /// references. Registering the same flavor type again does nothing; another flavor with a taken name is refused.
+    /// </summary>
+    public static void Register(Flavor flavor)
+    {
+        ArgumentNullException.ThrowIfNull(flavor);
+        lock (Gate)
+        {
+            if (_flavors.FirstOrDefault(f => f.Type == flavor.Type && string.Equals(f.Name, flavor.Name, StringComparison.OrdinalIgnoreCase)) is { } taken)
+            {
+                if (taken.GetType() == flavor.GetType())
+                {
+                    return;
+                }
+
+                throw new InvalidOperationException(
+                    $"{flavor} of {flavor.GetType().FullName} ({flavor.Package}) has the name of {taken.GetType().FullName} ({taken.Package}); a flavor's name must be its own.");
+            }
+
+            Volatile.Write(ref _flavors, _flavors.Append(flavor).ToArray());
+        }
+    }
+
+    /// <summary>The flavors of <paramref name="type"/> this program has.</summary>
+    public static IReadOnlyList<Flavor> Of(ComponentType type) => All.Where(f => f.Type == type).ToList();
+
+    /// <summary>The installed flavor of <paramref name="type"/> named <paramref name="name"/> (any case); null when the program has none.</summary>
+    public static Flavor? Find(ComponentType type, string name) =>
+        All.FirstOrDefault(f => f.Type == type && string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The installed flavor, or a problem that says which package brings it (or which flavors there are).</summary>
+    public static T Require<T>(ComponentType type, string name, string? usedBy = null)
+        where T : Flavor =>
+        Find(type, name) as T ?? throw new StackConfigurationException(Missing(type, name, usedBy));
+
+    /// <summary>The package that brings <paramref name="type"/> flavor <paramref name="name"/> when this program does not reference it; null when unknown.</summary>
+    public static string? PackageOf(ComponentType type, string name) =>
+        KnownPackages.FirstOrDefault(known => known.Type == type && string.Equals(known.Name, name, StringComparison.OrdinalIgnoreCase)).Package;
+
+    /// <summary>Flavor names a configuration may use: those installed and those of StepOperator's packages not referenced.</summary>
+    public static IReadOnlyList<string> KnownNames(ComponentType type) =>
+        Of(type).Select(f => f.Name)
+            .Concat(KnownPackages.Where(known => known.Type == type).Select(known => known.Name))
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+
+    /// <summary>"local, docker; modal needs package StepOperator.Modal", for messages and help.</summary>
+    public static string Describe(ComponentType type)
+    {
+        var installed = Of(type).Select(f => f.Name).ToList();
+        var missing = KnownPackages.Where(known => known.Type == type && !installed.Contains(known.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+        var text = installed.Count == 0 ? "none installed" : string.Join(", ", installed);
+        return missing.Count == 0
+            ? text
+            : text + "; " + string.Join(", ", missing.Select(known => $"{known.Name} needs package {known.Package}"));
+    }
+
+    /// <summary>The artifact store flavor whose locations have <paramref name="scheme"/>; null when the program has none.</summary>
+    public static ArtifactStoreFlavor? StoreForScheme(string scheme) =>
+        All.OfType<ArtifactStoreFlavor>().FirstOrDefault(f => string.Equals(f.LocationScheme, scheme, StringComparison.OrdinalIgnoreCase));
+
+    private static string DidYouMean(ComponentType type, string name) =>
+        NearestName.Of(name, KnownNames(type), candidate => candidate.ToLowerInvariant()) is { } nearest ? $" Did you mean '{nearest}'?" : string.Empty;
+
+    /// <summary>Why <paramref name="type"/> flavor <paramref name="name"/> cannot be used here, with the fix.</summary>
+    public static string Missing(ComponentType type, string name, string? usedBy = null)
+    {
+        var subject = usedBy ?? $"{type.CommandName()} flavor '{name}'";
+        return PackageOf(type, name) is { } package
+            ? $"{subject} needs package {package}, which this program does not reference. Add it: dotnet add package {package}"
+            : $"{subject}: there is no {type.CommandName()} flavor '{name}'.{DidYouMean(type, name)} Flavors: {Describe(type)}.";
+    }
+}
