@@ -5,7 +5,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using StepOperator.Artifacts;
+using StepOperator.Azure;
 using StepOperator.Benchmarks.Support;
+using StepOperator.S3;
 using StepOperator.Testing;
 
 // P6 (issue 8): a 1 GiB artifact round trip through each artifact store (local files, S3 via

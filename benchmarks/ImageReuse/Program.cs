@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using StepOperator.Benchmarks.ImageReuse;
 using StepOperator.Benchmarks.Support;
-using StepOperator.Images;
+using StepOperator.Docker;
 using StepOperator.Runs;
 
 // P4 (issue 8): image builds and bytes pushed on the docker stack.

@@ -6,11 +6,10 @@ using System.Text;
 using System.Text.Json;
 using StepOperator;
 using StepOperator.Benchmarks.Support;
-using StepOperator.Images;
-using StepOperator.Registries;
+using StepOperator.Docker;
+using StepOperator.Modal;
 using StepOperator.Runs;
 using StepOperator.Stacks;
-using StepOperator.Stacks.Modal;
 
 // P5 (issue 8): submit → sandbox running on the Modal emulator, the C# client against Modal's
 // official JS SDK, same image, same machine.

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Grpc.Core;
-using StepOperator.Stacks.Modal;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal;
+using StepOperator.Modal.Protocol;
 
 /// <summary>
 /// A what-if for the proposed fix, not the product: the calls ModalStepOperator makes for a step

@@ -32,6 +32,7 @@ public sealed class StepGenerator : IIncrementalGenerator
         public const string StubGroups = nameof(StubGroups);
         public const string DuplicateNames = nameof(DuplicateNames);
         public const string Main = nameof(Main);
+        public const string Flavors = nameof(Flavors);
     }
 
     /// <summary>A namespace as code: "Demo.Steps", "Fz.@event" (keywords escaped, no global::).</summary>
@@ -90,6 +91,18 @@ public sealed class StepGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.StubGroups);
         context.RegisterSourceOutput(stubGroups, static (output, file) =>
             output.AddSource(file.HintName, StubEmitter.Emit(file.Steps)));
+
+        // The flavors of referenced backend packages: a backend is there exactly when its package is referenced.
+        var flavors = context.CompilationProvider
+            .Select(static (compilation, cancellationToken) => FlavorRegistration.Find(compilation, cancellationToken))
+            .WithTrackingName(TrackingNames.Flavors);
+        context.RegisterSourceOutput(flavors, static (output, types) =>
+        {
+            if (types.Count > 0)
+            {
+                output.AddSource("StepOperator.Flavors.g.cs", FlavorRegistration.Emit(types));
+            }
+        });
 
         // Top-level statements or a static Main: found among declarations only, never walking into method bodies
         // (a syntax provider's predicate would visit every node of every file on a cold build).

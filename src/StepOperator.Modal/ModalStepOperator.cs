@@ -13,7 +13,6 @@ using Grpc.Core;
 using StepOperator.Docker;
 using StepOperator.Modal.Protocol;
 using StepOperator.Planning;
-using StepOperator.Rules;
 using StepOperator.Runs;
 using StepOperator.Stacks;
 
@@ -169,7 +168,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     /// sandbox_v2) is false; V2 does not take GPUs.
     /// </summary>
     internal static bool UsesSandboxV2(ModalApi api, StepSettings settings) =>
-        api.Credentials.SandboxV2 && ResourceRules.EffectiveGpuCount(settings.Gpu, settings.GpuCount) == 0;
+        api.Credentials.SandboxV2 && settings.EffectiveGpuCount == 0;
 
     /// <summary>A created sandbox: its id, the resources it was created with, and what a V2 answer already says.</summary>
     private sealed record CreatedSandbox(string SandboxId, Resources Resources, string? TaskId = null, CommandRouterAccess? RouterAccess = null);
@@ -457,30 +456,33 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         var resources = new Resources();
         if (settings.CpuCount is { } cpus)
         {
-            resources.MilliCpu = ResourceRules.MilliCpu(cpus);
+            resources.MilliCpu = MilliCpu(cpus);
         }
 
         if (settings.CpuLimit is { } cpuLimit)
         {
-            resources.MilliCpuMax = ResourceRules.MilliCpu(cpuLimit);
+            resources.MilliCpuMax = MilliCpu(cpuLimit);
         }
 
-        if (settings.Memory is not null && MemorySize.TryToMegabytes(settings.Memory, out var megabytes, out _))
+        if (settings.MemoryMegabytes is { } megabytes)
         {
             resources.MemoryMb = (uint)megabytes;
         }
 
-        if (settings.MemoryLimit is not null && MemorySize.TryToMegabytes(settings.MemoryLimit, out var limitMegabytes, out _))
+        if (settings.MemoryLimitMegabytes is { } limitMegabytes)
         {
             resources.MemoryMbMax = (uint)limitMegabytes;
         }
 
-        var gpus = ResourceRules.EffectiveGpuCount(settings.Gpu, settings.GpuCount);
+        var gpus = settings.EffectiveGpuCount;
         resources.GpuConfig = gpus > 0
-            ? new GPUConfig { Type = GPUType.Unspecified, Count = (uint)gpus, GpuType = GpuCatalog.WireName(settings.Gpu!) }
+            ? new GPUConfig { Type = GPUType.Unspecified, Count = (uint)gpus, GpuType = settings.Gpu!.ToUpperInvariant() }
             : new GPUConfig();
         return resources;
     }
+
+    /// <summary>Cores as Modal's Resources take them: thousandths of a core, truncated as Modal's SDKs do.</summary>
+    private static uint MilliCpu(double cores) => (uint)Math.Truncate(cores * 1000);
 
     private static string EntryAssemblyOf(StepLaunch launch) =>
         Path.GetFileName(Assembly.GetEntryAssembly()?.Location ?? throw new InvalidOperationException("No entry assembly."));

@@ -3,6 +3,8 @@ using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using StepOperator.Azure;
+using StepOperator.S3;
 
 namespace StepOperator.Artifacts.Tests;
 

@@ -1,3 +1,6 @@
+using StepOperator.Azure;
+using StepOperator.S3;
+
 namespace StepOperator.Artifacts.Tests;
 
 /// <summary>

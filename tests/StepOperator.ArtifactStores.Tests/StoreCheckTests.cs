@@ -2,6 +2,8 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Azure.Storage;
 using Azure.Storage.Blobs;
+using StepOperator.Azure;
+using StepOperator.S3;
 
 namespace StepOperator.Artifacts.Tests;
 

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using StepOperator.Azure;
+using StepOperator.S3;
 
 namespace StepOperator.Artifacts.Tests;
 

@@ -3,8 +3,7 @@ using System.Formats.Tar;
 using System.Text;
 using System.Text.RegularExpressions;
 using Docker.DotNet.Models;
-using StepOperator.Images;
-using StepOperator.Registries;
+using StepOperator.Docker;
 using StepOperator.Runs;
 
 namespace StepOperator.EndToEnd.Tests;

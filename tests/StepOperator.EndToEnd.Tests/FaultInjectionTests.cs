@@ -11,8 +11,8 @@ using Grpc.Core;
 using StepOperator.ModalEmulator;
 using StepOperator.ModalEmulator.Faults;
 using StepOperator.Runs;
-using StepOperator.Stacks.Modal;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.EndToEnd.Tests;
 

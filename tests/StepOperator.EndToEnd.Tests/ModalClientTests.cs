@@ -3,12 +3,14 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Grpc.Core;
+using StepOperator.Docker;
+using StepOperator.Modal;
+using StepOperator.Modal.Protocol;
 using StepOperator.ModalEmulator;
 using StepOperator.ModalEmulator.Faults;
 using StepOperator.Runs;
+using StepOperator.S3;
 using StepOperator.Stacks;
-using StepOperator.Stacks.Modal;
-using StepOperator.Stacks.Modal.Protocol;
 
 namespace StepOperator.EndToEnd.Tests;
 
@@ -196,8 +198,8 @@ public class ModalClientTests(DockerEnvironment docker)
     private ModalStepOperator OperatorFor(ModalEmulator.ModalEmulator emulator, TimeSpan schedulingLimit)
     {
         var program = new TestProgram();
-        var registry = new Registries.ContainerRegistry(docker.Registry, docker.RegistryUser, docker.RegistryPassword, "scheduling");
-        var image = new Images.ImageBuildRequest(Path.GetDirectoryName(program.AssemblyPath)!, Path.GetFileName(program.AssemblyPath), DockerEnvironment.BaseImage, registry);
+        var registry = new ContainerRegistry(docker.Registry, docker.RegistryUser, docker.RegistryPassword, "scheduling");
+        var image = new ImageBuildRequest(Path.GetDirectoryName(program.AssemblyPath)!, Path.GetFileName(program.AssemblyPath), DockerEnvironment.BaseImage, registry);
         program.Dispose();
         return new ModalStepOperator(
             new ModalStepOperatorOptions(image, emulator.TokenId, emulator.TokenSecret, emulator.Url.ToString().TrimEnd('/')) { SchedulingLimit = schedulingLimit });

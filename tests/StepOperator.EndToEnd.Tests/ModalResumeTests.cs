@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using StepOperator.Runs;
-using StepOperator.Stacks.Modal;
+using StepOperator.Modal;
 
 namespace StepOperator.EndToEnd.Tests;
 

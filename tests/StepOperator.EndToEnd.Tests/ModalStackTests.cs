@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using StepOperator.Runs;
-using StepOperator.Stacks.Modal;
+using StepOperator.Modal;
 
 namespace StepOperator.EndToEnd.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using StepOperator.Artifacts;
 using StepOperator.Runs;
+using StepOperator.S3;
 
 namespace StepOperator.EndToEnd.Tests;
 

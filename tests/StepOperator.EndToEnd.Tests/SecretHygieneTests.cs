@@ -1,6 +1,7 @@
 using System.Text;
+using StepOperator.Modal.Protocol;
 using StepOperator.ModalEmulator;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.S3;
 using StepOperator.Testing;
 
 namespace StepOperator.EndToEnd.Tests;

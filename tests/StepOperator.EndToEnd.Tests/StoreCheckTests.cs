@@ -1,3 +1,5 @@
+using StepOperator.S3;
+
 namespace StepOperator.EndToEnd.Tests;
 
 /// <summary>

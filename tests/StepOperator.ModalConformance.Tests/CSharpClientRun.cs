@@ -2,9 +2,9 @@ using System.Text;
 using System.Text.Json;
 using Grpc.Core;
 using StepOperator.Rules;
-using StepOperator.Stacks.Modal;
-using StepOperator.Stacks.Modal.Protocol;
-using GenericStatus = StepOperator.Stacks.Modal.Protocol.GenericResult.Types.GenericStatus;
+using StepOperator.Modal;
+using StepOperator.Modal.Protocol;
+using GenericStatus = StepOperator.Modal.Protocol.GenericResult.Types.GenericStatus;
 
 namespace StepOperator.ModalConformance.Tests;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using StepOperator.ModalEmulator;
 using StepOperator.ModalEmulator.Sandboxes;
-using StepOperator.Stacks.Modal;
+using StepOperator.Modal;
 using Xunit.Abstractions;
 using Emulator = StepOperator.ModalEmulator.ModalEmulator;
 

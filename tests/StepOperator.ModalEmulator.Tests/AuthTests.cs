@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Grpc.Core;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Tests;
 

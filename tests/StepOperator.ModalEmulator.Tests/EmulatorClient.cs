@@ -1,8 +1,8 @@
 using System.Text;
 using Grpc.Core;
 using Grpc.Net.Client;
-using StepOperator.Stacks.Modal.Protocol;
-using GenericStatus = StepOperator.Stacks.Modal.Protocol.GenericResult.Types.GenericStatus;
+using StepOperator.Modal.Protocol;
+using GenericStatus = StepOperator.Modal.Protocol.GenericResult.Types.GenericStatus;
 
 namespace StepOperator.ModalEmulator.Tests;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Tests;
 

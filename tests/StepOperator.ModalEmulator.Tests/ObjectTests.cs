@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Grpc.Core;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Tests;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Tests;
 

@@ -1,5 +1,5 @@
 using Grpc.Core;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Tests;
 

@@ -1,7 +1,7 @@
 using Grpc.Core;
 using StepOperator.ModalEmulator.Sandboxes;
-using StepOperator.Stacks.Modal.Protocol;
-using GenericStatus = StepOperator.Stacks.Modal.Protocol.GenericResult.Types.GenericStatus;
+using StepOperator.Modal.Protocol;
+using GenericStatus = StepOperator.Modal.Protocol.GenericResult.Types.GenericStatus;
 
 namespace StepOperator.ModalEmulator.Tests;
 

@@ -1,5 +1,5 @@
-using StepOperator.Registries;
-using StepOperator.Stacks.Modal;
+using StepOperator.Docker;
+using StepOperator.Modal;
 
 namespace StepOperator.Runtime.Tests;
 

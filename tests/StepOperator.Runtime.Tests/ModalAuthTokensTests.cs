@@ -1,6 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
-using StepOperator.Stacks.Modal;
+using StepOperator.Modal;
 
 namespace StepOperator.Runtime.Tests;
 

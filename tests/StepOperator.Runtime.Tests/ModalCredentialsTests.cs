@@ -1,5 +1,5 @@
 using System.Text;
-using StepOperator.Stacks.Modal;
+using StepOperator.Modal;
 
 namespace StepOperator.Runtime.Tests;
 

@@ -1,16 +1,17 @@
+using StepOperator.Docker;
+using StepOperator.Modal;
+using StepOperator.Modal.Protocol;
 using StepOperator.Rules;
 using StepOperator.Stacks;
-using StepOperator.Stacks.Docker;
-using StepOperator.Stacks.Modal;
-using StepOperator.Stacks.Modal.Protocol;
-using GenericStatus = StepOperator.Stacks.Modal.Protocol.GenericResult.Types.GenericStatus;
+
+using GenericStatus = StepOperator.Modal.Protocol.GenericResult.Types.GenericStatus;
 
 namespace StepOperator.Runtime.Tests;
 
 /// <summary>Reservations (CpuCount, Memory) and hard limits (CpuLimit, MemoryLimit): the rules, what Modal and Docker get, and how an end reads.</summary>
 public class ResourceLimitTests
 {
-    private static readonly Images.ImageBuildRequest Image = new("/nowhere", "Program.dll", "base:1", Registry: null);
+    private static readonly ImageBuildRequest Image = new("/nowhere", "Program.dll", "base:1", Registry: null);
 
     private static string[] Ids(StepResources resources) =>
         ResourceRules.Validate(resources).Select(v => v.RuleId).ToArray();

@@ -2,10 +2,9 @@ using System.Net.Http;
 using System.Net.Sockets;
 using Grpc.Core;
 using StepOperator.Docker;
+using StepOperator.Modal;
 using StepOperator.Stacks;
-using StepOperator.Stacks.Docker;
 using StepOperator.Stacks.Local;
-using StepOperator.Stacks.Modal;
 
 namespace StepOperator.Runtime.Tests;
 
@@ -15,7 +14,7 @@ namespace StepOperator.Runtime.Tests;
 /// </summary>
 public class TransientFailureTests
 {
-    private static readonly Images.ImageBuildRequest Image = new("/nowhere", "Program.dll", "base:1", Registry: null);
+    private static readonly ImageBuildRequest Image = new("/nowhere", "Program.dll", "base:1", Registry: null);
 
     private static readonly IStepOperator Modal = new ModalStepOperator(new ModalStepOperatorOptions(Image));
     private static readonly IStepOperator Docker = new DockerStepOperator(new DockerStepOperatorOptions(Image));

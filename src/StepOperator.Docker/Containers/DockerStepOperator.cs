@@ -10,7 +10,6 @@ using System.Threading.Tasks;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using StepOperator.Planning;
-using StepOperator.Rules;
 using StepOperator.Runs;
 using StepOperator.Stacks;
 
@@ -113,7 +112,7 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
         }
 
         parts.Add(limits.Memory is { } memory ? $"memory {memory} bytes" : "memory unlimited");
-        var gpus = ResourceRules.EffectiveGpuCount(settings.Gpu, settings.GpuCount);
+        var gpus = settings.EffectiveGpuCount;
         var gpu = gpus == 0 ? string.Empty : options.Gpus == DockerGpuPolicy.Require ? $", gpus {gpus} (nvidia)" : ", gpus ignored";
         return string.Join(", ", parts) + gpu;
     }
@@ -129,12 +128,8 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
     {
         long? shares = settings.CpuCount is { } cpus ? Math.Max(MinCpuShares, (long)Math.Round(cpus * CpuSharesPerCore)) : null;
         long? nanoCpus = settings.CpuLimit is { } cpuLimit ? (long)Math.Round(cpuLimit * 1e9) : null;
-        long? reservation = settings.Memory is not null && MemorySize.TryToMegabytes(settings.Memory, out var megabytes, out _)
-            ? megabytes * 1_000_000
-            : null;
-        long? memory = settings.MemoryLimit is not null && MemorySize.TryToMegabytes(settings.MemoryLimit, "MemoryLimit", out var limitMegabytes, out _)
-            ? limitMegabytes * 1_000_000
-            : null;
+        long? reservation = settings.MemoryMegabytes * 1_000_000;
+        long? memory = settings.MemoryLimitMegabytes * 1_000_000;
         return new ContainerLimits(shares, nanoCpus, reservation, memory);
     }
 
@@ -218,7 +213,7 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
             catch (DockerApiException e) when (IsMissingGpuRuntime(e.Message))
             {
                 throw new DockerEngineException(
-                    $"Step '{launch.InvocationId}' asks for {ResourceRules.EffectiveGpuCount(launch.Step.Settings.Gpu, launch.Step.Settings.GpuCount)} GPU(s), " +
+                    $"Step '{launch.InvocationId}' asks for {launch.Step.Settings.EffectiveGpuCount} GPU(s), " +
                     $"but the Docker engine at {_engine.Endpoint} has no GPU runtime ({e.Message.Trim()}). Install the NVIDIA Container Toolkit, " +
                     "run on a stack with GPUs, or set the docker step operator's GPU policy to 'ignore'.", e);
             }
@@ -268,7 +263,7 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
             host.MemorySwap = memory;
         }
 
-        var gpus = ResourceRules.EffectiveGpuCount(settings.Gpu, settings.GpuCount);
+        var gpus = settings.EffectiveGpuCount;
         if (gpus > 0 && options.Gpus == DockerGpuPolicy.Require)
         {
             var info = await _engine!.Client.System.GetSystemInfoAsync(cancellationToken).ConfigureAwait(false);

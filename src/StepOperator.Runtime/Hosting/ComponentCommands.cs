@@ -17,11 +17,11 @@ internal static class ComponentCommands
 {
     public static Command For(ComponentType type, TextWriter output, HostContext context)
     {
-        var command = new Command(type.CommandName(), $"Register and inspect {type.CommandName()} components (flavors: {string.Join(", ", type.Flavors())}).");
+        var command = new Command(type.CommandName(), $"Register and inspect {type.CommandName()} components (flavors: {FlavorCatalog.Describe(type)}).");
 
         var registerName = new Argument<string>("name") { Description = "The component's name." };
-        var flavor = new Option<string>("--flavor", "-f") { Description = $"One of: {string.Join(", ", type.Flavors())}.", Required = true };
-        var register = new Command("register", "Registers a component; settings as --setting_name=value (secrets are stored in the user-level file, shown masked).")
+        var flavor = new Option<string>("--flavor", "-f") { Description = $"One of: {string.Join(", ", FlavorCatalog.Of(type).Select(f => f.Name))}.", Required = true };
+        var register = new Command("register", FlavorCommands.RegisterHelp(type))
         {
             registerName, flavor,
         };
@@ -144,7 +144,7 @@ internal static class ComponentCommands
     public static ComponentDefinition Registered(ComponentType type, string name, StackConfiguration configuration) =>
         configuration.FindComponent(type, name) ?? throw new StackConfigurationException(
             $"No {type.CommandName()} named '{name}'. Registered: {string.Join(", ", configuration.Components(type).Select(c => c.Name))}. " +
-            $"Register it: {StackValidator.CommandPrefix} {type.CommandName()} register {name} --flavor=<{string.Join("|", type.Flavors())}>.");
+            $"Register it: {StackValidator.CommandPrefix} {type.CommandName()} register {name} --flavor=<{string.Join("|", FlavorCatalog.Of(type).Select(f => f.Name))}>.");
 
     /// <summary>Reads --setting_name=value and --setting_name value pairs, as ZenML takes them.</summary>
     private static Dictionary<string, string> ParseSettings(IReadOnlyList<string> tokens)

@@ -8,6 +8,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Configuration;
+using StepOperator.Flavors;
 using StepOperator.Hosting;
 using StepOperator.Runs;
 using StepOperator.Stacks;
@@ -40,7 +41,7 @@ public static class StepOperatorHost
         RunCommandLineAsync(args, output, error, context);
 
     /// <summary>The names of the program's commands (a test checks that every command is here).</summary>
-    internal static IReadOnlySet<string> CommandNames { get; } = new[] { "plan", "resume", StepEntrypointArguments.Command, StackCommands.Name }
+    internal static IReadOnlySet<string> CommandNames { get; } = new[] { "plan", "resume", StepEntrypointArguments.Command, StackCommands.Name, FlavorCommands.Name }
         .Concat(ComponentTypes.All.Select(type => type.CommandName()))
         .ToHashSet(StringComparer.Ordinal);
 
@@ -270,6 +271,7 @@ public static class StepOperatorHost
         root.Subcommands.Add(step);
 
         root.Subcommands.Add(StackCommands.Create(output, context));
+        root.Subcommands.Add(FlavorCommands.Create(output));
         foreach (var type in ComponentTypes.All)
         {
             root.Subcommands.Add(ComponentCommands.For(type, output, context));
@@ -318,6 +320,13 @@ public static class StepOperatorHost
                 settings.MemoryLimit is { } memoryLimit ? $"memory limit {memoryLimit}" : null,
             }.Where(s => s is not null));
             text.AppendLine($"  {step.Name} ({(step.Placement == StepPlacement.Modal ? "modal step" : "step")}{(resources.Length > 0 ? ": " + resources : string.Empty)})");
+        }
+
+        // The backends this program can use: each flavor comes with its package (see 'flavor list').
+        text.AppendLine().AppendLine("Flavors:");
+        foreach (var type in ComponentTypes.All)
+        {
+            text.AppendLine($"  {type.CommandName()}: {FlavorCatalog.Describe(type)}");
         }
 
         return text.ToString().TrimEnd();

@@ -56,6 +56,15 @@ public sealed record StepSettings
     /// <summary>The time limit in seconds (86400 when not written).</summary>
     public int EffectiveTimeout => Timeout ?? ResourceRules.DefaultTimeoutSeconds;
 
+    /// <summary>How many GPUs the step gets: none without a Gpu, GpuCount (default 1) with one.</summary>
+    public int EffectiveGpuCount => ResourceRules.EffectiveGpuCount(Gpu, GpuCount);
+
+    /// <summary>Memory in megabytes (Modal's units: "32GB" is 32000); null when unset or not a size.</summary>
+    public long? MemoryMegabytes => Memory is not null && MemorySize.TryToMegabytes(Memory, out var megabytes, out _) ? megabytes : null;
+
+    /// <summary>MemoryLimit in megabytes; null when unset or not a size.</summary>
+    public long? MemoryLimitMegabytes => MemoryLimit is not null && MemorySize.TryToMegabytes(MemoryLimit, nameof(MemoryLimit), out var megabytes, out _) ? megabytes : null;
+
     internal StepResources ToResources() => new(Gpu, GpuCount, CpuCount, Memory, Timeout, Region, Cloud, MaxRetries, RetryDelay, RetryBackoff, MemoryLimit, CpuLimit);
 }
 

@@ -8,7 +8,7 @@ using Grpc.Core.Interceptors;
 using StepOperator.ModalEmulator.Common;
 using StepOperator.ModalEmulator.Faults;
 using StepOperator.ModalEmulator.Recording;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Auth;
 

@@ -1,6 +1,6 @@
 using System.Threading.Tasks;
 using StepOperator.ModalEmulator.Common;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Images;
 

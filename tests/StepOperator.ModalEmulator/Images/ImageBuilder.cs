@@ -12,7 +12,7 @@ using Status = Grpc.Core.Status;
 using StepOperator.ModalEmulator.Common;
 using StepOperator.ModalEmulator.Faults;
 using StepOperator.ModalEmulator.Objects;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Images;
 

@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using Grpc.Core;
 using StepOperator.ModalEmulator.Common;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Objects;
 

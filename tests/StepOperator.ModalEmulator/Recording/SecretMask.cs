@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Recording;
 

@@ -68,7 +68,7 @@ internal sealed class SandboxRegistry(SandboxSupervisor supervisor)
     /// without one, of its environment), created before before_timestamp (when set), still going unless
     /// include_finished, carrying every tag asked for; V1 ones only unless <paramref name="includeV2"/>.
     /// </summary>
-    public IReadOnlyList<SandboxRun> List(StepOperator.Stacks.Modal.Protocol.SandboxListRequest request, bool includeV2)
+    public IReadOnlyList<SandboxRun> List(StepOperator.Modal.Protocol.SandboxListRequest request, bool includeV2)
     {
         var environment = Objects.EnvironmentNames.Normalize(request.EnvironmentName);
         return _runs.Values

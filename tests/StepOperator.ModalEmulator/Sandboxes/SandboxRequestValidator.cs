@@ -4,7 +4,7 @@ using System.Linq;
 using Grpc.Core;
 using StepOperator.ModalEmulator.Images;
 using StepOperator.ModalEmulator.Objects;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Sandboxes;
 

@@ -1,5 +1,5 @@
-using StepOperator.Stacks.Modal.Protocol;
-using GenericStatus = StepOperator.Stacks.Modal.Protocol.GenericResult.Types.GenericStatus;
+using StepOperator.Modal.Protocol;
+using GenericStatus = StepOperator.Modal.Protocol.GenericResult.Types.GenericStatus;
 
 namespace StepOperator.ModalEmulator.Sandboxes;
 

@@ -10,7 +10,7 @@ using StepOperator.ModalEmulator.Common;
 using StepOperator.ModalEmulator.Faults;
 using StepOperator.ModalEmulator.Protocol;
 using StepOperator.ModalEmulator.Sandboxes;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Service;
 

@@ -8,7 +8,7 @@ using Grpc.Core;
 using StepOperator.ModalEmulator.Common;
 using StepOperator.ModalEmulator.Faults;
 using StepOperator.ModalEmulator.Sandboxes;
-using StepOperator.Stacks.Modal.Protocol;
+using StepOperator.Modal.Protocol;
 
 namespace StepOperator.ModalEmulator.Service;
 
