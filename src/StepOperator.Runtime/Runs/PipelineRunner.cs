@@ -33,17 +33,16 @@ public sealed class PipelineRunner(RunConsole console)
             CacheEnabled = options.UseCache,
             MaxParallelSteps = options.MaxParallelSteps,
         };
-        var recorder = new RunRecorder(runDirectory, record);
-        if (options.Resume is not null && File.Exists(recorder.Path))
+        var journal = new RunJournal(record, runDirectory, console);
+        if (options.Resume is not null && File.Exists(journal.RecordPath))
         {
             // The interrupted attempt's record stays beside the new one.
-            File.Copy(recorder.Path, Path.Combine(runDirectory, $"run.interrupted-{record.Resumed}.json"), overwrite: true);
+            File.Copy(journal.RecordPath, Path.Combine(runDirectory, $"run.interrupted-{record.Resumed}.json"), overwrite: true);
         }
 
-        await recorder.SaveAsync().ConfigureAwait(false);
-        console.RunStarted(record, runDirectory);
+        await journal.RunStartedAsync(runDirectory).ConfigureAwait(false);
 
-        using var run = new PipelineRun(stack, recorder, console, options, cancellationToken);
+        using var run = new PipelineRun(stack, journal, console, options, cancellationToken);
         Exception? failure = null;
         try
         {
@@ -88,25 +87,15 @@ public sealed class PipelineRunner(RunConsole console)
             failure ??= e;
         }
 
-        record.FinishedAt = DateTimeOffset.UtcNow;
-        record.Status = failure switch
+        // Every step call has ended: the record is read here, and changed only through the journal.
+        var status = failure switch
         {
             null => RunStatus.Succeeded,
             _ when cancellationToken.IsCancellationRequested => RunStatus.Cancelled,
             _ => RunStatus.Failed,
         };
-        record.Error = failure is null ? null : FirstStepFailure(record) ?? Describe(failure);
-        try
-        {
-            record.Report = Reporting.RunReport.Write(record, runDirectory);
-        }
-        catch (IOException e)
-        {
-            console.Problem($"  the run report could not be written: {e.Message}");
-        }
-
-        await recorder.SaveAsync().ConfigureAwait(false);
-        console.RunFinished(record, recorder.Path);
+        var error = failure is null ? null : FirstStepFailure(record) ?? Describe(failure);
+        await journal.RunFinishedAsync(status, error, finished => Reporting.RunReport.Write(finished, runDirectory)).ConfigureAwait(false);
         return record;
     }
 
