@@ -49,12 +49,20 @@ internal sealed class PipelineRun : IDisposable
     private readonly SemaphoreSlim? _slots;
     private readonly StepCache _cache;
     private readonly Dictionary<string, StepRecord> _completedBefore;
+    private readonly TimeProvider _time;
 
     /// <summary>Calls the interrupted run had started and not finished, by invocation id.</summary>
     private readonly Dictionary<string, StepRecord> _runningBefore;
 
-    public PipelineRun(Stack stack, RunJournal journal, RunConsole console, RunOptions options, CancellationToken cancellationToken)
+    /// <param name="stack">Where the run's step calls run and its artifacts live.</param>
+    /// <param name="journal">The owner of the run's state, which every step event goes through.</param>
+    /// <param name="console">Where messages and the steps' lines are shown.</param>
+    /// <param name="options">How the run treats its steps.</param>
+    /// <param name="cancellationToken">Cancels the run (the user's Ctrl-C).</param>
+    /// <param name="time">The clock retries wait by and cache entries are dated by (default the system's).</param>
+    public PipelineRun(Stack stack, RunJournal journal, RunConsole console, RunOptions options, CancellationToken cancellationToken, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         Stack = stack;
         Journal = journal;
         Console = console;
@@ -289,7 +297,7 @@ internal sealed class PipelineRun : IDisposable
                 var delay = policy.DelayBefore(number);
                 await Journal.RetryingAsync(record, attempt, kind, reason,
                     $"attempt {number} failed ({reason}); attempt {number + 1} of {policy.MaxRetries + 1} in {delay.TotalSeconds:0.##}s").ConfigureAwait(false);
-                await Task.Delay(delay, CancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, _time, CancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -390,7 +398,7 @@ internal sealed class PipelineRun : IDisposable
             return;
         }
 
-        var entry = new CacheEntry(record.Cache!.Key!, RunId, record.InvocationId, record.Output, ingredients, DateTimeOffset.UtcNow);
+        var entry = new CacheEntry(record.Cache!.Key!, RunId, record.InvocationId, record.Output, ingredients, _time.GetUtcNow());
         await _cache.StoreAsync(Journal.Pipeline, entry, CancellationToken.None).ConfigureAwait(false);
     }
 

@@ -8,9 +8,15 @@ using StepOperator.Stacks;
 
 namespace StepOperator.Runs;
 
-/// <summary>Runs a pipeline method on a stack and records the run.</summary>
-public sealed class PipelineRunner(RunConsole console)
+/// <summary>Runs a pipeline method on a stack and records the run; <paramref name="time"/> is the clock the run is timed and waits by.</summary>
+public sealed class PipelineRunner(RunConsole console, TimeProvider time)
 {
+    /// <summary>A runner on the system's clock.</summary>
+    public PipelineRunner(RunConsole console)
+        : this(console, TimeProvider.System)
+    {
+    }
+
     /// <summary>Runs <paramref name="pipeline"/>; returns the run record (also in run.json).</summary>
     public async Task<RunRecord> RunAsync(
         PipelineDefinition pipeline,
@@ -19,7 +25,7 @@ public sealed class PipelineRunner(RunConsole console)
         RunOptions options,
         CancellationToken cancellationToken)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var runId = options.Resume?.RunId ?? RunId.New(now);
         var runDirectory = Path.Combine(runsDirectory, runId);
         var record = new RunRecord
@@ -33,7 +39,7 @@ public sealed class PipelineRunner(RunConsole console)
             CacheEnabled = options.UseCache,
             MaxParallelSteps = options.MaxParallelSteps,
         };
-        var journal = new RunJournal(record, runDirectory, console);
+        var journal = new RunJournal(record, runDirectory, console, time);
         if (options.Resume is not null && File.Exists(journal.RecordPath))
         {
             // The interrupted attempt's record stays beside the new one.
@@ -42,7 +48,7 @@ public sealed class PipelineRunner(RunConsole console)
 
         await journal.RunStartedAsync(runDirectory).ConfigureAwait(false);
 
-        using var run = new PipelineRun(stack, journal, console, options, cancellationToken);
+        using var run = new PipelineRun(stack, journal, console, options, cancellationToken, time);
         Exception? failure = null;
         try
         {

@@ -25,15 +25,18 @@ internal sealed class RunJournal
     private readonly RunRecord _record;
     private readonly RunConsole _console;
     private readonly RunRecorder _recorder;
+    private readonly TimeProvider _time;
 
     /// <param name="record">The run's record, as the run starts.</param>
     /// <param name="runDirectory">Where run.json is kept; null to keep the record in memory only (plans).</param>
     /// <param name="console">The view events are shown in.</param>
-    public RunJournal(RunRecord record, string? runDirectory, RunConsole console)
+    /// <param name="time">The clock events are timed by (default the system's).</param>
+    public RunJournal(RunRecord record, string? runDirectory, RunConsole console, TimeProvider? time = null)
     {
         _record = record;
         _console = console;
-        _recorder = new RunRecorder(runDirectory, Serialize);
+        _time = time ?? TimeProvider.System;
+        _recorder = new RunRecorder(runDirectory, Serialize, _time);
     }
 
     /// <summary>The record. Read it freely once the run has ended; while it runs, only what does not change (ids, names).</summary>
@@ -76,7 +79,7 @@ internal sealed class RunJournal
     {
         lock (_gate)
         {
-            _record.FinishedAt = DateTimeOffset.UtcNow;
+            _record.FinishedAt = _time.GetUtcNow();
             _record.Status = status;
             _record.Error = error;
         }
@@ -149,7 +152,7 @@ internal sealed class RunJournal
         {
             step.Cache = decision;
             step.Output = output;
-            step.StartedAt = step.FinishedAt = DateTimeOffset.UtcNow;
+            step.StartedAt = step.FinishedAt = _time.GetUtcNow();
             step.Status = StepStatus.Cached;
         }
 
@@ -177,7 +180,7 @@ internal sealed class RunJournal
     /// <summary>Attempt <paramref name="number"/> of the call starts on its step operator.</summary>
     public async Task<AttemptRecord> AttemptStartedAsync(StepRecord step, int number)
     {
-        var attempt = new AttemptRecord { Number = number, StartedAt = DateTimeOffset.UtcNow };
+        var attempt = new AttemptRecord { Number = number, StartedAt = _time.GetUtcNow() };
         lock (_gate)
         {
             step.Attempts.Add(attempt);
@@ -217,7 +220,7 @@ internal sealed class RunJournal
     {
         lock (_gate)
         {
-            attempt.FinishedAt = DateTimeOffset.UtcNow;
+            attempt.FinishedAt = _time.GetUtcNow();
             attempt.ExitCode = exit.ExitCode;
             step.ProcessId = exit.ProcessId;
             step.ExitCode = exit.ExitCode;
@@ -301,12 +304,12 @@ internal sealed class RunJournal
     }
 
     /// <summary>Ends the call's record; under the lock.</summary>
-    private static void Finish(StepRecord step, StepStatus status, FailureKind? failure, string? error)
+    private void Finish(StepRecord step, StepStatus status, FailureKind? failure, string? error)
     {
         step.Status = status;
         step.Failure = failure;
         step.Error = error;
-        step.FinishedAt = DateTimeOffset.UtcNow;
+        step.FinishedAt = _time.GetUtcNow();
     }
 
     /// <summary>Saves run.json, then shows the event (a record that cannot be saved is not shown as changed: the failure propagates).</summary>

@@ -9,8 +9,9 @@ namespace StepOperator.Runs;
 /// <summary>
 /// Writes run.json in the run directory (whole, then moved into place) for the run's <see cref="RunJournal"/>, which
 /// supplies the record's JSON (<paramref name="serialize"/>, taken under its lock); a null directory writes nothing (plans).
+/// <paramref name="time"/> times <see cref="SaveSoon"/>'s gathering.
 /// </summary>
-internal sealed class RunRecorder(string? runDirectory, Func<string> serialize)
+internal sealed class RunRecorder(string? runDirectory, Func<string> serialize, TimeProvider time)
 {
     /// <summary>How long <see cref="SaveSoon"/> gathers changes before it writes them.</summary>
     private static readonly TimeSpan SaveSoonDelay = TimeSpan.FromMilliseconds(200);
@@ -33,7 +34,7 @@ internal sealed class RunRecorder(string? runDirectory, Func<string> serialize)
 
         _ = Task.Run(async () =>
         {
-            await Task.Delay(SaveSoonDelay).ConfigureAwait(false);
+            await Task.Delay(SaveSoonDelay, time).ConfigureAwait(false);
             Interlocked.Exchange(ref _saveScheduled, 0);
             try
             {

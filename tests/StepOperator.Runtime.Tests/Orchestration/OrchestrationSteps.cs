@@ -70,15 +70,15 @@ internal static class OrchestrationSteps
 /// <summary>Waits for what another thread does.</summary>
 internal static class Eventually
 {
-    /// <summary>Returns once <paramref name="condition"/> holds; fails the test (naming <paramref name="what"/>) after 30 s.</summary>
-    public static async Task HoldsAsync(Func<bool> condition, string what)
+    /// <summary>Returns once <paramref name="condition"/> holds; fails the test (naming <paramref name="what"/>) after <paramref name="seconds"/>.</summary>
+    public static async Task HoldsAsync(Func<bool> condition, string what, int seconds = 30)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"Waited 30 s for: {what}");
+                Assert.Fail($"Waited {seconds} s for: {what}");
             }
 
             await Task.Delay(10);

@@ -28,8 +28,9 @@ internal sealed class RunHarness : IDisposable
 
     public Stack Stack => new("fake-stack", Store, Operator, Operator);
 
-    public Task<RunRecord> RunAsync(PipelineDefinition pipeline, RunOptions? options = null, CancellationToken cancellationToken = default) =>
-        new PipelineRunner(new RunConsole(View)).RunAsync(pipeline, Stack, RunsDirectory, options ?? new RunOptions(), cancellationToken);
+    /// <summary>Runs <paramref name="pipeline"/> on the fake stack; on <paramref name="time"/>'s clock when given, else the system's.</summary>
+    public Task<RunRecord> RunAsync(PipelineDefinition pipeline, RunOptions? options = null, CancellationToken cancellationToken = default, TimeProvider? time = null) =>
+        new PipelineRunner(new RunConsole(View), time ?? TimeProvider.System).RunAsync(pipeline, Stack, RunsDirectory, options ?? new RunOptions(), cancellationToken);
 
     /// <summary>The run's run.json as the next process (resume, reports) reads it.</summary>
     public RunRecord Saved(string runId) => RunRecord.Load(RunJson(runId));
