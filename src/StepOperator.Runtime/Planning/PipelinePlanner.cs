@@ -74,7 +74,7 @@ public static class PipelinePlanner
             StartedAt = DateTimeOffset.UtcNow,
         };
         var console = new RunConsole(new PlainRunView(TextWriter.Null, TextWriter.Null));
-        using var run = new PipelineRun(stack, new RunRecorder(null, record), console, options with { PlanOnly = true }, cancellationToken);
+        using var run = new PipelineRun(stack, new RunJournal(record, runDirectory: null, console), console, options with { PlanOnly = true }, cancellationToken);
         string? incomplete = null;
         var previous = PipelineRun.Current;
         PipelineRun.Current = run;

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -32,31 +33,38 @@ public sealed record RunOptions(
 /// <summary>
 /// The orchestrator's side of one pipeline run: generated stubs submit step calls here; each call
 /// waits for its inputs, is looked up in the cache, runs on the stack (retried by its policy, within
-/// the stack's parallelism) and is recorded in run.json. The first step that fails stops the others.
+/// the stack's parallelism) and is recorded in run.json through the run's <see cref="RunJournal"/>, the
+/// one owner of the run record. The first step that fails stops the others.
 /// </summary>
 internal sealed class PipelineRun : IDisposable
 {
     private const int KeptLines = 20;
     private static readonly AsyncLocal<PipelineRun?> CurrentRun = new();
 
-    private readonly object _gate = new();
-    private readonly List<Task> _steps = new();
-    private readonly Dictionary<string, int> _callsPerStep = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _ignoredSettingsReported = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _outputFingerprints = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<Task> _steps = new();
+    private readonly ConcurrentDictionary<string, bool> _ignoredSettingsReported = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _outputFingerprints = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop;
     private readonly CancellationToken _userToken;
     private readonly SemaphoreSlim? _slots;
     private readonly StepCache _cache;
     private readonly Dictionary<string, StepRecord> _completedBefore;
+    private readonly TimeProvider _time;
 
     /// <summary>Calls the interrupted run had started and not finished, by invocation id.</summary>
     private readonly Dictionary<string, StepRecord> _runningBefore;
 
-    public PipelineRun(Stack stack, RunRecorder recorder, RunConsole console, RunOptions options, CancellationToken cancellationToken)
+    /// <param name="stack">Where the run's step calls run and its artifacts live.</param>
+    /// <param name="journal">The owner of the run's state, which every step event goes through.</param>
+    /// <param name="console">Where messages and the steps' lines are shown.</param>
+    /// <param name="options">How the run treats its steps.</param>
+    /// <param name="cancellationToken">Cancels the run (the user's Ctrl-C).</param>
+    /// <param name="time">The clock retries wait by and cache entries are dated by (default the system's).</param>
+    public PipelineRun(Stack stack, RunJournal journal, RunConsole console, RunOptions options, CancellationToken cancellationToken, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         Stack = stack;
-        Recorder = recorder;
+        Journal = journal;
         Console = console;
         Options = options;
         _userToken = cancellationToken;
@@ -79,7 +87,8 @@ internal sealed class PipelineRun : IDisposable
 
     public Stack Stack { get; }
 
-    public RunRecorder Recorder { get; }
+    /// <summary>Where every step event goes: the run record, run.json and the view.</summary>
+    public RunJournal Journal { get; }
 
     public RunConsole Console { get; }
 
@@ -88,19 +97,10 @@ internal sealed class PipelineRun : IDisposable
     /// <summary>Cancelled when the user cancels the run or when a step fails (the others are then stopped).</summary>
     public CancellationToken CancellationToken => _stop.Token;
 
-    public string RunId => Recorder.Record.RunId;
+    public string RunId => Journal.RunId;
 
     /// <summary>Every submitted step call, for the runner to await at the end.</summary>
-    public Task[] Submitted
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _steps.ToArray();
-            }
-        }
-    }
+    public Task[] Submitted => _steps.ToArray();
 
     public (StepRecord Record, Task<ArtifactRef?> Completion) Submit(StepDefinition step, StepArgument[] arguments)
     {
@@ -110,26 +110,9 @@ internal sealed class PipelineRun : IDisposable
             step = step with { Settings = effective };
         }
 
-        StepRecord record;
-        lock (_gate)
-        {
-            var call = _callsPerStep.GetValueOrDefault(step.Name) + 1;
-            _callsPerStep[step.Name] = call;
-            var safeName = SafeName(step.Name);
-            var invocationId = call == 1 ? safeName : $"{safeName}.{call}";
-            record = new StepRecord { InvocationId = invocationId, Step = step.Name, Placement = step.Placement };
-            lock (Recorder.Record)
-            {
-                Recorder.Record.Steps.Add(record);
-            }
-        }
-
+        var record = Journal.CallSubmitted(step, SafeName(step.Name), Stack.OperatorFor(step).Name);
         var completion = ExecuteAsync(step, record, arguments);
-        lock (_gate)
-        {
-            _steps.Add(completion);
-        }
-
+        _steps.Enqueue(completion);
         return (record, completion);
     }
 
@@ -143,7 +126,6 @@ internal sealed class PipelineRun : IDisposable
     {
         await Task.Yield();
         var stepOperator = Stack.OperatorFor(step);
-        record.StepOperator = stepOperator.Name;
         try
         {
             var inputs = await GatherInputsAsync(step, record, arguments).ConfigureAwait(false);
@@ -170,17 +152,15 @@ internal sealed class PipelineRun : IDisposable
         {
             if (record.FinishedAt is null)
             {
-                await FinishAsync(record, StepStatus.Cancelled, FailureKind.Terminated, StoppedBecause(record.Attempts.Count > 0 ? "stopped" : "not started")).ConfigureAwait(false);
-                Console.StepChanged(record, StepEvent.Failed);
+                await Journal.StepFailedAsync(record, StepStatus.Cancelled, FailureKind.Terminated, StoppedBecause(record.Attempts.Count > 0 ? "stopped" : "not started"),
+                    failsTheRun: false).ConfigureAwait(false);
             }
 
             throw;
         }
         catch (Exception e) when (e is not StepFailedException && e is not OperationCanceledException)
         {
-            await FinishAsync(record, StepStatus.Failed, FailureKind.Orchestration, e.Message).ConfigureAwait(false);
-            MarkFailedFirst(record);
-            Console.StepChanged(record, StepEvent.Failed);
+            await FailedAsync(record, StepStatus.Failed, FailureKind.Orchestration, e.Message).ConfigureAwait(false);
             throw new StepFailedException(step.Name, e.Message);
         }
     }
@@ -199,17 +179,13 @@ internal sealed class PipelineRun : IDisposable
             }
             catch (Exception) when (!_userToken.IsCancellationRequested)
             {
-                await FinishAsync(record, StepStatus.Skipped, FailureKind.DependencyFailed, $"not run: step '{upstream.InvocationId}' it depends on did not succeed").ConfigureAwait(false);
-                Console.StepChanged(record, StepEvent.Skipped, upstream.InvocationId);
+                await Journal.SkippedAsync(record, upstream.InvocationId).ConfigureAwait(false);
                 throw new StepFailedException(step.Name, $"Step '{record.InvocationId}' did not run because step '{upstream.InvocationId}' failed.");
             }
 
-            SetInput(record, argument.Parameter, reference
+            Journal.InputRecorded(record, argument.Parameter, reference
                 ?? throw new StepFailedException(step.Name, $"Step '{record.InvocationId}' input '{argument.Parameter}': step '{upstream.InvocationId}' produced no output."));
-            lock (_gate)
-            {
-                gathered.Fingerprints[argument.Parameter] = _outputFingerprints[upstream.InvocationId];
-            }
+            gathered.Fingerprints[argument.Parameter] = _outputFingerprints[upstream.InvocationId];
         }
 
         CancellationToken.ThrowIfCancellationRequested();
@@ -232,7 +208,7 @@ internal sealed class PipelineRun : IDisposable
 
         // Downstream steps see this call's key when its output will be stored under it; otherwise a
         // per-run fingerprint, so they run again too.
-        SetFingerprint(record, cacheable ? key : $"run {RunId} {record.InvocationId}");
+        _outputFingerprints[record.InvocationId] = cacheable ? key : $"run {RunId} {record.InvocationId}";
 
         // Resuming: a call the interrupted run completed is reused whatever the cache settings, as long as
         // its code, settings and inputs are the same.
@@ -245,15 +221,15 @@ internal sealed class PipelineRun : IDisposable
 
         if (!Options.UseCache || !cacheable)
         {
-            record.Cache = new CacheDecision(false, cacheable ? "disabled (--no-cache)" : "disabled (EnableCache = false)", key);
+            Journal.CacheDecided(record, new CacheDecision(false, cacheable ? "disabled (--no-cache)" : "disabled (EnableCache = false)", key));
             return (ingredients, false, null);
         }
 
         var entry = await _cache.FindAsync(key, CancellationToken).ConfigureAwait(false);
         if (entry is null)
         {
-            var reason = await _cache.ExplainMissAsync(Recorder.Record.Pipeline, record.InvocationId, ingredients, CancellationToken).ConfigureAwait(false);
-            record.Cache = new CacheDecision(false, reason, key);
+            var reason = await _cache.ExplainMissAsync(Journal.Pipeline, record.InvocationId, ingredients, CancellationToken).ConfigureAwait(false);
+            Journal.CacheDecided(record, new CacheDecision(false, reason, key));
             return (ingredients, false, null);
         }
 
@@ -264,17 +240,13 @@ internal sealed class PipelineRun : IDisposable
     /// <summary>Records a call that reuses an earlier output instead of running (in a plan, only the decision).</summary>
     private async Task ReuseAsync(StepRecord record, CacheDecision decision, ArtifactRef? output)
     {
-        record.Cache = decision;
         if (Options.PlanOnly)
         {
+            Journal.CacheDecided(record, decision);
             return;
         }
 
-        record.Output = output;
-        record.StartedAt = record.FinishedAt = DateTimeOffset.UtcNow;
-        record.Status = StepStatus.Cached;
-        await Recorder.SaveAsync().ConfigureAwait(false);
-        Console.StepChanged(record, StepEvent.Cached);
+        await Journal.ReusedAsync(record, decision, output).ConfigureAwait(false);
     }
 
     /// <summary>Where this call's output goes in its run's folder; null for a step that returns nothing.</summary>
@@ -285,14 +257,8 @@ internal sealed class PipelineRun : IDisposable
 
     private async Task WriteInvocationAsync(StepDefinition step, StepRecord record)
     {
-        record.Output = OutputOf(step, record);
-
-        Dictionary<string, ArtifactRef> inputs;
-        lock (Recorder.Record)
-        {
-            inputs = new Dictionary<string, ArtifactRef>(record.Inputs);
-        }
-
+        Journal.OutputPlaced(record, OutputOf(step, record));
+        var inputs = new Dictionary<string, ArtifactRef>(record.Inputs);
         var invocation = new InvocationRecord(RunId, step.Name, record.InvocationId, inputs, record.Output);
         await Stack.ArtifactStore.WriteAsync(RunLayout.Invocation(RunId, record.InvocationId),
             (stream, ct) => JsonSerializer.SerializeAsync(stream, invocation, RuntimeJson.Default.InvocationRecord, ct), CancellationToken).ConfigureAwait(false);
@@ -309,58 +275,33 @@ internal sealed class PipelineRun : IDisposable
             StepExit exit;
             try
             {
-                attempt = new AttemptRecord { Number = number, StartedAt = DateTimeOffset.UtcNow };
-                lock (Recorder.Record)
-                {
-                    record.Attempts.Add(attempt);
-                    record.Status = StepStatus.Running;
-                    record.StartedAt ??= attempt.StartedAt;
-                }
-
-                await Recorder.SaveAsync().ConfigureAwait(false);
-                Console.StepChanged(record, StepEvent.Started);
+                attempt = await Journal.AttemptStartedAsync(record, number).ConfigureAwait(false);
                 exit = await LaunchAsync(step, record, attempt, stepOperator, sink).ConfigureAwait(false);
-                attempt.FinishedAt = DateTimeOffset.UtcNow;
+                Journal.AttemptEnded(record, attempt, exit);
             }
             finally
             {
                 _slots?.Release();
             }
 
-            attempt.ExitCode = exit.ExitCode;
-            record.ProcessId = exit.ProcessId;
-            record.ExitCode = exit.ExitCode;
-            record.AppliedLimits = exit.AppliedLimits is null ? null : new Dictionary<string, long>(exit.AppliedLimits);
             if (exit.Reason == StepExitReason.Exited && exit.ExitCode == 0)
             {
-                await FinishAsync(record, StepStatus.Succeeded, null, null).ConfigureAwait(false);
-                Console.StepChanged(record, StepEvent.Succeeded);
+                await Journal.SucceededAsync(record).ConfigureAwait(false);
                 return;
             }
 
             var (status, kind, reason) = await ClassifyAsync(step, record, exit).ConfigureAwait(false);
-            attempt.Failure = kind;
-            attempt.Error = reason;
             var retryable = kind == FailureKind.Backend || (policy.OnException && kind is FailureKind.Exception or FailureKind.ExitCode);
             if (retryable && number <= policy.MaxRetries && !CancellationToken.IsCancellationRequested)
             {
-                attempt.Retried = true;
                 var delay = policy.DelayBefore(number);
-                await Recorder.SaveAsync().ConfigureAwait(false);
-                Console.StepChanged(record, StepEvent.Retrying,
-                    $"attempt {number} failed ({reason}); attempt {number + 1} of {policy.MaxRetries + 1} in {delay.TotalSeconds:0.##}s");
-                await Task.Delay(delay, CancellationToken).ConfigureAwait(false);
+                await Journal.RetryingAsync(record, attempt, kind, reason,
+                    $"attempt {number} failed ({reason}); attempt {number + 1} of {policy.MaxRetries + 1} in {delay.TotalSeconds:0.##}s").ConfigureAwait(false);
+                await Task.Delay(delay, _time, CancellationToken).ConfigureAwait(false);
                 continue;
             }
 
-            record.LastLines = sink.LastLines();
-            await FinishAsync(record, status, kind, reason).ConfigureAwait(false);
-            if (kind != FailureKind.Terminated)
-            {
-                MarkFailedFirst(record);
-            }
-
-            Console.StepChanged(record, StepEvent.Failed);
+            await FailedAsync(record, status, kind, reason, attempt, sink.LastLines()).ConfigureAwait(false);
             throw new StepFailedException(step.Name, $"Step '{record.InvocationId}' failed: {reason}");
         }
     }
@@ -380,26 +321,6 @@ internal sealed class PipelineRun : IDisposable
         return new ResumedCall(last is { FinishedAt: null } ? last.Backend : null);
     }
 
-    /// <summary>Records where the attempt runs: at once when the backend first names it, shortly after for later log positions.</summary>
-    private async Task TrackAsync(AttemptRecord attempt, BackendCall call)
-    {
-        bool first;
-        lock (Recorder.Record)
-        {
-            first = attempt.Backend?.Id != call.Id;
-            attempt.Backend = call;
-        }
-
-        if (first)
-        {
-            await Recorder.SaveAsync().ConfigureAwait(false);
-        }
-        else
-        {
-            Recorder.SaveSoon();
-        }
-    }
-
     private async Task<StepExit> LaunchAsync(StepDefinition step, StepRecord record, AttemptRecord attempt, IStepOperator stepOperator, IStepOutputSink sink)
     {
         var store = Stack.ArtifactStore;
@@ -415,7 +336,7 @@ internal sealed class PipelineRun : IDisposable
             environment,
             sink)
         {
-            Track = call => TrackAsync(attempt, call),
+            Track = call => Journal.BackendTrackedAsync(attempt, call),
             Resumed = ResumedCallFor(record, attempt),
         };
         try
@@ -473,12 +394,12 @@ internal sealed class PipelineRun : IDisposable
     {
         if (step.Settings.EnableCache == false)
         {
-            await _cache.RememberAsync(Recorder.Record.Pipeline, record.InvocationId, ingredients, CancellationToken.None).ConfigureAwait(false);
+            await _cache.RememberAsync(Journal.Pipeline, record.InvocationId, ingredients, CancellationToken.None).ConfigureAwait(false);
             return;
         }
 
-        var entry = new CacheEntry(record.Cache!.Key!, RunId, record.InvocationId, record.Output, ingredients, DateTimeOffset.UtcNow);
-        await _cache.StoreAsync(Recorder.Record.Pipeline, entry, CancellationToken.None).ConfigureAwait(false);
+        var entry = new CacheEntry(record.Cache!.Key!, RunId, record.InvocationId, record.Output, ingredients, _time.GetUtcNow());
+        await _cache.StoreAsync(Journal.Pipeline, entry, CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task TakeSlotAsync(StepRecord record)
@@ -488,24 +409,18 @@ internal sealed class PipelineRun : IDisposable
             return;
         }
 
-        Console.StepChanged(record, StepEvent.Queued, $"at most {Options.MaxParallelSteps} steps run at once");
+        Journal.Queued(record, $"at most {Options.MaxParallelSteps} steps run at once");
         await _slots.WaitAsync(CancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The first step to fail stops the run: the others are cancelled, and the record names it.</summary>
-    private void MarkFailedFirst(StepRecord record)
+    /// <summary>Records a call that failed by itself (not one stopped); the first such call stops the run: the others are cancelled.</summary>
+    private async Task FailedAsync(StepRecord record, StepStatus status, FailureKind kind, string reason, AttemptRecord? attempt = null, List<string>? lastLines = null)
     {
-        lock (Recorder.Record)
+        var first = await Journal.StepFailedAsync(record, status, kind, reason, failsTheRun: kind != FailureKind.Terminated, attempt, lastLines).ConfigureAwait(false);
+        if (first)
         {
-            if (Recorder.Record.FailedFirst is not null)
-            {
-                return;
-            }
-
-            Recorder.Record.FailedFirst = record.InvocationId;
+            _ = _stop.CancelAsync();
         }
-
-        _ = _stop.CancelAsync();
     }
 
     private string StoppedBecause(string what)
@@ -515,54 +430,16 @@ internal sealed class PipelineRun : IDisposable
             return "cancelled";
         }
 
-        string? first;
-        lock (Recorder.Record)
-        {
-            first = Recorder.Record.FailedFirst;
-        }
-
+        var first = Journal.FailedFirst;
         return first is null ? "cancelled" : $"{what} because step '{first}' failed first";
-    }
-
-    private void SetFingerprint(StepRecord record, string fingerprint)
-    {
-        lock (_gate)
-        {
-            _outputFingerprints[record.InvocationId] = fingerprint;
-        }
-    }
-
-    /// <summary>Records an input; under the record's lock, since run.json may be written at the same time.</summary>
-    private void SetInput(StepRecord record, string parameter, ArtifactRef reference)
-    {
-        lock (Recorder.Record)
-        {
-            record.Inputs[parameter] = reference;
-        }
-    }
-
-    private async Task FinishAsync(StepRecord record, StepStatus status, FailureKind? failure, string? error)
-    {
-        lock (Recorder.Record)
-        {
-            record.Status = status;
-            record.Failure = failure;
-            record.Error = error;
-            record.FinishedAt = DateTimeOffset.UtcNow;
-        }
-
-        await Recorder.SaveAsync().ConfigureAwait(false);
     }
 
     private void ReportIgnoredSettings(StepDefinition step, IStepOperator stepOperator)
     {
         var ignored = stepOperator.UnenforcedSettings(step.Settings);
-        lock (_gate)
+        if (ignored.Count == 0 || !_ignoredSettingsReported.TryAdd(step.Name, true))
         {
-            if (ignored.Count == 0 || !_ignoredSettingsReported.Add(step.Name))
-            {
-                return;
-            }
+            return;
         }
 
         Console.Info($"  {step.Name}: {string.Join(", ", ignored)} not enforced by step operator '{stepOperator.Name}' (ignored on this stack)");
@@ -633,7 +510,7 @@ internal sealed class PipelineRun : IDisposable
             RunLayout.InvocationFolder(run.RunId, record.InvocationId).Child("inputs").Child(ArtifactSerializer.FileNameFor(argument.Parameter, argument.Type));
 
         private void Record(StepArgument argument) =>
-            run.SetInput(record, argument.Parameter, ArtifactRef.For(KeyOf(argument), argument.Type));
+            run.Journal.InputRecorded(record, argument.Parameter, ArtifactRef.For(KeyOf(argument), argument.Type));
     }
 
     /// <summary>Passes a step's lines to the console and keeps the last ones for the failure report.</summary>

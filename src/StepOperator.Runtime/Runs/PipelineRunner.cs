@@ -8,9 +8,15 @@ using StepOperator.Stacks;
 
 namespace StepOperator.Runs;
 
-/// <summary>Runs a pipeline method on a stack and records the run.</summary>
-public sealed class PipelineRunner(RunConsole console)
+/// <summary>Runs a pipeline method on a stack and records the run; <paramref name="time"/> is the clock the run is timed and waits by.</summary>
+public sealed class PipelineRunner(RunConsole console, TimeProvider time)
 {
+    /// <summary>A runner on the system's clock.</summary>
+    public PipelineRunner(RunConsole console)
+        : this(console, TimeProvider.System)
+    {
+    }
+
     /// <summary>Runs <paramref name="pipeline"/>; returns the run record (also in run.json).</summary>
     public async Task<RunRecord> RunAsync(
         PipelineDefinition pipeline,
@@ -19,7 +25,7 @@ public sealed class PipelineRunner(RunConsole console)
         RunOptions options,
         CancellationToken cancellationToken)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var runId = options.Resume?.RunId ?? RunId.New(now);
         var runDirectory = Path.Combine(runsDirectory, runId);
         var record = new RunRecord
@@ -33,17 +39,16 @@ public sealed class PipelineRunner(RunConsole console)
             CacheEnabled = options.UseCache,
             MaxParallelSteps = options.MaxParallelSteps,
         };
-        var recorder = new RunRecorder(runDirectory, record);
-        if (options.Resume is not null && File.Exists(recorder.Path))
+        var journal = new RunJournal(record, runDirectory, console, time);
+        if (options.Resume is not null && File.Exists(journal.RecordPath))
         {
             // The interrupted attempt's record stays beside the new one.
-            File.Copy(recorder.Path, Path.Combine(runDirectory, $"run.interrupted-{record.Resumed}.json"), overwrite: true);
+            File.Copy(journal.RecordPath, Path.Combine(runDirectory, $"run.interrupted-{record.Resumed}.json"), overwrite: true);
         }
 
-        await recorder.SaveAsync().ConfigureAwait(false);
-        console.RunStarted(record, runDirectory);
+        await journal.RunStartedAsync(runDirectory).ConfigureAwait(false);
 
-        using var run = new PipelineRun(stack, recorder, console, options, cancellationToken);
+        using var run = new PipelineRun(stack, journal, console, options, cancellationToken, time);
         Exception? failure = null;
         try
         {
@@ -88,25 +93,15 @@ public sealed class PipelineRunner(RunConsole console)
             failure ??= e;
         }
 
-        record.FinishedAt = DateTimeOffset.UtcNow;
-        record.Status = failure switch
+        // Every step call has ended: the record is read here, and changed only through the journal.
+        var status = failure switch
         {
             null => RunStatus.Succeeded,
             _ when cancellationToken.IsCancellationRequested => RunStatus.Cancelled,
             _ => RunStatus.Failed,
         };
-        record.Error = failure is null ? null : FirstStepFailure(record) ?? Describe(failure);
-        try
-        {
-            record.Report = Reporting.RunReport.Write(record, runDirectory);
-        }
-        catch (IOException e)
-        {
-            console.Problem($"  the run report could not be written: {e.Message}");
-        }
-
-        await recorder.SaveAsync().ConfigureAwait(false);
-        console.RunFinished(record, recorder.Path);
+        var error = failure is null ? null : FirstStepFailure(record) ?? Describe(failure);
+        await journal.RunFinishedAsync(status, error, finished => Reporting.RunReport.Write(finished, runDirectory)).ConfigureAwait(false);
         return record;
     }
 
