@@ -10,14 +10,14 @@ using StepOperator.Benchmarks.Support;
 using StepOperator.S3;
 using StepOperator.Testing;
 
-// P6 (issue 8): a 1 GiB artifact round trip through each artifact store (local files, S3 via
+// A 1 GiB artifact round trip through each artifact store (local files, S3 via
 // s3rver, Azure Blob via Azurite) with ArtifactSerializer, from a file and back into a file, next to
 // the same round trip made of plain file copies. For each it reports the write, read and round-trip
 // throughput, the round trip against the plain copies (goal >= 0.8x), and the peak growth of the
 // process's resident memory during the round trip (goal <= 64 MiB). Every measurement runs in a
 // process of its own (so one cannot lower or raise the next one's baseline); the rounds interleave
 // the stores, and the figures are medians over the rounds. The result goes to benchmarks/RESULTS.md
-// (section P6).
+// (section ArtifactStoreMemory).
 //
 // Usage: dotnet run -c Release --project benchmarks/ArtifactStoreMemory [-- --size-mib 1024] [--rounds 3]
 //        [--stores copy,local,s3,azure,s3-sdk,azure-sdk] [--no-results]
@@ -157,7 +157,7 @@ try
 
     var copyMedian = Results.Median(copies.Select(m => m.CopyMiBPerSecond));
     var report = new StringBuilder();
-    report.AppendLine("## P6: 1 GiB artifact round trip per store");
+    report.AppendLine("## 1 GiB artifact round trip per store");
     report.AppendLine();
     report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/ArtifactStoreMemory -- --size-mib {sizeMiB} --rounds {rounds} --stores {string.Join(',', stores)}`  ");
     report.AppendLine($"Machine: {Results.Machine()}; {Results.Revision()}.");
@@ -183,7 +183,7 @@ try
         report.AppendLine(line);
     }
 
-    Results.Publish("P6", report, writeResults);
+    Results.Publish("ArtifactStoreMemory", report, writeResults);
 
     return goalsMet ? 0 : 1;
 }

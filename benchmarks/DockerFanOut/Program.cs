@@ -3,12 +3,12 @@ using System.Text;
 using StepOperator.Benchmarks.Support;
 using StepOperator.Runs;
 
-// P7 (issue 8): eight independent 2 s steps on the docker stack against one such step.
+// Eight independent 2 s steps on the docker stack against one such step.
 // Builds FanOutPipeline (a [Step(EnableCache = false)] that sleeps 2 s; pipeline One submits it
 // once, pipeline Eight eight times at once and awaits them with Task.WhenAll), runs it once to build
 // the image, then runs One and Eight alternately, each as `dotnet FanOutPipeline.dll <pipeline>
 // --stack docker`, and compares the medians of their wall times (goal: Eight <= 1.5x One).
-// Writes benchmarks/RESULTS.md, section P7.
+// Writes benchmarks/RESULTS.md, section DockerFanOut.
 //
 // Usage: dotnet run -c Release --project benchmarks/DockerFanOut [-- --rounds 5] [--no-results]
 
@@ -128,7 +128,7 @@ try
     var met = ratio <= Goal;
 
     var report = new StringBuilder();
-    report.AppendLine("## P7: 8 independent 2 s steps on the docker stack vs one");
+    report.AppendLine("## 8 independent 2 s steps on the docker stack vs one");
     report.AppendLine();
     report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/DockerFanOut -- --rounds {rounds}`  ");
     report.AppendLine($"Machine: {Results.Machine()}, Docker {DockerVersion()}; {Results.Revision()}.");
@@ -150,7 +150,7 @@ try
     report.AppendLine($"| container exited → removed | {Results.F(Results.Median(samples.Select(s => s.One.DieToDestroy)))} | {Results.F(Results.Median(samples.Select(s => s.Eight.DieToDestroy)))} | |");
     report.AppendLine();
     report.AppendLine($"Goal ≤ {Goal}×: **{(met ? "met" : "missed")}** ({Results.F(ratio)}×).");
-    Results.Publish("P7", report, writeResults);
+    Results.Publish("DockerFanOut", report, writeResults);
 
     return met ? 0 : 1;
 }

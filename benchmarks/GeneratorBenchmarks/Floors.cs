@@ -10,7 +10,7 @@ namespace GeneratorBenchmarks;
 #pragma warning disable RS1041, RS1036, RS2008
 
 /// <summary>
-/// The least a generator and an analyzer of StepOperator's kind can cost, for P2's floor rows: an analyzer
+/// The least a generator and an analyzer of StepOperator's kind can cost, for the compile-cost floor rows: an analyzer
 /// that registers no action (what CompilationWithAnalyzers costs by itself) and a generator that finds every
 /// [ModalStep] with ForAttributeWithMetadataName and emits nothing.
 /// </summary>

@@ -2,9 +2,9 @@ using System.Globalization;
 using GeneratorBenchmarks;
 using StepOperator.Benchmarks;
 
-// P1 and P2 of issue 8. Usage:
-//   dotnet run -c Release --project benchmarks/GeneratorBenchmarks -- p1 [--steps 1000]
-//   dotnet run -c Release --project benchmarks/GeneratorBenchmarks -- p2 [--steps 1000] [--rounds 15] [--warmup 3] [--concurrent]
+// Generator incrementality and compile cost. Usage:
+//   dotnet run -c Release --project benchmarks/GeneratorBenchmarks -- incrementality [--steps 1000]
+//   dotnet run -c Release --project benchmarks/GeneratorBenchmarks -- compile-cost [--steps 1000] [--rounds 15] [--warmup 3] [--concurrent]
 // Each writes its section of benchmarks/RESULTS.md and exits with 0 when the goal is met, 1 when not.
 // Numbers in reports are written the same everywhere ("1.15", not "1,15").
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -19,14 +19,14 @@ int Option(string name, int fallback)
 var steps = Option("--steps", 1000);
 return args.FirstOrDefault() switch
 {
-    "p1" => P1Incrementality.Run(command, steps),
-    "p2" => await P2CompileCost.RunAsync(command, steps, Option("--rounds", 15), Option("--warmup", 3), args.Contains("--concurrent")),
-    "p2-breakdown" => await P2Breakdown.RunAsync(steps, Option("--repeats", 3)),
+    "incrementality" => Incrementality.Run(command, steps),
+    "compile-cost" => await CompileCost.RunAsync(command, steps, Option("--rounds", 15), Option("--warmup", 3), args.Contains("--concurrent")),
+    "compile-cost-breakdown" => await CompileCostBreakdown.RunAsync(steps, Option("--repeats", 3)),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: GeneratorBenchmarks p1 [--steps N] | p2 [--steps N] [--rounds N] [--warmup N] [--concurrent]");
+    Console.Error.WriteLine("usage: GeneratorBenchmarks incrementality [--steps N] | compile-cost [--steps N] [--rounds N] [--warmup N] [--concurrent] | compile-cost-breakdown [--steps N] [--repeats N]");
     return 2;
 }

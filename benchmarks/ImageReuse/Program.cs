@@ -6,14 +6,14 @@ using StepOperator.Benchmarks.Support;
 using StepOperator.Docker;
 using StepOperator.Runs;
 
-// P4 (issue 8): image builds and bytes pushed on the docker stack.
+// Image builds and bytes pushed on the docker stack.
 // A copy of samples/TrainingPipeline is built (variant 0) and then edited one line at a time
 // (variants 1..N: one Console.WriteLine in the MakeDataset step changes) and rebuilt. Against a
 // fresh htpasswd registry, reached through a byte-counting relay, the program runs as a user runs it
 // (`dotnet TrainingPipeline.dll --stack docker`): variant 0 cold (builds and pushes everything),
 // variant 0 again (goal: 0 builds, 0 bytes pushed), variant 0 with --no-cache (steps run; same goal),
 // then each edited variant (goal: bytes sent to the registry <= 1.1x the application's size, the
-// program's own files that make the image's last layer). Writes benchmarks/RESULTS.md, section P4.
+// program's own files that make the image's last layer). Writes benchmarks/RESULTS.md, section ImageReuse.
 //
 // Usage: dotnet run -c Release --project benchmarks/ImageReuse [-- --edits 3] [--no-results]
 
@@ -169,7 +169,7 @@ try
     var editMet = ratios.Count > 0 && ratios.All(r => r <= Goal) && edited.All(r => r.Builds == 1);
 
     var report = new StringBuilder();
-    report.AppendLine("## P4: image reuse on the docker stack");
+    report.AppendLine("## Image reuse on the docker stack");
     report.AppendLine();
     report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/ImageReuse -- --edits {edits}`  ");
     report.AppendLine($"Machine: {Results.Machine()}, Docker {DockerVersion()}; {Results.Revision()}.");
@@ -196,7 +196,7 @@ try
         $"{unchangedNoCache.ToRegistry:N0} bytes sent are the program's credential and tag checks). Goal 0 and 0: **{(unchangedMet ? "met" : "missed")}**.");
     report.AppendLine($"- After a one-line edit: bytes sent to the registry / application size = **{Results.F(Results.Median(ratios))}×** median, **{Results.F(ratios.Max())}×** worst " +
         $"(edits: {Results.List(ratios)}; stored bytes / app size: {Results.List(storedRatios)}). Goal ≤ {Goal}× for every edit: **{(editMet ? "met" : "missed")}**.");
-    Results.Publish("P4", report, writeResults);
+    Results.Publish("ImageReuse", report, writeResults);
 
     await RemoveImagesAsync($"127.0.0.1:{proxy.Port}/");
     return unchangedMet && editMet ? 0 : 1;

@@ -11,7 +11,7 @@ using StepOperator.Modal;
 using StepOperator.Runs;
 using StepOperator.Stacks;
 
-// P5 (issue 8): submit → sandbox running on the Modal emulator, the C# client against Modal's
+// Submit → sandbox running on the Modal emulator, the C# client against Modal's
 // official JS SDK, same image, same machine.
 //
 // The image is this program's own build output (built and pushed by StepOperator's ImageBuilder to
@@ -172,13 +172,13 @@ async Task<List<Submission>> RunClientAsync(string which, string prefix, int sub
     {
         var environment = new Dictionary<string, string?>(clientEnvironment)
         {
-            ["P5_MODAL_PATH"] = modalSdk,
-            ["P5_IMAGE"] = imageReference,
-            ["P5_REGISTRY_USERNAME"] = TestRegistry.User,
-            ["P5_REGISTRY_PASSWORD"] = registry.Password,
-            ["P5_COUNT"] = submissions.ToString(CultureInfo.InvariantCulture),
-            ["P5_PREFIX"] = prefix,
-            ["P5_APP"] = AppName,
+            ["BENCHMARK_MODAL_PATH"] = modalSdk,
+            ["BENCHMARK_IMAGE"] = imageReference,
+            ["BENCHMARK_REGISTRY_USERNAME"] = TestRegistry.User,
+            ["BENCHMARK_REGISTRY_PASSWORD"] = registry.Password,
+            ["BENCHMARK_COUNT"] = submissions.ToString(CultureInfo.InvariantCulture),
+            ["BENCHMARK_PREFIX"] = prefix,
+            ["BENCHMARK_APP"] = AppName,
         };
         run = await Shell.RunAsync("node", [Path.Combine(self, "submit.mjs")], environment, timeout: TimeSpan.FromMinutes(10));
     }
@@ -267,7 +267,7 @@ try
         $"{Results.F(MedianOf("C#", false, value), format)} | {Results.F(MedianOf("JS", false, value), format)} | {Results.F(MedianOf("C#", false, value) / MedianOf("JS", false, value))}× |";
 
     var report = new StringBuilder();
-    report.AppendLine("## P5: submit → sandbox running on the Modal emulator, C# client vs Modal's JS SDK");
+    report.AppendLine("## Submit → sandbox running on the Modal emulator, C# client vs Modal's JS SDK");
     report.AppendLine();
     report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/ModalSubmit -- --rounds {rounds} --count {count}{(whatIf ? " --what-if" : string.Empty)}{(withV1 ? " --with-v1" : string.Empty)}`  ");
     report.AppendLine($"Machine: {Results.Machine()}, Node.js {NodeVersion()}, modal (JS SDK) {SdkVersion(modalSdk)}; {Results.Revision()}.");
@@ -330,7 +330,7 @@ try
 
     report.AppendLine();
     report.AppendLine($"Goal C#/JS ≤ 1.0× for submit → running: warm **{Results.F(warmRatio)}×**, cold **{Results.F(coldRatio)}×**: **{(met ? "met" : "missed")}**.");
-    Results.Publish("P5", report, writeResults);
+    Results.Publish("ModalSubmit", report, writeResults);
 
     return met ? 0 : 1;
 }
@@ -397,7 +397,7 @@ internal static class CSharpClient
         for (var n = 0; n < count; n++)
         {
             var tag = $"{prefix}-{n}";
-            var launch = new StepLaunch(step, prefix, tag, ["sandbox-exit"], new Dictionary<string, string> { ["P5_VALUE"] = "benchmark" }, sink);
+            var launch = new StepLaunch(step, prefix, tag, ["sandbox-exit"], new Dictionary<string, string> { ["BENCHMARK_VALUE"] = "benchmark" }, sink);
             var (methods, jitTime) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
             var t0 = n == 0 ? coldStart : (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
             var exit = await modal.RunAsync(launch, CancellationToken.None);

@@ -56,7 +56,7 @@ internal static class ReplicaClient
             {
                 ObjectCreationType = ObjectCreationType.Ephemeral,
                 EnvironmentName = string.Empty,
-                EnvDict = { ["P5_VALUE"] = "benchmark" },
+                EnvDict = { ["BENCHMARK_VALUE"] = "benchmark" },
             }, CancellationToken.None);
             var sandbox = new Sandbox
             {

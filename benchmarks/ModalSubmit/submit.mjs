@@ -1,4 +1,4 @@
-// P5's JS side: Modal's official JS SDK (npm `modal`, the copy pinned in tests/modal-conformance)
+// ModalSubmit's JS side: Modal's official JS SDK (npm `modal`, the copy pinned in tests/modal-conformance)
 // submits sandboxes to a Modal server (the emulator) one after another, as
 // benchmarks/ModalSubmit's C# side does with ModalStepOperator, and prints one line per sandbox:
 //   RESULT {"n":0,"tag":"...","t0":<unix ms>,"ready":<unix ms>}
@@ -8,8 +8,8 @@
 // Each sandbox is then waited for to its end before the next is submitted.
 //
 // Environment: MODAL_SERVER_URL, MODAL_TOKEN_ID, MODAL_TOKEN_SECRET (read by the SDK),
-// P5_MODAL_PATH (the SDK's dist/index.js), P5_IMAGE, P5_REGISTRY_USERNAME, P5_REGISTRY_PASSWORD,
-// P5_COUNT, P5_PREFIX, P5_APP.
+// BENCHMARK_MODAL_PATH (the SDK's dist/index.js), BENCHMARK_IMAGE, BENCHMARK_REGISTRY_USERNAME, BENCHMARK_REGISTRY_PASSWORD,
+// BENCHMARK_COUNT, BENCHMARK_PREFIX, BENCHMARK_APP.
 
 import { pathToFileURL } from "node:url";
 
@@ -17,29 +17,29 @@ const env = process.env;
 // MODAL_SANDBOX_V2 as Program.cs sets it: unset (the SDK's default, SandboxCreateV2 for these GPU-less sandboxes) or "false".
 
 const now = () => performance.timeOrigin + performance.now();
-const { ModalClient } = await import(pathToFileURL(env.P5_MODAL_PATH).href);
+const { ModalClient } = await import(pathToFileURL(env.BENCHMARK_MODAL_PATH).href);
 const modal = new ModalClient();
-const count = Number(env.P5_COUNT || "5");
+const count = Number(env.BENCHMARK_COUNT || "5");
 let app, image;
 try {
   for (let n = 0; n < count; n++) {
-    const tag = `${env.P5_PREFIX}-${n}`;
+    const tag = `${env.BENCHMARK_PREFIX}-${n}`;
     const t0 = now();
     if (n === 0) {
-      app = await modal.apps.fromName(env.P5_APP, { createIfMissing: true });
+      app = await modal.apps.fromName(env.BENCHMARK_APP, { createIfMissing: true });
       const secret = await modal.secrets.fromObject({
-        REGISTRY_USERNAME: env.P5_REGISTRY_USERNAME,
-        REGISTRY_PASSWORD: env.P5_REGISTRY_PASSWORD,
+        REGISTRY_USERNAME: env.BENCHMARK_REGISTRY_USERNAME,
+        REGISTRY_PASSWORD: env.BENCHMARK_REGISTRY_PASSWORD,
       });
-      image = modal.images.fromRegistry(env.P5_IMAGE, secret);
+      image = modal.images.fromRegistry(env.BENCHMARK_IMAGE, secret);
     }
     const sb = await modal.sandboxes.create(app, image, {
       command: ["dotnet", "/app/ModalSubmit.dll", "sandbox-exit"],
-      env: { P5_VALUE: "benchmark" },
+      env: { BENCHMARK_VALUE: "benchmark" },
       cpu: 0.5,
       memoryMiB: 256,
       timeoutMs: 120_000,
-      tags: { "stepoperator.run-id": env.P5_PREFIX, "stepoperator.step": "Sandbox", "stepoperator.invocation": tag },
+      tags: { "stepoperator.run-id": env.BENCHMARK_PREFIX, "stepoperator.step": "Sandbox", "stepoperator.invocation": tag },
     });
     const ready = now();
     const exitCode = await sb.wait();

@@ -37,7 +37,7 @@ internal static class Bench
         var command = "dotnet run -c Release --project benchmarks/StepOverhead -- bench" + (args.Length > 0 ? " " + string.Join(' ', args) : string.Empty);
         var program = LocalProcessStepOperator.CurrentProgram();
         var scratch = Directory.CreateTempSubdirectory("stepoverhead-");
-        Console.WriteLine($"P3: {string.Join(' ', program)}; {warmup} warm-up + {rounds} measured rounds; scratch {scratch.FullName}");
+        Console.WriteLine($"Step overhead: {string.Join(' ', program)}; {warmup} warm-up + {rounds} measured rounds; scratch {scratch.FullName}");
 
         // The report gives the share of the run's time some task waited for a CPU (outside work on this machine moves the figures).
         Results.MarkPressure();
@@ -84,7 +84,7 @@ internal static class Bench
         var runs = pipeline.Select(t => t.Run!).ToList();
 
         var report = new StringBuilder();
-        report.AppendLine("## P3: per-step overhead on the local stack");
+        report.AppendLine("## Per-step overhead on the local stack");
         report.AppendLine();
         report.AppendLine($"**Goal:** ≤ {GoalMs:0} ms per step. **Measured: {perStep:0.0} ms per step — {(met ? "met" : "missed")}** " +
             $"((median pipeline wall {pipelineMs:0} ms − median direct wall {directMs:0} ms) / {NoOpSteps.Count}; median of per-round values {perRound:0.0} ms).");
@@ -112,7 +112,7 @@ internal static class Bench
         report.AppendLine();
         report.AppendLine($"Command: `{command}`");
 
-        Results.Publish("P3", report);
+        Results.Publish("StepOverhead", report);
         return met ? 0 : 1;
     }
 

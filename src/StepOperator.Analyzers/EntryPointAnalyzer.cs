@@ -104,10 +104,11 @@ public sealed class EntryPointAnalyzer : DiagnosticAnalyzer
             where.Location,
             program.Pipelines.Select(p => p.Location),
             properties,
-            Message(program.Pipelines, where, disabled)));
+            MessageArguments(program.Pipelines, where, disabled)));
     }
 
-    private static string Message(IReadOnlyList<PipelineMark> pipelines, EntryPoint where, bool disabled)
+    /// <summary>The arguments of <see cref="DiagnosticDescriptors.PipelineNeverRunsFormat"/>.</summary>
+    private static object[] MessageArguments(IReadOnlyList<PipelineMark> pipelines, EntryPoint where, bool disabled)
     {
         var subject = pipelines.Count == 1
             ? $"Pipeline '{pipelines[0].Name}' never runs"
@@ -115,13 +116,13 @@ public sealed class EntryPointAnalyzer : DiagnosticAnalyzer
         const string call = "return await StepOperatorHost.RunAsync(args);";
         if (disabled)
         {
-            return $"{subject}: StepOperatorGenerateMain is false and the program's own entry point ({where.Description}) never calls StepOperatorHost.RunAsync. Call it from there: '{call}'.";
+            return [subject, where.Description, "StepOperatorGenerateMain is false, so StepOperator generated no Main", $"Call it from there: '{call}'"];
         }
 
         var remedy = where.Kind == TopLevel
-            ? $"Delete the top-level statements to use the generated Main, or end them with '{call}'."
-            : $"Delete Main to use the generated one, or call '{call}' from it.";
-        return $"{subject}: the program has its own entry point ({where.Description}), so StepOperator generated no Main, and that entry point never calls StepOperatorHost.RunAsync. {remedy}";
+            ? $"Delete the top-level statements to use the generated Main, or end them with '{call}'"
+            : $"Delete Main to use the generated one, or call '{call}' from it";
+        return [subject, where.Description, "StepOperator generates no Main for a program that has its own", remedy];
     }
 
     /// <summary>Where the entry point is, in <paramref name="tree"/>, and how a message names it; null when it is elsewhere.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -12,7 +13,7 @@ namespace StepOperator.Analyzers;
 
 /// <summary>
 /// Reports every invalid resource setting of <c>[ModalStep]</c> and <c>[Step]</c> (SOP001–SOP012)
-/// at the argument that breaks the rule, with the shared rules' own messages.
+/// at the argument that breaks the rule, with the shared rules' message formats and arguments.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ResourceSettingsAnalyzer : DiagnosticAnalyzer
@@ -82,7 +83,7 @@ public sealed class ResourceSettingsAnalyzer : DiagnosticAnalyzer
                     DiagnosticDescriptors.ForRule(violation.RuleId),
                     StepAttributeSyntax.ValueLocation(syntax, violation.Property),
                     properties,
-                    violation.Message));
+                    violation.Arguments.ToArray<object>()));
             }
         }
     }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -78,10 +79,12 @@ public sealed class StepMethodAnalyzer : DiagnosticAnalyzer
         if (marked.Count > 1)
         {
             // [Step] with [ModalStep] (or [Pipeline]): one method cannot be two things; judged once.
+            var marks = string.Join(" and ", marked.Select(a => "[" + a.AttributeClass!.Name.Replace("Attribute", string.Empty) + "]"));
+            var roles = string.Join(" and a ", marked.Select(a => known.RoleOf(a.AttributeClass)!.ToLowerInvariant()).Distinct());
             report(Diagnostic.Create(
                 DiagnosticDescriptors.UnsupportedMethodShape,
                 method.Locations.FirstOrDefault(),
-                $"'{method.Name}' is marked {string.Join(" and ", marked.Select(a => "[" + a.AttributeClass!.Name.Replace("Attribute", string.Empty) + "]"))}; keep one of them."));
+                $"Method '{method.Name}'", roles, $"it is marked {marks}; keep one of them."));
             marked = marked.Take(1).ToList();
         }
 
@@ -110,7 +113,7 @@ public sealed class StepMethodAnalyzer : DiagnosticAnalyzer
                     DiagnosticDescriptors.DuplicateStepName,
                     location,
                     others,
-                    $"Step name '{name}' is used by {all.Count} steps; step names select entrypoints and artifacts, so each must be unique. Rename the method or set Name = \"...\" on one of them."));
+                    name, all.Count.ToString(CultureInfo.InvariantCulture)));
             }
         }
     }
@@ -126,7 +129,7 @@ public sealed class StepMethodAnalyzer : DiagnosticAnalyzer
         var properties = problem.Fix is null
             ? ImmutableDictionary<string, string?>.Empty
             : ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.FixKey, problem.Fix);
-        report(Diagnostic.Create(descriptor, problem.Location ?? method.Locations.FirstOrDefault(), properties, problem.Message));
+        report(Diagnostic.Create(descriptor, problem.Location ?? method.Locations.FirstOrDefault(), properties, problem.Arguments.ToArray<object>()));
     }
 
     private sealed class KnownTypes(INamedTypeSymbol? modalStep, INamedTypeSymbol? step, INamedTypeSymbol? pipeline)

@@ -2,10 +2,11 @@ using System.Globalization;
 using System.Xml.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using StepOperator.Rules;
 
 namespace StepOperator.Analyzers.Tests;
 
-/// <summary>The diagnostics contract of DESIGN.md: IDs, severities, help pages and release tracking.</summary>
+/// <summary>The diagnostics contract: IDs, severities, message formats, help pages and release tracking.</summary>
 public class DescriptorTests
 {
     private static readonly Dictionary<string, DiagnosticSeverity> Contract = new()
@@ -71,6 +72,27 @@ public class DescriptorTests
             Assert.EndsWith(".", description);
             Assert.NotEqual(descriptor.Title.ToString(CultureInfo.InvariantCulture), description);
         }
+    }
+
+    [Fact]
+    public void Every_id_has_a_message_format_with_arguments_and_its_page_shows_it()
+    {
+        foreach (var descriptor in Descriptors)
+        {
+            var format = descriptor.MessageFormat.ToString(CultureInfo.InvariantCulture);
+            Assert.Contains("{0}", format);
+            Assert.True(format.Length > "{0}".Length * 4, $"{descriptor.Id}'s message format is no more than its arguments: '{format}'");
+            var page = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "diagnostics", descriptor.Id + ".md"));
+            Assert.Contains($"Message format: `{format}`", page);
+        }
+    }
+
+    [Fact]
+    public void Resource_rules_are_reported_with_the_format_the_runtime_prints()
+    {
+        var resourceRules = Descriptors.Where(d => d.Category == "StepOperator.Resources").ToList();
+        Assert.Equal(12, resourceRules.Count);
+        Assert.All(resourceRules, d => Assert.Equal(ResourceRules.MessageFormats.For(d.Id), d.MessageFormat.ToString(CultureInfo.InvariantCulture)));
     }
 
     [Fact]

@@ -17,17 +17,18 @@ public class EntryPointAnalyzerTests
         }
         """;
 
-    private static DiagnosticResult Sop105(string message) =>
-        new DiagnosticResult("SOP105", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(1).WithArguments(message);
+    private static DiagnosticResult Sop105(params object[] arguments) =>
+        new DiagnosticResult("SOP105", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(1).WithArguments(arguments);
+
+    private const string NoMainGenerated = "StepOperator generates no Main for a program that has its own";
 
     [Fact]
     public Task Top_level_statements_of_a_new_console_app_are_reported_with_why_and_what_to_do() =>
         Verify.AnalyzerAsync(OutputKind.ConsoleApplication,
             "// See https://aka.ms/new-console-template for more information\n" +
             "{|#0:Console.WriteLine(\"Hello, World!\");|}\n\n" + PipelineType,
-            Sop105("Pipeline 'Training' never runs: the program has its own entry point (the top-level statements in Test0.cs), " +
-                "so StepOperator generated no Main, and that entry point never calls StepOperatorHost.RunAsync. Delete the top-level " +
-                "statements to use the generated Main, or end them with 'return await StepOperatorHost.RunAsync(args);'."));
+            Sop105("Pipeline 'Training' never runs", "the top-level statements in Test0.cs", NoMainGenerated,
+                "Delete the top-level statements to use the generated Main, or end them with 'return await StepOperatorHost.RunAsync(args);'"));
 
     [Fact]
     public Task A_static_main_is_reported_at_its_name() =>
@@ -38,9 +39,8 @@ public class EntryPointAnalyzerTests
                 public static void {|#0:Main|}() => Console.WriteLine("hello");
             }
             """,
-            Sop105("Pipeline 'Training' never runs: the program has its own entry point (Program.Main), so StepOperator generated " +
-                "no Main, and that entry point never calls StepOperatorHost.RunAsync. Delete Main to use the generated one, or call " +
-                "'return await StepOperatorHost.RunAsync(args);' from it."));
+            Sop105("Pipeline 'Training' never runs", "Program.Main", NoMainGenerated,
+                "Delete Main to use the generated one, or call 'return await StepOperatorHost.RunAsync(args);' from it"));
 
     [Theory]
     [InlineData("return await StepOperatorHost.RunAsync(args);")]
@@ -100,8 +100,8 @@ public class EntryPointAnalyzerTests
                 AnalyzerConfigFiles = { ("/.globalconfig", "is_global = true\nbuild_property.StepOperatorGenerateMain = false\n") },
                 ExpectedDiagnostics =
                 {
-                    Sop105("Pipeline 'Training' never runs: StepOperatorGenerateMain is false and the program's own entry point (the top-level " +
-                        "statements in Test0.cs) never calls StepOperatorHost.RunAsync. Call it from there: 'return await StepOperatorHost.RunAsync(args);'."),
+                    Sop105("Pipeline 'Training' never runs", "the top-level statements in Test0.cs", "StepOperatorGenerateMain is false, so StepOperator generated no Main",
+                        "Call it from there: 'return await StepOperatorHost.RunAsync(args);'"),
                 },
             },
             ReferenceAssemblies = new ReferenceAssemblies("net10.0"),

@@ -131,7 +131,7 @@ public class StepMethodAnalyzerTests
                 public static Func<int, int> Host() => [ModalStep] {|#0:(int x)|} => x;
             }
             """,
-            Verify.Diagnostic("SOP101").WithLocation(0).WithArguments("A lambda cannot be a step: generated code cannot call it. Move it to a method of a class."));
+            Verify.Diagnostic("SOP101").WithLocation(0).WithArguments("A lambda", "step", "generated code cannot call it. Move it to a method of a class."));
 
     [Fact]
     public Task SOP101_step_named_like_the_generated_Submit_class() =>
@@ -155,9 +155,9 @@ public class StepMethodAnalyzerTests
             }
             """,
             Verify.Diagnostic("SOP101").WithLocation(0).WithArguments(
-                "Step 'Submit' has the name of the class 'Submit' the generator adds to 'Steps' for the step stubs. Rename the method; Name = \"Submit\" keeps the step's name."),
+                "Method 'Submit'", "step", "it has the name of the class 'Submit' the generator adds to 'Steps' for the step stubs. Rename the method; Name = \"Submit\" keeps the step's name."),
             Verify.Diagnostic("SOP101").WithLocation(1).WithArguments(
-                "Step 'Train' is declared in a type named 'Submit'; the generator adds a nested class of that name for the step stubs, and a type cannot contain a member named like itself. Rename the type."));
+                "Method 'Train'", "step", "it is declared in a type named 'Submit'; the generator adds a nested class of that name for the step stubs, and a type cannot contain a member named like itself. Rename the type."));
 
     [Theory]
     [InlineData("public static void Submit(string job) { }")]
@@ -174,7 +174,7 @@ public class StepMethodAnalyzerTests
             }
             """,
             Verify.Diagnostic("SOP101").WithLocation(0).WithArguments(
-                "Step 'Train' is declared in 'Steps', which has a member named 'Submit'; the generator adds a nested class of that name for the step stubs. Rename that member."));
+                "Method 'Train'", "step", "it is declared in 'Steps', which has a member named 'Submit', and the generator adds a nested class of that name for the step stubs. Rename that member."));
 
     [Theory]
     [InlineData("[Step]\n    public static partial int Train(int x);\n    public static partial int Train(int x) => x;")]
@@ -195,7 +195,7 @@ public class StepMethodAnalyzerTests
             }
             """,
             Verify.Diagnostic("SOP101").WithLocation(0).WithArguments(
-                "Step 'Train' is declared in 'Steps', which is not partial; the generator adds the step's Submit stub to it. Add the 'partial' modifier to 'Steps'."));
+                "Method 'Train'", "step", "it is declared in 'Steps', which is not partial, and the generator adds the step's Submit stub to it. Add the 'partial' modifier to 'Steps'."));
 
     [Fact]
     public Task SOP101_pipeline_may_take_only_a_cancellation_token() =>
@@ -231,6 +231,34 @@ public class StepMethodAnalyzerTests
                 public static void Train({{parameter}}) { {{(parameter.StartsWith("out") ? "x = 0;" : "")}} }
             }
             """);
+
+    [Fact]
+    public Task SOP102_message_names_the_parameter_how_it_is_passed_and_the_fix() =>
+        Verify.AnalyzerAsync("""
+            public static partial class Steps
+            {
+                [Step]
+                public static void Train(int a, ref int {|#0:x|}, Span<int> {|#1:s|}) { }
+            }
+            """,
+            Verify.Diagnostic("SOP102").WithLocation(0).WithArguments(
+                "Parameter 'x' of step 'Train'", "is passed by reference (ref)", "Remove the modifier and return what the step produces"),
+            Verify.Diagnostic("SOP102").WithLocation(1).WithArguments(
+                "Parameter 's' of step 'Train'", "has type 'Span<int>'", "Use an array or a Stream instead"));
+
+    [Fact]
+    public Task SOP103_message_names_the_type_why_and_the_fix() =>
+        Verify.AnalyzerAsync("""
+            public static partial class Steps
+            {
+                [ModalStep]
+                public static {|#1:Func<int>|} Train(Action {|#0:f|}) => () => 1;
+            }
+            """,
+            Verify.Diagnostic("SOP103").WithLocation(0).WithArguments(
+                "Parameter 'f' of step 'Train' has type", "Action", "a delegate is code, not data", "Pass data: a serializable type, byte[] or Stream"),
+            Verify.Diagnostic("SOP103").WithLocation(1).WithArguments(
+                "Step 'Train' returns", "Func<int>", "a delegate is code, not data", "Return data: a serializable type, byte[] or Stream"));
 
     [Fact]
     public Task SOP102_ref_return() =>
@@ -307,8 +335,19 @@ public class StepMethodAnalyzerTests
                 public static int {|#1:evaluate|}(int x) => x;
             }
             """,
-            Verify.Diagnostic("SOP104").WithLocation(0).WithLocation(1),
-            Verify.Diagnostic("SOP104").WithLocation(1).WithLocation(0));
+            Verify.Diagnostic("SOP104").WithLocation(0).WithLocation(1).WithArguments("evaluate", "2"),
+            Verify.Diagnostic("SOP104").WithLocation(1).WithLocation(0).WithArguments("evaluate", "2"));
+
+    [Fact]
+    public Task SOP101_a_step_marked_as_a_pipeline_too_names_both() =>
+        Verify.AnalyzerAsync("""
+            public static partial class Steps
+            {
+                [Step, Pipeline]
+                public static Task {|#0:Train|}() => Task.CompletedTask;
+            }
+            """,
+            Verify.Diagnostic("SOP101").WithLocation(0).WithArguments("Method 'Train'", "step and a pipeline", "it is marked [Step] and [Pipeline]; keep one of them."));
 
     [Fact]
     public Task SOP101_both_step_and_modal_step_is_reported_once_and_not_as_a_duplicate_name() =>
@@ -319,7 +358,7 @@ public class StepMethodAnalyzerTests
                 public static int {|#0:Train|}(int x) => x;
             }
             """,
-            Verify.Diagnostic("SOP101").WithLocation(0).WithArguments("'Train' is marked [Step] and [ModalStep]; keep one of them."));
+            Verify.Diagnostic("SOP101").WithLocation(0).WithArguments("Method 'Train'", "step", "it is marked [Step] and [ModalStep]; keep one of them."));
 
     [Fact]
     public Task SOP104_distinct_names_for_overloads_are_fine() =>

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace StepOperator.Fuzz.Tests;
 
 /// <summary>
-/// Issue 9, part 1: at least 10,000 generated [ModalStep]/[Step] variants (fixed seed) through the
+/// At least 10,000 generated [ModalStep]/[Step] variants (fixed seed) through the
 /// analyzers and the generator. No exceptions; every well-formed variant classified exactly as the shared
 /// rules classify its values; generated code compiles whenever the analyzers report no error, and nothing
 /// is generated for a step they report an error on. benchmarks/Fuzz runs the same engine for longer.

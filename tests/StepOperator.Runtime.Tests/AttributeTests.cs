@@ -38,7 +38,8 @@ public class AttributeTests
         var names = typeof(ModalStepAttribute).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite).Select(p => p.Name).Order();
 
-        // DESIGN.md's properties, plus the cache switch, the retry policy and the hard limits (CpuLimit, MemoryLimit).
+        // The step's name and step operator, the settings ZenML's Modal step operator takes (resources, placement, timeout,
+        // environment), plus the cache switch, the retry policy and the hard limits (CpuLimit, MemoryLimit).
         Assert.Equal(
             new[]
             {

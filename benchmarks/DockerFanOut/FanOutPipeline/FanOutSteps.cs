@@ -2,7 +2,7 @@ using StepOperator;
 
 namespace FanOutPipeline;
 
-/// <summary>One 2-second step, run once or eight times side by side (P7 of issue 8).</summary>
+/// <summary>One 2-second step, run once or eight times side by side (the DockerFanOut benchmark).</summary>
 public static partial class FanOutSteps
 {
     /// <summary>Sleeps two seconds; never cached, so every run executes it.</summary>

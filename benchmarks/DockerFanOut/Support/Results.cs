@@ -8,8 +8,8 @@ namespace StepOperator.Benchmarks.Support;
 
 /// <summary>
 /// benchmarks/RESULTS.md: each benchmark replaces only its own section, the text between
-/// <c>&lt;!-- Pn --&gt;</c> and <c>&lt;!-- /Pn --&gt;</c>; every other line of the file is kept.
-/// Shared (linked) by the P4-P7 benchmarks.
+/// <c>&lt;!-- Name --&gt;</c> and <c>&lt;!-- /Name --&gt;</c> (the benchmark's name); every other line of the file is kept.
+/// Shared (linked) by the benchmarks that write RESULTS.md.
 /// </summary>
 internal static class Results
 {
@@ -140,7 +140,7 @@ internal static class Results
 
                 if (text.Length == 0)
                 {
-                    text = "# Benchmark results\n\nEach section is written by the benchmark it names (issue 8), with the command that produced it.\n";
+                    text = "# Benchmark results\n\nEach section is written by the benchmark it names, with the command that produced it.\n";
                 }
 
                 var from = text.IndexOf(start, StringComparison.Ordinal);

@@ -10,7 +10,7 @@ internal sealed record ProcessResult(int ExitCode, string Output, string Error, 
     public override string ToString() => $"exit code {ExitCode} after {Elapsed.TotalSeconds:0.0} s\n--- stdout\n{Output}\n--- stderr\n{Error}";
 }
 
-/// <summary>Runs programs and scripts for the P4-P7 benchmarks. Shared (linked) by them.</summary>
+/// <summary>Runs programs and scripts for the Docker and artifact-store benchmarks. Shared (linked) by them.</summary>
 internal static class Shell
 {
     /// <summary>Runs <paramref name="program"/> to its end; the environment is this process's, with <paramref name="environment"/> on top (a null value removes the variable).</summary>

@@ -5,7 +5,7 @@ namespace StepOperator.Benchmarks.Support;
 /// <summary>
 /// A registry with htpasswd auth on a free loopback port, started by eng/docker/start-registry.sh
 /// in a temporary state directory; disposing stops it and deletes its storage. Shared (linked)
-/// by the P4, P5 and P7 benchmarks.
+/// by the ImageReuse, ModalSubmit and DockerFanOut benchmarks.
 /// </summary>
 internal sealed class TestRegistry : IDisposable
 {

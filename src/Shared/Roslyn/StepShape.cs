@@ -4,12 +4,16 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace StepOperator.Roslyn;
 
-/// <summary>One reason a method cannot be a step; <paramref name="Fix"/> names the code fix that removes it, if one does.</summary>
-internal readonly record struct ShapeProblem(string RuleId, string Message, Location? Location, string? Fix = null);
+/// <summary>
+/// One reason a method cannot be a step: the rule, the arguments of its message format (<see cref="StepShape.MessageFormats"/>),
+/// where it is, and the code fix that removes it (<paramref name="Fix"/>), if one does.
+/// </summary>
+internal readonly record struct ShapeProblem(string RuleId, IReadOnlyList<string> Arguments, Location? Location, string? Fix = null);
 
 internal static class StepShape
 {
@@ -23,107 +27,125 @@ internal static class StepShape
     public const string StepRole = "Step";
     public const string PipelineRole = "Pipeline";
 
+    /// <summary>The message format of each shape rule (a composite format: "{0}" is its first argument).</summary>
+    public static class MessageFormats
+    {
+        /// <summary>{0}: the method ("Method 'Train'", "A lambda"); {1}: what it is marked as ("step"); {2}: why it cannot be one, and the fix.</summary>
+        public const string UnsupportedShape = "{0} cannot be a {1}: {2}";
+
+        /// <summary>{0}: the parameter or the method; {1}: how it is passed ("is passed by reference (ref)"); {2}: the fix.</summary>
+        public const string UnsupportedPassing = "{0} {1}, which cannot leave the process: a step's inputs and result are artifacts, passed by value. {2}.";
+
+        /// <summary>{0}: the parameter or the method ("Step 'Train' returns"); {1}: the type; {2}: why it is no artifact; {3}: the fix.</summary>
+        public const string NotAnArtifact = "{0} '{1}', which cannot be an artifact ({2}). {3}.";
+    }
+
     /// <summary>Every reason <paramref name="method"/> cannot be a step (or pipeline); empty when it can.</summary>
     public static List<ShapeProblem> Check(IMethodSymbol method, string role)
     {
         var problems = new List<ShapeProblem>();
         var where = IdentifierLocation(method);
         var name = method.Name;
+        var subject = $"Method '{name}'";
+        var marked = role.ToLowerInvariant();
+
+        ShapeProblem Shape(string why, Location? at = null, string? fix = null) => new(UnsupportedShape, [subject, marked, why], at ?? where, fix);
 
         if (method.MethodKind == MethodKind.LocalFunction)
         {
-            problems.Add(new(UnsupportedShape, $"{role} '{name}' is a local function, which generated code cannot call. Move it to a method of a class.", where));
+            problems.Add(new(UnsupportedShape, [$"Local function '{name}'", marked, "generated code cannot call it. Move it to a method of a class."], where));
             return problems;
         }
 
         if (method.MethodKind == MethodKind.AnonymousFunction)
         {
-            problems.Add(new(UnsupportedShape, $"A lambda cannot be a {role.ToLowerInvariant()}: generated code cannot call it. Move it to a method of a class.", where));
+            problems.Add(new(UnsupportedShape, ["A lambda", marked, "generated code cannot call it. Move it to a method of a class."], where));
             return problems;
         }
 
         if (method.MethodKind != MethodKind.Ordinary)
         {
-            problems.Add(new(UnsupportedShape, $"{role} '{name}' must be an ordinary method, not a {Describe(method.MethodKind)}.", where));
+            problems.Add(Shape($"it is not an ordinary method ({Describe(method.MethodKind)}). Mark an ordinary method instead."));
             return problems;
         }
 
         if (method.IsGenericMethod)
         {
-            problems.Add(new(UnsupportedShape, $"{role} '{name}' is generic; the type arguments of a step must be known when the program is built. Remove the type parameters or call a generic helper from a non-generic step.", where));
+            problems.Add(Shape("it is generic, and the type arguments of a step must be known when the program is built. Remove the type parameters or call a generic helper from a non-generic step."));
         }
 
         for (var type = method.ContainingType; type is not null; type = type.ContainingType)
         {
             if (type.TypeParameters.Length > 0)
             {
-                problems.Add(new(UnsupportedShape, $"{role} '{name}' is declared in the generic type '{type.Name}'. Move it to a non-generic type.", where));
+                problems.Add(Shape($"it is declared in the generic type '{type.Name}'. Move it to a non-generic type."));
                 break;
             }
         }
 
         if (!IsAccessibleToGeneratedCode(method, out var hidden))
         {
-            problems.Add(new(UnsupportedShape, $"{role} '{name}' is not accessible to generated code ({hidden}). Make it and its containing types public or internal.", where));
+            problems.Add(Shape($"it is not accessible to generated code ({hidden}). Make it and its containing types public or internal."));
         }
 
         if (!method.IsStatic && !HasUsableReceiver(method.ContainingType))
         {
-            problems.Add(new(UnsupportedShape, $"{role} '{name}' is an instance method of '{method.ContainingType?.Name}', which generated code cannot create. Make the method static, or give a non-abstract class a public or internal parameterless constructor.", where));
+            problems.Add(Shape($"it is an instance method of '{method.ContainingType?.Name}', which generated code cannot create. Make the method static, or give a non-abstract class a public or internal parameterless constructor."));
         }
 
         if (role == StepRole && FirstNonPartialType(method.ContainingType) is { } notPartial)
         {
-            problems.Add(new(UnsupportedShape, $"{role} '{name}' is declared in '{notPartial.Name}', which is not partial; the generator adds the step's Submit stub to it. Add the 'partial' modifier to '{notPartial.Name}'.", where, AddPartialFix));
+            problems.Add(Shape($"it is declared in '{notPartial.Name}', which is not partial, and the generator adds the step's Submit stub to it. Add the 'partial' modifier to '{notPartial.Name}'.", fix: AddPartialFix));
         }
 
         if (role == StepRole && name == "Submit")
         {
-            problems.Add(new(UnsupportedShape, $"{role} '{name}' has the name of the class 'Submit' the generator adds to '{method.ContainingType?.Name}' for the step stubs. Rename the method; Name = \"Submit\" keeps the step's name.", where));
+            problems.Add(Shape($"it has the name of the class 'Submit' the generator adds to '{method.ContainingType?.Name}' for the step stubs. Rename the method; Name = \"Submit\" keeps the step's name."));
         }
 
         if (role == StepRole && name != "Submit" && method.ContainingType is { } owner && HasOwnSubmitMember(owner))
         {
-            problems.Add(new(UnsupportedShape, $"{role} '{name}' is declared in '{owner.Name}', which has a member named 'Submit'; the generator adds a nested class of that name for the step stubs. Rename that member.", where));
+            problems.Add(Shape($"it is declared in '{owner.Name}', which has a member named 'Submit', and the generator adds a nested class of that name for the step stubs. Rename that member."));
         }
 
         if (role == StepRole && method.ContainingType?.Name == "Submit")
         {
-            problems.Add(new(UnsupportedShape, $"{role} '{name}' is declared in a type named 'Submit'; the generator adds a nested class of that name for the step stubs, and a type cannot contain a member named like itself. Rename the type.", where));
+            problems.Add(Shape("it is declared in a type named 'Submit'; the generator adds a nested class of that name for the step stubs, and a type cannot contain a member named like itself. Rename the type."));
         }
 
         if (role == PipelineRole)
         {
             foreach (var parameter in method.Parameters.Where(p => !IsCancellationToken(p.Type)))
             {
-                problems.Add(new(UnsupportedShape, $"Pipeline '{name}' takes parameter '{parameter.Name}'; a pipeline may take only a CancellationToken. Pass data to steps from inside the pipeline instead.", parameter.Locations.FirstOrDefault() ?? where));
+                problems.Add(Shape($"it takes parameter '{parameter.Name}', and a pipeline may take only a CancellationToken. Pass data to steps from inside the pipeline instead.", parameter.Locations.FirstOrDefault()));
             }
         }
 
         if (method.IsAsync && method.ReturnsVoid)
         {
-            problems.Add(new(UnsupportedShape, $"{role} '{name}' is 'async void', which cannot be awaited. Return Task (or Task<T>) instead.", where));
+            problems.Add(Shape("it is 'async void', which cannot be awaited. Return Task (or Task<T>) instead."));
         }
 
         if (method.ReturnsByRef || method.ReturnsByRefReadonly)
         {
-            problems.Add(new(UnsupportedPassing, $"{role} '{name}' returns by reference; a step's result is stored as an artifact. Return the value itself.", ReturnTypeLocation(method) ?? where));
+            problems.Add(new(UnsupportedPassing, [$"{role} '{name}'", "returns by reference", "Return the value itself"], ReturnTypeLocation(method) ?? where));
         }
 
         foreach (var parameter in role == StepRole ? method.Parameters : ImmutableArray<IParameterSymbol>.Empty)
         {
             var at = parameter.Locations.FirstOrDefault() ?? where;
+            var parameterOf = $"Parameter '{parameter.Name}' of {marked} '{name}'";
             if (parameter.RefKind != RefKind.None)
             {
-                problems.Add(new(UnsupportedPassing, $"Parameter '{parameter.Name}' of {role.ToLowerInvariant()} '{name}' is passed by reference ({RefKindText(parameter.RefKind)}); a step's inputs are artifacts passed by value. Remove the modifier and return what the step produces.", at));
+                problems.Add(new(UnsupportedPassing, [parameterOf, $"is passed by reference ({RefKindText(parameter.RefKind)})", "Remove the modifier and return what the step produces"], at));
             }
             else if (parameter.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer || parameter.Type.IsRefLikeType)
             {
-                problems.Add(new(UnsupportedPassing, $"Parameter '{parameter.Name}' of {role.ToLowerInvariant()} '{name}' has type '{Display(parameter.Type)}', which cannot leave the process. Use an array or a Stream instead.", at));
+                problems.Add(new(UnsupportedPassing, [parameterOf, $"has type '{Display(parameter.Type)}'", "Use an array or a Stream instead"], at));
             }
             else if (!IsCancellationToken(parameter.Type) && NonArtifactReason(parameter.Type) is { } reason)
             {
-                problems.Add(new(NotAnArtifact, $"Parameter '{parameter.Name}' of {role.ToLowerInvariant()} '{name}' has type '{Display(parameter.Type)}', which cannot be an artifact ({reason}). Pass data: a serializable type, byte[] or Stream.", at));
+                problems.Add(new(NotAnArtifact, [parameterOf + " has type", Display(parameter.Type), reason, "Pass data: a serializable type, byte[] or Stream"], at));
             }
         }
 
@@ -132,7 +154,7 @@ internal static class StepShape
             var result = UnwrapAwaitable(method.ReturnType);
             if (result is not null && NonArtifactReason(result, isReturn: true) is { } reason)
             {
-                problems.Add(new(NotAnArtifact, $"{role} '{name}' returns '{Display(result)}', which cannot be an artifact ({reason}). Return data: a serializable type, byte[] or Stream.", ReturnTypeLocation(method) ?? where));
+                problems.Add(new(NotAnArtifact, [$"{role} '{name}' returns", Display(result), reason, "Return data: a serializable type, byte[] or Stream"], ReturnTypeLocation(method) ?? where));
             }
         }
 
@@ -248,7 +270,7 @@ internal static class StepShape
         {
             var partial = current.DeclaringSyntaxReferences.Length > 0 && current.DeclaringSyntaxReferences.All(r =>
                 r.GetSyntax() is TypeDeclarationSyntax declaration &&
-                declaration.Modifiers.Any(m => m.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PartialKeyword)));
+                declaration.Modifiers.Any(m => m.IsKind(SyntaxKind.PartialKeyword)));
             if (!partial)
             {
                 return current;

@@ -16,6 +16,9 @@ internal static class MemorySize
 {
     public const string Grammar = "^[0-9]+(KB|KiB|MB|MiB|GB|GiB|TB|TiB|PB|PiB)$";
 
+    /// <summary>How a size that is no size is described: {0} the setting, {1} its value, {2} what is wrong and the fix (<see cref="Problem"/>).</summary>
+    public const string ProblemFormat = "{0} \"{1}\" is {2}";
+
     /// <summary>The largest value Modal's wire format can carry (memory_mb is a uint32).</summary>
     public const long MaxMegabytes = uint.MaxValue;
 
@@ -55,11 +58,23 @@ internal static class MemorySize
     /// </summary>
     public static bool TryToMegabytes(string? text, string property, out long megabytes, out string? error)
     {
+        var problem = Measure(text, property, out megabytes);
+        error = problem is null ? null : string.Format(CultureInfo.InvariantCulture, ProblemFormat, property, text, problem);
+        return problem is null;
+    }
+
+    /// <summary>
+    /// What keeps <paramref name="text"/> from being a size of <paramref name="property"/>, with the fix, as the end of
+    /// <see cref="ProblemFormat"/> ("zero; a container needs some memory. ..."); null for a size Modal takes.
+    /// </summary>
+    public static string? Problem(string? text, string property) => Measure(text, property, out _);
+
+    private static string? Measure(string? text, string property, out long megabytes)
+    {
         megabytes = 0;
         if (text is null || !Pattern.IsMatch(text))
         {
-            error = DescribeMalformed(text, property);
-            return false;
+            return DescribeMalformed(text);
         }
 
         var unitStart = 0;
@@ -80,21 +95,18 @@ internal static class MemorySize
 
         if (whole.IsZero)
         {
-            error = property == "Memory"
-                ? $"Memory \"{text}\" is zero; a container needs some memory. Use a size such as \"512MB\" or \"32GB\", or omit Memory for Modal's default."
-                : $"{property} \"{text}\" is zero; no container runs in no memory. Use a size such as \"512MB\" or \"32GB\", or omit {property} for no limit.";
-            return false;
+            return property == "Memory"
+                ? "zero; a container needs some memory. Use a size such as \"512MB\" or \"32GB\", or omit Memory for Modal's default."
+                : $"zero; no container runs in no memory. Use a size such as \"512MB\" or \"32GB\", or omit {property} for no limit.";
         }
 
         if (whole > MaxMegabytes)
         {
-            error = $"{property} \"{text}\" is {whole} MB, more than the {MaxMegabytes} MB Modal can take. Use a smaller size, such as \"32GB\".";
-            return false;
+            return $"{whole.ToString(CultureInfo.InvariantCulture)} MB, more than the {MaxMegabytes.ToString(CultureInfo.InvariantCulture)} MB Modal can take. Use a smaller size, such as \"32GB\".";
         }
 
         megabytes = (long)whole;
-        error = null;
-        return true;
+        return null;
     }
 
     /// <summary>
@@ -182,12 +194,12 @@ internal static class MemorySize
         throw new ArgumentException($"Unknown memory unit '{unit}'.", nameof(unit));
     }
 
-    private static string DescribeMalformed(string? text, string property)
+    private static string DescribeMalformed(string? text)
     {
         var fix = SuggestCorrections(text);
         var hint = fix.Count > 0
             ? $" Did you mean \"{string.Join("\" or \"", fix)}\"?"
             : " Write an integer followed by one of KB, KiB, MB, MiB, GB, GiB, TB, TiB, PB, PiB, with no space, such as \"32GB\" or \"32GiB\".";
-        return $"{property} \"{text}\" is not a size Modal understands: it must be an integer and a unit (case-sensitive).{hint}";
+        return $"not a size Modal understands: it must be an integer and a unit (case-sensitive).{hint}";
     }
 }

@@ -1,13 +1,22 @@
 // One source of truth for Modal's resource rules: the analyzer reports these violations as
-// diagnostics (same IDs, same messages) and the runtime applies them to run-time overrides.
+// diagnostics (same IDs, same message formats and arguments, so the same text) and the runtime
+// applies them to run-time overrides.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace StepOperator.Rules;
 
-/// <summary>One broken rule: the diagnostic ID, the setting it concerns and what to do.</summary>
-internal sealed record ResourceViolation(string RuleId, string Property, string Message, string? Suggestion = null);
+/// <summary>
+/// One broken rule: the diagnostic ID, the setting it concerns and the arguments of the rule's message format
+/// (<see cref="ResourceRules.MessageFormats"/>), which the analyzer passes to its diagnostic as they are.
+/// </summary>
+internal sealed record ResourceViolation(string RuleId, string Property, IReadOnlyList<string> Arguments, string? Suggestion = null)
+{
+    /// <summary>The rule's message format filled with the arguments: what the analyzer and the runtime show.</summary>
+    public string Message => string.Format(CultureInfo.InvariantCulture, ResourceRules.MessageFormats.For(RuleId), Arguments.ToArray<object>());
+}
 
 /// <summary>Modal's resource rules, as ZenML's Modal step operator applies them.</summary>
 internal static class ResourceRules
@@ -38,6 +47,76 @@ internal static class ResourceRules
         public const string GpuSpelling = "SOP012";
     }
 
+    /// <summary>
+    /// Each rule's message format (a composite format: "{0}" is its first argument). Where a rule has several cases, the
+    /// arguments carry what differs between them, so one format serves all of them.
+    /// </summary>
+    public static class MessageFormats
+    {
+        /// <summary>{0}: the GPU count.</summary>
+        public const string GpuCountWithoutType =
+            "GpuCount = {0} asks for GPUs but no Gpu type is set. Add Gpu = \"A100\" (or another catalog type), or set GpuCount = 0.";
+
+        /// <summary>{0}: the GPU type.</summary>
+        public const string GpuTypeIgnored =
+            "GpuCount = 0 with Gpu = \"{0}\": the GPU type is ignored and the step runs on CPU only. Set GpuCount = 1 (or more), or remove Gpu.";
+
+        /// <summary>{0}: the setting (Memory or MemoryLimit); {1}: its value; {2}: what is wrong with it and the fix.</summary>
+        public const string MalformedMemory = MemorySize.ProblemFormat;
+
+        /// <summary>{0}: the GPU type as written; {1}: as it is sent; {2}: the nearest type or the catalog, and how to write a count (may be empty).</summary>
+        public const string UnknownGpu =
+            "GPU type \"{0}\" is not in Modal's catalog as StepOperator knows it; it is sent as \"{1}\" and Modal refuses the sandbox unless it offers that type.{2}";
+
+        /// <summary>{0}: the GPU count; {1}: why it is out of range; {2}: the fix.</summary>
+        public const string GpuCountOutOfRange = "GpuCount = {0} is {1}. {2}.";
+
+        /// <summary>
+        /// {0}: the setting (CpuCount or CpuLimit); {1}: its value; {2}: the smallest count; {3}: examples; {4}: the end of the
+        /// sentence, which says what omitting the setting means where that is worth saying (CpuLimit).
+        /// </summary>
+        public const string CpuCountNotPositive = "{0} = {1} must be greater than 0 (at least {2}, for example {3}){4}";
+
+        /// <summary>{0}: the timeout; {1}, {2}: Modal's range; {3}: the default.</summary>
+        public const string TimeoutOutOfRange =
+            "Timeout = {0} seconds is outside Modal's range {1}..{2} (24 hours). Use a value in that range, or omit it for the default of {3}.";
+
+        /// <summary>{0}: the cloud as written; {1}: the clouds Modal knows; {2}: the suggestion (may be empty).</summary>
+        public const string UnknownCloud = "Cloud \"{0}\" is not one Modal schedules on; use one of {1}.{2}";
+
+        /// <summary>{0}: the setting (Region or Cloud).</summary>
+        public const string PlanRestricted =
+            "{0} is honoured only on Modal's Team and Enterprise plans; on other plans Modal rejects the sandbox. Prefer looser settings (omit {0}) unless your workspace has such a plan.";
+
+        /// <summary>{0}: the setting; {1}: its value (with its unit); {2}, {3}: the bounds; {4}: what the setting means and the fix.</summary>
+        public const string RetryPolicyOutOfRange = "{0} = {1} is outside {2}..{3}{4}";
+
+        /// <summary>{0}: the limit; {1}: its value; {2}: how it relates to its request; {3}: the rule; {4}: the fix.</summary>
+        public const string LimitBelowRequest = "{0} = {1} {2}: {3}. {4}.";
+
+        /// <summary>{0}: the GPU type as written; {1}: as Modal's catalog spells it.</summary>
+        public const string GpuSpelling =
+            "GPU type \"{0}\" is Modal's \"{1}\": Modal's SDKs upper-case the type, so both work. Write \"{1}\" as Modal's catalog spells it.";
+
+        /// <summary>The message format of a rule's ID.</summary>
+        public static string For(string ruleId) => ruleId switch
+        {
+            Ids.GpuCountWithoutType => GpuCountWithoutType,
+            Ids.GpuTypeIgnored => GpuTypeIgnored,
+            Ids.MalformedMemory => MalformedMemory,
+            Ids.UnknownGpu => UnknownGpu,
+            Ids.GpuCountOutOfRange => GpuCountOutOfRange,
+            Ids.CpuCountNotPositive => CpuCountNotPositive,
+            Ids.TimeoutOutOfRange => TimeoutOutOfRange,
+            Ids.UnknownCloud => UnknownCloud,
+            Ids.PlanRestricted => PlanRestricted,
+            Ids.RetryPolicyOutOfRange => RetryPolicyOutOfRange,
+            Ids.LimitBelowRequest => LimitBelowRequest,
+            Ids.GpuSpelling => GpuSpelling,
+            _ => throw new ArgumentOutOfRangeException(nameof(ruleId), ruleId, "A resource rule without a message format."),
+        };
+    }
+
     /// <summary>Retry bounds, as Modal's own retry policy has them: 0..10 retries, 0..60 s first delay, backoff 1..10.</summary>
     public const int MaxRetryCount = 10;
     public const double MaxRetryDelaySeconds = 60;
@@ -66,23 +145,21 @@ internal static class ResourceRules
                     ? $" Did you mean \"{suggestion}\"?"
                     : hasCount ? string.Empty : $" Known types: {GpuCatalog.NamesForMessage()}.";
                 violations.Add(new ResourceViolation(Ids.UnknownGpu, nameof(StepResources.Gpu),
-                    $"GPU type \"{gpu}\" is not in Modal's catalog as StepOperator knows it; it is sent as \"{GpuCatalog.WireName(gpu)}\" and Modal refuses the sandbox unless it offers that type.{hint}{countHint}",
-                    suggestion));
+                    [gpu, GpuCatalog.WireName(gpu), hint + countHint], suggestion));
             }
             else
             {
                 if (!string.Equals(gpu, entry.Name, StringComparison.Ordinal))
                 {
-                    violations.Add(new ResourceViolation(Ids.GpuSpelling, nameof(StepResources.Gpu),
-                        $"GPU type \"{gpu}\" is Modal's \"{entry.Name}\": Modal's SDKs upper-case the type, so both work. Write \"{entry.Name}\" as Modal's catalog spells it.",
-                        entry.Name));
+                    violations.Add(new ResourceViolation(Ids.GpuSpelling, nameof(StepResources.Gpu), [gpu!, entry.Name], entry.Name));
                 }
 
                 if (resources.GpuCount is { } count && count > entry.MaxCount)
                 {
+                    var most = Number(entry.MaxCount);
                     violations.Add(new ResourceViolation(Ids.GpuCountOutOfRange, nameof(StepResources.GpuCount),
-                        $"GpuCount = {count} is more than Modal attaches of {entry.Name} (at most {entry.MaxCount} per container). Use {entry.MaxCount} or fewer, or split the work across steps.",
-                        entry.MaxCount.ToString(CultureInfo.InvariantCulture)));
+                        [Number(count), $"more than Modal attaches of {entry.Name} (at most {most} per container)", $"Use {most} or fewer, or split the work across steps"],
+                        most));
                 }
             }
         }
@@ -92,18 +169,16 @@ internal static class ResourceRules
             if (gpuCount < 0)
             {
                 violations.Add(new ResourceViolation(Ids.GpuCountOutOfRange, nameof(StepResources.GpuCount),
-                    $"GpuCount = {gpuCount} is negative. Use 0 for a CPU-only step, or 1 or more with a Gpu type.",
+                    [Number(gpuCount), "negative", "Use 0 for a CPU-only step, or 1 or more with a Gpu type"],
                     hasGpuType ? "1" : "0"));
             }
             else if (gpuCount > 0 && !hasGpuType)
             {
-                violations.Add(new ResourceViolation(Ids.GpuCountWithoutType, nameof(StepResources.GpuCount),
-                    $"GpuCount = {gpuCount} asks for GPUs but no Gpu type is set. Add Gpu = \"A100\" (or another catalog type), or set GpuCount = 0."));
+                violations.Add(new ResourceViolation(Ids.GpuCountWithoutType, nameof(StepResources.GpuCount), [Number(gpuCount)]));
             }
             else if (gpuCount == 0 && hasGpuType)
             {
-                violations.Add(new ResourceViolation(Ids.GpuTypeIgnored, nameof(StepResources.GpuCount),
-                    $"GpuCount = 0 with Gpu = \"{gpu}\": the GPU type is ignored and the step runs on CPU only. Set GpuCount = 1 (or more), or remove Gpu."));
+                violations.Add(new ResourceViolation(Ids.GpuTypeIgnored, nameof(StepResources.GpuCount), [gpu!]));
             }
         }
 
@@ -112,14 +187,14 @@ internal static class ResourceRules
         if (resources.CpuCount is { } cpuCount && !cpuValid)
         {
             violations.Add(new ResourceViolation(Ids.CpuCountNotPositive, nameof(StepResources.CpuCount),
-                $"CpuCount = {Number(cpuCount)} must be greater than 0 (at least {Number(MinCpuCount)}, for example 0.5, 1 or 2)."));
+                [nameof(StepResources.CpuCount), Number(cpuCount), Number(MinCpuCount), "0.5, 1 or 2", "."]));
         }
 
         var cpuLimitValid = resources.CpuLimit is { } cpuLimit && IsCoreCount(cpuLimit);
         if (resources.CpuLimit is { } badCpuLimit && !cpuLimitValid)
         {
             violations.Add(new ResourceViolation(Ids.CpuCountNotPositive, nameof(StepResources.CpuLimit),
-                $"CpuLimit = {Number(badCpuLimit)} must be greater than 0 (at least {Number(MinCpuCount)}, for example 1, 2 or 4), or omitted for no hard limit."));
+                [nameof(StepResources.CpuLimit), Number(badCpuLimit), Number(MinCpuCount), "1, 2 or 4", ", or omitted for no hard limit."]));
         }
 
         long memoryMegabytes = 0;
@@ -145,13 +220,15 @@ internal static class ResourceRules
             if (resources.CpuCount is null)
             {
                 violations.Add(new ResourceViolation(Ids.LimitBelowRequest, nameof(StepResources.CpuLimit),
-                    $"CpuLimit = {Number(limit)} has no CpuCount request: Modal takes a CPU limit only with a request. Add CpuCount (at most {Number(limit)}), for example CpuCount = {Number(limit)}."));
+                    [nameof(StepResources.CpuLimit), Number(limit), "has no CpuCount request", "Modal takes a CPU limit only with a request",
+                     $"Add CpuCount (at most {Number(limit)}), for example CpuCount = {Number(limit)}"]));
             }
             else if (cpuValid && MilliCores(limit) < MilliCores(resources.CpuCount.Value))
             {
                 var request = resources.CpuCount.Value;
                 violations.Add(new ResourceViolation(Ids.LimitBelowRequest, nameof(StepResources.CpuLimit),
-                    $"CpuLimit = {Number(limit)} is below CpuCount = {Number(request)}: the hard limit cannot be lower than the reservation. Raise CpuLimit to {Number(request)} or more, or lower CpuCount to {Number(limit)}."));
+                    [nameof(StepResources.CpuLimit), Number(limit), $"is below CpuCount = {Number(request)}", BelowReservation,
+                     $"Raise CpuLimit to {Number(request)} or more, or lower CpuCount to {Number(limit)}"]));
             }
         }
 
@@ -161,20 +238,22 @@ internal static class ResourceRules
             if (resources.Memory is null)
             {
                 violations.Add(new ResourceViolation(Ids.LimitBelowRequest, nameof(StepResources.MemoryLimit),
-                    $"MemoryLimit = \"{limit}\" has no Memory request: Modal takes a memory limit only with a request. Add Memory (at most the limit), for example Memory = \"{limit}\"."));
+                    [nameof(StepResources.MemoryLimit), $"\"{limit}\"", "has no Memory request", "Modal takes a memory limit only with a request",
+                     $"Add Memory (at most the limit), for example Memory = \"{limit}\""]));
             }
             else if (memoryValid && limitMegabytes < memoryMegabytes)
             {
                 violations.Add(new ResourceViolation(Ids.LimitBelowRequest, nameof(StepResources.MemoryLimit),
-                    $"MemoryLimit = \"{limit}\" ({limitMegabytes} MB) is below Memory = \"{resources.Memory}\" ({memoryMegabytes} MB): the hard limit cannot be lower than the reservation. Raise MemoryLimit to \"{resources.Memory}\" or more, or lower Memory to \"{limit}\"."));
+                    [nameof(StepResources.MemoryLimit), $"\"{limit}\" ({Number(limitMegabytes)} MB)", $"is below Memory = \"{resources.Memory}\" ({Number(memoryMegabytes)} MB)", BelowReservation,
+                     $"Raise MemoryLimit to \"{resources.Memory}\" or more, or lower Memory to \"{limit}\""]));
             }
         }
 
         if (resources.Timeout is { } timeout && (timeout < MinTimeoutSeconds || timeout > MaxTimeoutSeconds))
         {
             violations.Add(new ResourceViolation(Ids.TimeoutOutOfRange, nameof(StepResources.Timeout),
-                $"Timeout = {timeout} seconds is outside Modal's range {MinTimeoutSeconds}..{MaxTimeoutSeconds} (24 hours). Use a value in that range, or omit it for the default of {DefaultTimeoutSeconds}.",
-                (timeout < MinTimeoutSeconds ? MinTimeoutSeconds : MaxTimeoutSeconds).ToString(CultureInfo.InvariantCulture)));
+                [Number(timeout), Number(MinTimeoutSeconds), Number(MaxTimeoutSeconds), Number(DefaultTimeoutSeconds)],
+                Number(timeout < MinTimeoutSeconds ? MinTimeoutSeconds : MaxTimeoutSeconds)));
         }
 
         if (resources.Cloud is { Length: > 0 } cloud && !IsKnownCloud(cloud))
@@ -182,26 +261,26 @@ internal static class ResourceRules
             var lower = cloud.Trim().ToLowerInvariant();
             var suggestion = IsKnownCloud(lower) ? lower : null;
             var hint = suggestion is not null ? $" Did you mean \"{suggestion}\"?" : string.Empty;
-            violations.Add(new ResourceViolation(Ids.UnknownCloud, nameof(StepResources.Cloud),
-                $"Cloud \"{cloud}\" is not one Modal schedules on; use one of {string.Join(", ", Clouds)}.{hint}", suggestion));
+            violations.Add(new ResourceViolation(Ids.UnknownCloud, nameof(StepResources.Cloud), [cloud, string.Join(", ", Clouds), hint], suggestion));
         }
 
         if (resources.MaxRetries is { } retries && (retries < 0 || retries > MaxRetryCount))
         {
             violations.Add(new ResourceViolation(Ids.RetryPolicyOutOfRange, nameof(StepResources.MaxRetries),
-                $"MaxRetries = {retries} is outside 0..{MaxRetryCount}. Use 0 (no retries) up to {MaxRetryCount} retries."));
+                [nameof(StepResources.MaxRetries), Number(retries), "0", Number(MaxRetryCount), $". Use 0 (no retries) up to {Number(MaxRetryCount)} retries."]));
         }
 
         if (resources.RetryDelay is { } delay && !(delay >= 0 && delay <= MaxRetryDelaySeconds))
         {
             violations.Add(new ResourceViolation(Ids.RetryPolicyOutOfRange, nameof(StepResources.RetryDelay),
-                $"RetryDelay = {delay.ToString(CultureInfo.InvariantCulture)} seconds is outside 0..{MaxRetryDelaySeconds.ToString(CultureInfo.InvariantCulture)}. Use a delay in that range, for example 1 or 0.5."));
+                [nameof(StepResources.RetryDelay), Number(delay) + " seconds", "0", Number(MaxRetryDelaySeconds), ". Use a delay in that range, for example 1 or 0.5."]));
         }
 
         if (resources.RetryBackoff is { } backoff && !(backoff >= MinRetryBackoff && backoff <= MaxRetryBackoff))
         {
             violations.Add(new ResourceViolation(Ids.RetryPolicyOutOfRange, nameof(StepResources.RetryBackoff),
-                $"RetryBackoff = {backoff.ToString(CultureInfo.InvariantCulture)} is outside {MinRetryBackoff.ToString(CultureInfo.InvariantCulture)}..{MaxRetryBackoff.ToString(CultureInfo.InvariantCulture)}: each delay is the previous one times RetryBackoff. Use 1 for a fixed delay or 2 to double it."));
+                [nameof(StepResources.RetryBackoff), Number(backoff), Number(MinRetryBackoff), Number(MaxRetryBackoff),
+                 ": each delay is the previous one times RetryBackoff. Use 1 for a fixed delay or 2 to double it."]));
         }
 
         if (!string.IsNullOrEmpty(resources.Region))
@@ -275,14 +354,16 @@ internal static class ResourceRules
 
     private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
 
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private const string BelowReservation = "the hard limit cannot be lower than the reservation";
+
     private static ResourceViolation Malformed(string text, string property)
     {
-        MemorySize.TryToMegabytes(text, property, out _, out var error);
         var corrections = MemorySize.SuggestCorrections(text);
-        return new ResourceViolation(Ids.MalformedMemory, property, error!, corrections.Count > 0 ? corrections[0] : null);
+        return new ResourceViolation(Ids.MalformedMemory, property, [property, text, MemorySize.Problem(text, property)!],
+            corrections.Count > 0 ? corrections[0] : null);
     }
 
-    private static ResourceViolation PlanRestricted(string property) =>
-        new(Ids.PlanRestricted, property,
-            $"{property} is honoured only on Modal's Team and Enterprise plans; on other plans Modal rejects the sandbox. Prefer looser settings (omit {property}) unless your workspace has such a plan.");
+    private static ResourceViolation PlanRestricted(string property) => new(Ids.PlanRestricted, property, [property]);
 }

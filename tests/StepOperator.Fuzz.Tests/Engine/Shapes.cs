@@ -114,8 +114,8 @@ internal sealed class ShapeSpec
     }
 
     /// <summary>
-    /// The shape rules (SOP101–SOP103), written down independently of the analyzer from DESIGN.md and
-    /// the diagnostics pages: one entry per problem the method has.
+    /// The shape rules (SOP101–SOP103), written down independently of the analyzer from the diagnostics
+    /// pages (docs/diagnostics/SOP101.md–SOP103.md): one entry per problem the method has.
     /// </summary>
     public List<string> ExpectedIds()
     {

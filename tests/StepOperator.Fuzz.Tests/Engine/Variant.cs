@@ -73,7 +73,7 @@ internal sealed class Variant
     public IEnumerable<string> RegisteredNames => Steps.Select(s => s.RegisteredName).OfType<string>().Distinct(StringComparer.Ordinal);
 }
 
-/// <summary>Severity facts of the rule IDs (a contract of DESIGN.md).</summary>
+/// <summary>Severity facts of the rule IDs (a contract: docs/diagnostics/README.md).</summary>
 internal static class Rules
 {
     public const string UnsupportedShape = "SOP101";

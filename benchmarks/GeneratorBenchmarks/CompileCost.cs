@@ -10,7 +10,7 @@ using StepOperator.Benchmarks.Support;
 namespace GeneratorBenchmarks;
 
 /// <summary>
-/// P2: compiles a 1,000-[ModalStep] library in-process three ways, interleaved round by round:
+/// Compiles a 1,000-[ModalStep] library in-process three ways, interleaved round by round:
 /// the compiler alone; with the generator; with the generator and every StepOperator analyzer. Two
 /// more variants measure the floor of any generator and analyzer of this kind (see <see cref="Floors"/>).
 /// "Compiling" is parsing every file, creating the compilation and getting all its diagnostics
@@ -18,7 +18,7 @@ namespace GeneratorBenchmarks;
 /// cold build); analyzers run through CompilationWithAnalyzers.GetAllDiagnosticsAsync, which
 /// drives the same compilation pass. Goal: with generator and analyzers ≤ 1.15× the compiler alone.
 /// </summary>
-internal static class P2CompileCost
+internal static class CompileCost
 {
     private const double Goal = 1.15;
 
@@ -39,7 +39,7 @@ internal static class P2CompileCost
         var analyzers = Roslyn.CreateAnalyzers();
         var analyzerNames = string.Join(", ", analyzers.Select(a => a.GetType().Name));
         var lines = files.Sum(f => f.Text.Count(c => c == '\n'));
-        Console.WriteLine($"P2: {steps} [ModalStep] in {files.Count} files ({lines} lines); analyzers: {analyzerNames}; " +
+        Console.WriteLine($"Compile cost: {steps} [ModalStep] in {files.Count} files ({lines} lines); analyzers: {analyzerNames}; " +
             $"{(concurrent ? "concurrent" : "single-threaded")} build and analysis; {warmup} warm-up + {rounds} measured rounds");
 
         // Once, checked: every variant compiles cleanly, and what the generator adds.
@@ -89,7 +89,7 @@ internal static class P2CompileCost
         var met = full <= Goal;
 
         var report = new StringBuilder();
-        report.AppendLine("## P2: compile cost of the generator and analyzers");
+        report.AppendLine("## Compile cost of the generator and analyzers");
         report.AppendLine();
         report.AppendLine($"**Goal:** compiling with the generator and analyzers ≤ {Goal:0.00}× the compiler alone. **Measured: {full:0.000}× — {(met ? "met" : "missed")}** (median of per-round ratios of wall time).");
         report.AppendLine();
@@ -127,7 +127,7 @@ internal static class P2CompileCost
         report.AppendLine();
         report.AppendLine($"Command: `{command}`");
 
-        Results.Publish("P2", report);
+        Results.Publish("GeneratorCompileCost", report);
         return met ? 0 : 1;
     }
 
@@ -195,7 +195,7 @@ internal static class P2CompileCost
             generated.Sum(t => t.GetText().Lines.Count));
         if (verify)
         {
-            // Warnings are allowed (none are expected); errors or any StepOperator diagnostic mean the project is not what P2 measures.
+            // Warnings are allowed (none are expected); errors or any StepOperator diagnostic mean the project is not what the compile-cost benchmark measures.
             var problems = diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error || d.Id.StartsWith("SOP", StringComparison.Ordinal)).ToList();
             Console.WriteLine($"  check {variant}: {diagnostics.Length} diagnostics, {problems.Count} errors or SOP diagnostics, {generated.Count} generated files");
             if (problems.Count > 0)

@@ -11,10 +11,10 @@ using StepOperator.Benchmarks.Support;
 namespace GeneratorBenchmarks;
 
 /// <summary>
-/// P1: runs the generator over a 1,000-step program, applies one unrelated edit, runs it again and
+/// Runs the generator over a 1,000-step program, applies one unrelated edit, runs it again and
 /// counts the run reason of every output of every tracked step. Goal: 100% Cached or Unchanged.
 /// </summary>
-internal static class P1Incrementality
+internal static class Incrementality
 {
     private static readonly string[] OurTrackingNames =
     [
@@ -49,7 +49,7 @@ internal static class P1Incrementality
         var first = driver.GetRunResult().Results.Single();
         var generatedFiles = first.GeneratedSources.Length;
         var errors = output.GetDiagnostics().Concat(generatorDiagnostics).Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        Console.WriteLine($"P1: {steps} steps in {files.Count} files; first run {coldMs:0} ms, {generatedFiles} generated files, {errors.Count} compile errors");
+        Console.WriteLine($"Generator incrementality: {steps} steps in {files.Count} files; first run {coldMs:0} ms, {generatedFiles} generated files, {errors.Count} compile errors");
         if (errors.Count > 0 || first.Exception is not null)
         {
             Console.Error.WriteLine("The synthetic project does not compile with the generator:");
@@ -106,7 +106,7 @@ internal static class P1Incrementality
         var met = total > 0 && good == total;
 
         var report = new StringBuilder();
-        report.AppendLine("## P1: generator incrementality after an unrelated edit");
+        report.AppendLine("## Generator incrementality after an unrelated edit");
         report.AppendLine();
         report.AppendLine($"**Goal:** 100% of tracked generator step outputs Cached/Unchanged. **Measured: {percent:0.0}% ({good}/{total}) — {(met ? "met" : "missed")}.**");
         report.AppendLine();
@@ -150,7 +150,7 @@ internal static class P1Incrementality
         report.AppendLine();
         report.AppendLine($"Command: `{command}`");
 
-        Results.Publish("P1", report);
+        Results.Publish("GeneratorIncrementality", report);
         return met ? 0 : 1;
     }
 

@@ -8,11 +8,11 @@ using static StepOperator.Benchmarks.Support.Results;
 namespace GeneratorBenchmarks;
 
 /// <summary>
-/// Where P2's extra time goes (a diagnosis aid; writes nothing to RESULTS.md): binding time per
+/// Where the compile cost's extra time goes (a diagnosis aid; writes nothing to RESULTS.md): binding time per
 /// file of the generator's output (user files together, generated files one by one, and the
 /// largest methods of the slowest file), and the cost of each analyzer alone and of both.
 /// </summary>
-internal static class P2Breakdown
+internal static class CompileCostBreakdown
 {
     public static async Task<int> RunAsync(int steps, int repeats)
     {
