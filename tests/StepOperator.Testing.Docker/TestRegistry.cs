@@ -99,9 +99,9 @@ public sealed class TestRegistry : IAsyncDisposable
     /// </summary>
     private async Task RemoveImagesAsync()
     {
-        var baseImageId = (await _client.Images.ListImagesAsync(new ImagesListParameters { All = true }))
-            .FirstOrDefault(image => image.RepoTags?.Contains(DockerTestEnvironment.BaseImage) == true)?.ID;
-        foreach (var image in await _client.Images.ListImagesAsync(new ImagesListParameters { All = true }))
+        var images = await _client.Images.ListImagesAsync(new ImagesListParameters { All = true });
+        var baseImageId = images.FirstOrDefault(image => image.RepoTags?.Contains(DockerTestEnvironment.BaseImage) == true)?.ID;
+        foreach (var image in images)
         {
             var ours = image.RepoTags?.Where(tag => tag.StartsWith(Address + "/", StringComparison.Ordinal)).ToArray() ?? [];
             if (ours.Length == 0)
