@@ -213,7 +213,7 @@ public class ComponentDefaultsTests
 [Collection(DockerCollection.Name)]
 public class ModalStepOperatorDefaultsTests(DockerEnvironment docker)
 {
-    [DockerFact]
+    [RegistryFact]
     public async Task A_sandbox_is_created_with_the_step_operators_defaults_where_the_step_sets_nothing()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);

@@ -42,9 +42,8 @@ internal sealed class DockerEngineProxy : IAsyncDisposable
 
     public static DockerEngineProxy Start(TimeSpan createAnswerDelay)
     {
-        var host = Environment.GetEnvironmentVariable("DOCKER_HOST");
-        var upstream = string.IsNullOrEmpty(host) ? "/var/run/docker.sock" : host.StartsWith("unix://", StringComparison.Ordinal) ? host["unix://".Length..] : null;
-        Assert.True(upstream is not null, $"The engine proxy needs a Unix socket engine (DOCKER_HOST={host}).");
+        var upstream = DockerTestEnvironment.EngineSocket;
+        Assert.True(upstream is not null, $"The engine proxy needs a Unix socket engine (DOCKER_HOST={Environment.GetEnvironmentVariable("DOCKER_HOST")}).");
         return new DockerEngineProxy(upstream!, createAnswerDelay);
     }
 

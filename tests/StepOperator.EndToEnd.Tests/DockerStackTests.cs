@@ -15,7 +15,7 @@ public class DockerStackTests(DockerEnvironment docker)
     private static IEnumerable<string> MetricLines(string output) =>
         Regex.Matches(output, @"^(train|test) +accuracy .*$", RegexOptions.Multiline).Select(m => m.Value);
 
-    [DockerFact]
+    [RegistryFact]
     public async Task The_sample_runs_from_a_pulled_image_with_the_same_metrics_as_the_local_stack()
     {
         using var local = new TestProgram("TrainingPipeline", "samples");
@@ -49,7 +49,7 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Contains("Train: Gpu = \"A100\" not enforced by step operator 'docker'", pulled.Output);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Unchanged_code_builds_and_pushes_nothing_and_a_code_change_rebuilds_only_the_application_layer()
     {
         using var program = new TestProgram();
@@ -121,7 +121,7 @@ public class DockerStackTests(DockerEnvironment docker)
         }
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Containers_run_with_the_requested_cpu_and_memory_limits()
     {
         using var program = new TestProgram();
@@ -142,7 +142,7 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Empty(await docker.ContainersOfRunAsync(run.RunId));
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task On_docker_the_first_failure_stops_the_other_containers_and_leaves_none()
     {
         using var program = new TestProgram();
@@ -158,7 +158,7 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Empty(await docker.ContainersOfRunAsync(run.RunId));
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_step_past_its_memory_limit_is_reported_as_out_of_memory()
     {
         using var program = new TestProgram();
@@ -175,7 +175,7 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Empty(await docker.ContainersOfRunAsync(program.OnlyRun().RunId));
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_step_filling_managed_memory_under_its_limit_is_reported_as_out_of_memory()
     {
         using var program = new TestProgram();
@@ -189,7 +189,7 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Contains("out of memory", step.Error);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_step_past_its_timeout_is_reported_as_timed_out()
     {
         using var program = new TestProgram();
@@ -201,7 +201,7 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Empty(await docker.ContainersOfRunAsync(program.OnlyRun().RunId));
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Failures_remove_the_container_too()
     {
         using var program = new TestProgram();
@@ -213,7 +213,7 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Empty(await docker.ContainersOfRunAsync(program.OnlyRun().RunId));
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Ctrl_c_during_a_step_leaves_no_container_behind()
     {
         using var program = new TestProgram();
@@ -245,7 +245,7 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Empty(await docker.ContainersOfRunAsync(run.RunId));
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task The_image_and_the_containers_hold_no_secret()
     {
         const string modalSecret = "as-secret-modal-token-0b5e";
@@ -283,7 +283,7 @@ public class DockerStackTests(DockerEnvironment docker)
         }
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_wrong_registry_password_fails_before_any_build()
     {
         using var program = new TestProgram();
@@ -298,7 +298,7 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Empty(program.OnlyRun().Steps);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_missing_base_image_says_how_to_get_one()
     {
         using var program = new TestProgram();
@@ -312,7 +312,7 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Contains("set STEPOPERATOR_BASE_IMAGE=<image> (the built-in image builder 'docker' reads it)", result.Error);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task An_unreachable_engine_says_what_to_do()
     {
         using var program = new TestProgram();
@@ -325,7 +325,7 @@ public class DockerStackTests(DockerEnvironment docker)
         Assert.Contains("Start it", result.Error);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_gpu_request_on_an_engine_without_a_gpu_runtime_is_a_clear_error()
     {
         using var program = new TestProgram();

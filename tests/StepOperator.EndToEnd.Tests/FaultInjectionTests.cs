@@ -60,7 +60,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
             ];
     }
 
-    [DockerTheory]
+    [RegistryTheory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Unavailable_bursts_on_every_rpc_at_once_are_retried_exactly_and_the_run_succeeds_with_every_line(bool sandboxV2)
@@ -94,7 +94,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         await AssertNoOrphansAsync(docker, modal.Emulator, modal.Program.OnlyRun().RunId);
     }
 
-    [DockerTheory]
+    [RegistryTheory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Lost_answers_to_create_calls_are_retried_with_the_same_idempotency_key_and_make_nothing_twice(bool sandboxV2)
@@ -122,7 +122,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         await AssertNoOrphansAsync(docker, modal.Emulator, modal.Program.OnlyRun().RunId);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_burst_longer_than_the_clients_retries_fails_the_attempt_and_the_steps_retry_imports_the_image_again()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
@@ -142,7 +142,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         await AssertNoOrphansAsync(docker, modal.Emulator, modal.Program.OnlyRun().RunId);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Log_and_build_streams_cut_mid_way_resume_from_their_last_entry_with_every_line_exactly_once()
     {
         await using var modal = await ModalTestStack.StartAsync(docker, sandboxV2: false); // SandboxGetLogs: the V1 (GPU) path
@@ -173,7 +173,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         await AssertNoOrphansAsync(docker, modal.Emulator, modal.Program.OnlyRun().RunId);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Output_streams_of_a_v2_sandbox_cut_mid_way_resume_from_their_byte_offset_with_every_line_exactly_once()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
@@ -196,7 +196,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         await AssertNoOrphansAsync(docker, modal.Emulator, modal.Program.OnlyRun().RunId);
     }
 
-    [DockerTheory]
+    [RegistryTheory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Ctrl_c_while_the_sandbox_is_being_created_still_terminates_it(bool sandboxV2)
@@ -230,7 +230,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         await AssertNoOrphansAsync(docker, emulator, modal.Program.OnlyRun().RunId);
     }
 
-    [DockerTheory]
+    [RegistryTheory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Ctrl_c_while_the_sandbox_runs_terminates_it_through_an_unavailable_burst_and_records_the_step_as_cancelled(bool sandboxV2)
@@ -261,7 +261,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
     // System.CommandLine ends a cancelled command after its ProcessTerminationTimeout (2 s by default);
     // StepOperatorHost raises it so a slow clean-up (here a SandboxTerminate the server asks to retry
     // after 1 s, three times) still finishes and no sandbox is left running.
-    [DockerFact]
+    [RegistryFact]
     public async Task Ctrl_c_waits_for_a_slow_termination_instead_of_leaving_the_sandbox_running()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
@@ -284,7 +284,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         await AssertNoOrphansAsync(docker, emulator, modal.Program.OnlyRun().RunId);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Ctrl_c_while_the_engine_creates_a_container_still_removes_it()
     {
         // The engine creates the container; its answer (the id) reaches the program late. 
@@ -307,7 +307,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         AssertCancelled(run);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_failed_image_build_on_modal_is_a_clear_error_naming_the_image_and_no_sandbox_is_created()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
@@ -330,7 +330,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         await AssertNoOrphansAsync(docker, modal.Emulator, modal.Program.OnlyRun().RunId);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_failing_docker_build_is_a_clear_error_naming_the_image_and_leaves_nothing_on_either_stack()
     {
         var baseImage = await BuildBrokenBaseImageAsync();
@@ -371,7 +371,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         }
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task An_unreachable_registry_is_a_clear_error_naming_it_before_anything_starts_on_either_stack()
     {
         var nowhere = $"127.0.0.1:{ClosedPort()}";
@@ -400,7 +400,7 @@ public class FaultInjectionTests(DockerEnvironment docker)
         await AssertNoOrphansAsync(docker, modal.Emulator, modal.Program.OnlyRun().RunId);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_wrong_registry_password_on_the_modal_stack_fails_before_any_build_or_call_to_modal()
     {
         // (The docker stack's case is DockerStackTests.A_wrong_registry_password_fails_before_any_build.)

@@ -23,7 +23,7 @@ public class ModalClientTests(DockerEnvironment docker)
 
     private static AppGetOrCreateRequest App(string name) => new() { AppName = name, ObjectCreationType = ObjectCreationType.CreateIfMissing };
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_bad_token_fails_at_once_naming_where_it_came_from()
     {
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
@@ -36,7 +36,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Single(emulator.RequestsFor("AuthTokenGet")); // no retries on bad credentials
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task The_auth_token_is_fetched_once_and_refreshed_before_it_expires()
     {
         await using var lasting = await ModalEmulator.ModalEmulator.StartAsync();
@@ -59,7 +59,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Equal(2, shortLived.RequestsFor("AuthTokenGet").Count);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Transient_unavailable_is_retried_to_success_with_one_idempotency_key()
     {
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
@@ -81,7 +81,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.All(attempts, a => Assert.Equal(ModalApi.ClientVersion, a.Header("x-modal-client-version")));
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Retries_stop_after_three()
     {
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
@@ -94,7 +94,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Equal(4, emulator.RequestsFor("AppGetOrCreate").Count);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_server_directed_retry_delay_is_honoured()
     {
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
@@ -108,7 +108,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Equal(2, emulator.RequestsFor("AppGetOrCreate").Count);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Throttling_is_honoured_on_any_status_outside_the_retry_budget()
     {
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
@@ -131,7 +131,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Equal(Enumerable.Repeat(TimeSpan.FromSeconds(0.25), 6).Concat([TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200)]), delays);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_server_asking_for_less_than_100_ms_gets_100_ms()
     {
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
@@ -144,7 +144,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Equal(new[] { ModalApi.MinThrottleDelay, ModalApi.MinThrottleDelay }, delays);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Throttling_past_the_cap_fails_naming_the_setting()
     {
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
@@ -160,7 +160,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Equal(4, emulator.RequestsFor("AppGetOrCreate").Count); // waits 0-3, 3-6, 6-9; a fourth wait would pass 10 s
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_max_throttle_wait_of_zero_leaves_the_retry_policy_to_the_normal_retries()
     {
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
@@ -173,7 +173,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Single(emulator.RequestsFor("AppGetOrCreate"));
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Every_call_carries_libmodals_headers_and_this_clients_name()
     {
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
@@ -215,7 +215,7 @@ public class ModalClientTests(DockerEnvironment docker)
         public void Line(string text, bool isError) => onLine?.Invoke(text);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_sandbox_modal_never_schedules_is_terminated_after_the_scheduling_limit()
     {
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
@@ -234,7 +234,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Empty(emulator.RequestsFor("SandboxGetLogs"));
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_sandbox_that_ends_before_it_is_scheduled_ends_the_wait_with_its_reason()
     {
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
@@ -261,7 +261,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Empty(emulator.RequestsFor("SandboxGetLogs"));
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_sandbox_past_its_timeout_is_reported_as_timed_out()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
@@ -273,7 +273,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Equal(0, modal.Emulator.RunningSandboxCount);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_sandbox_over_its_memory_is_reported_as_out_of_memory()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
@@ -293,7 +293,7 @@ public class ModalClientTests(DockerEnvironment docker)
     /// Preemption and an eviction by Modal's memory manager (worker memory pressure, not the step's limit) are
     /// platform events: backend failures, retried by the step's policy.
     /// </summary>
-    [DockerTheory]
+    [RegistryTheory]
     [InlineData(StepOperator.ModalEmulator.Faults.SandboxKill.Terminated, "terminated by Modal")]
     [InlineData(StepOperator.ModalEmulator.Faults.SandboxKill.MemoryEviction, "evicted by Modal's memory manager because its worker was under memory pressure")]
     public async Task A_preempted_or_evicted_sandbox_is_retried_by_the_steps_policy_and_each_attempt_recorded(
@@ -337,7 +337,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Equal(0, modal.Emulator.RunningSandboxCount);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_run_under_sustained_throttling_slows_down_and_completes()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
@@ -359,7 +359,7 @@ public class ModalClientTests(DockerEnvironment docker)
         Assert.Single(modal.Emulator.Sandboxes);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Ctrl_c_terminates_the_runs_sandboxes()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);

@@ -21,7 +21,7 @@ public class ModalResumeTests(DockerEnvironment docker)
     private static IReadOnlyList<int> Ticks(string output) =>
         Regex.Matches(output, @"tick (\d+) of").Select(m => int.Parse(m.Groups[1].Value)).ToList();
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Resume_reattaches_to_the_sandbox_that_still_runs_and_continues_its_logs()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
@@ -50,7 +50,7 @@ public class ModalResumeTests(DockerEnvironment docker)
         Assert.Equal(0, modal.Emulator.RunningSandboxCount);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_sandbox_that_finished_meanwhile_gives_its_result_without_running_again()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
@@ -72,7 +72,7 @@ public class ModalResumeTests(DockerEnvironment docker)
         Assert.Equal(StepStatus.Succeeded, Assert.Single(modal.Program.OnlyRun().Steps).Status);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_sandbox_the_record_did_not_get_to_know_is_adopted_and_a_stale_one_terminated()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
@@ -103,7 +103,7 @@ public class ModalResumeTests(DockerEnvironment docker)
         Assert.Equal(unknown.SandboxId, Assert.Single(Assert.Single(modal.Program.OnlyRun().Steps).Attempts).Backend?.Id);
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task A_call_changed_since_the_interruption_runs_afresh_and_its_old_sandbox_is_terminated()
     {
         await using var modal = await ModalTestStack.StartAsync(docker);

@@ -18,7 +18,7 @@ public class ModalStackTests(DockerEnvironment docker)
 
     private static JsonElement Json(StepOperator.ModalEmulator.Recording.RecordedRequest request) => JsonDocument.Parse(request.Json).RootElement;
 
-    [DockerFact]
+    [RegistryFact]
     public async Task The_sample_trains_in_an_emulator_sandbox_with_the_requested_resources_and_local_metrics()
     {
         using var local = new TestProgram("TrainingPipeline", "samples");

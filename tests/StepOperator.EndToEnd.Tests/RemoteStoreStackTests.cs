@@ -12,7 +12,7 @@ public class RemoteStoreStackTests(DockerEnvironment docker)
     private static IEnumerable<string> MetricLines(string output) =>
         Regex.Matches(output, @"^(train|test) +accuracy .*$", RegexOptions.Multiline).Select(m => m.Value);
 
-    [DockerFact]
+    [RegistryFact]
     public async Task The_sample_runs_on_docker_with_the_s3_store_and_its_artifacts_are_in_the_server()
     {
         await using var s3 = await LocalServers.StartS3rverAsync(RepositoryPaths.Root);
@@ -22,7 +22,7 @@ public class RemoteStoreStackTests(DockerEnvironment docker)
             "s3://stepoperator-runs/sample");
     }
 
-    [DockerFact]
+    [RegistryFact]
     public async Task The_sample_runs_on_docker_with_the_azure_store_and_its_artifacts_are_in_the_server()
     {
         await using var azurite = await LocalServers.StartAzuriteAsync(RepositoryPaths.Root);

@@ -15,7 +15,7 @@ public class SecretHygieneTests(DockerEnvironment docker)
 {
     private const string AuthHeaders = "x-modal-token-id x-modal-token-secret x-modal-auth-token";
 
-    [DockerFact]
+    [RegistryFact]
     public async Task Known_tokens_and_passwords_appear_only_in_the_auth_metadata_and_the_secrets_that_carry_them()
     {
         var options = new ModalEmulatorOptions

@@ -19,7 +19,7 @@ namespace StepOperator.ModalConformance.Tests;
 /// SandboxWait, ...), and each sandbox's environment (inline for V2, an ephemeral secret for V1) is
 /// compared as the emulators ran it.
 /// </summary>
-public sealed class JsSdkConformanceTests(PrivateRegistry registry, ITestOutputHelper output) : IClassFixture<PrivateRegistry>
+public sealed class JsSdkConformanceTests(PrivateRegistryFixture registry, ITestOutputHelper output) : IClassFixture<PrivateRegistryFixture>
 {
     private const string TokenId = "ak-conformance";
     private const string TokenSecret = "as-conformance";
@@ -49,7 +49,7 @@ public sealed class JsSdkConformanceTests(PrivateRegistry registry, ITestOutputH
                 ["MODAL_TOKEN_ID"] = TokenId,
                 ["MODAL_TOKEN_SECRET"] = TokenSecret,
                 ["MODAL_CONFIG_PATH"] = noConfig,
-                ["CONFORMANCE_IMAGE"] = registry.Image,
+                ["CONFORMANCE_IMAGE"] = registry.PrivateImage,
                 ["CONFORMANCE_REGISTRY_USERNAME"] = registry.User,
                 ["CONFORMANCE_REGISTRY_PASSWORD"] = registry.Password,
                 ["CONFORMANCE_TIMEOUT_SECONDS"] = "75",

@@ -183,7 +183,7 @@ public sealed class EmulatorClient : IDisposable
     private async Task<(string AppId, Sandbox Definition)> DefinitionAsync(IEnumerable<string> command)
     {
         var appId = await AppAsync();
-        var image = await ImageAsync(appId, TestEnvironment.BaseImage);
+        var image = await ImageAsync(appId, DockerTestEnvironment.BaseImage);
         var (result, lines, _) = await JoinImageAsync(image.ImageId);
         Assert.True(result.Status == GenericStatus.Success, $"Base image import failed: {result.Exception}\n{string.Concat(lines)}");
         return (appId, new Sandbox

@@ -4,7 +4,7 @@ using GenericStatus = StepOperator.Modal.Protocol.GenericResult.Types.GenericSta
 
 namespace StepOperator.ModalEmulator.Tests;
 
-public sealed class ImageTests(RegistryFixture registry, DockerFixture docker) : IClassFixture<RegistryFixture>, IClassFixture<DockerFixture>
+public sealed class ImageTests(PrivateRegistryFixture registry, DockerEngineFixture docker) : IClassFixture<PrivateRegistryFixture>, IClassFixture<DockerEngineFixture>
 {
     [RegistryFact]
     public async Task A_private_image_imports_with_the_registry_credentials_and_is_reused()
@@ -60,7 +60,7 @@ public sealed class ImageTests(RegistryFixture registry, DockerFixture docker) :
         var appId = await client.AppAsync();
         modal.Faults.SlowImageBuilds(TimeSpan.FromSeconds(2.5));
 
-        var image = await client.ImageAsync(appId, TestEnvironment.BaseImage);
+        var image = await client.ImageAsync(appId, DockerTestEnvironment.BaseImage);
         Assert.Null(image.Result); // ABSENT, not empty, while it builds
 
         // One stream with a 1 s timeout: some log, then eof without a result.
@@ -92,6 +92,6 @@ public sealed class ImageTests(RegistryFixture registry, DockerFixture docker) :
         var later = rest.SelectMany(i => i.TaskLogs).Select(l => l.Data).ToList();
         Assert.NotEmpty(later);
         Assert.Empty(later.Intersect(seen));
-        Assert.Contains(later, l => l.Contains("Pulling " + TestEnvironment.BaseImage, StringComparison.Ordinal));
+        Assert.Contains(later, l => l.Contains("Pulling " + DockerTestEnvironment.BaseImage, StringComparison.Ordinal));
     }
 }

@@ -5,7 +5,7 @@ using GenericStatus = StepOperator.Modal.Protocol.GenericResult.Types.GenericSta
 namespace StepOperator.ModalEmulator.Tests;
 
 /// <summary>Sandboxes ended from outside: timeout, terminate, injected kills, out of memory, the emulator stopping.</summary>
-public sealed class SandboxEndingTests(DockerFixture docker) : IClassFixture<DockerFixture>
+public sealed class SandboxEndingTests(DockerEngineFixture docker) : IClassFixture<DockerEngineFixture>
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
 

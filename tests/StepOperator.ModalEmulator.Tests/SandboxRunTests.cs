@@ -5,7 +5,7 @@ using GenericStatus = StepOperator.Modal.Protocol.GenericResult.Types.GenericSta
 namespace StepOperator.ModalEmulator.Tests;
 
 /// <summary>Sandboxes that run to their end: output per file descriptor, exit codes, limits and environment.</summary>
-public sealed class SandboxRunTests(DockerFixture docker) : IClassFixture<DockerFixture>
+public sealed class SandboxRunTests(DockerEngineFixture docker) : IClassFixture<DockerEngineFixture>
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
 

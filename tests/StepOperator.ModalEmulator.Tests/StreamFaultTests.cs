@@ -7,7 +7,7 @@ using GenericStatus = StepOperator.Modal.Protocol.GenericResult.Types.GenericSta
 namespace StepOperator.ModalEmulator.Tests;
 
 /// <summary>Faults on the streaming RPCs, responses and image builds: failed and cut streams, late answers, failing builds.</summary>
-public sealed class StreamFaultTests(DockerFixture docker) : IClassFixture<DockerFixture>
+public sealed class StreamFaultTests(DockerEngineFixture docker) : IClassFixture<DockerEngineFixture>
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
 
@@ -41,7 +41,7 @@ public sealed class StreamFaultTests(DockerFixture docker) : IClassFixture<Docke
 
         // ImageJoinStreaming too.
         var appId = await client.AppAsync();
-        var image = await client.ImageAsync(appId, TestEnvironment.BaseImage);
+        var image = await client.ImageAsync(appId, DockerTestEnvironment.BaseImage);
         modal.Faults.FailNext(ModalRpc.ImageJoinStreaming, StatusCode.Unavailable);
         using (var call = client.Raw.ImageJoinStreaming(new ImageJoinStreamingRequest { ImageId = image.ImageId, Timeout = 5 }, client.Call()))
         {
@@ -168,33 +168,21 @@ public sealed class StreamFaultTests(DockerFixture docker) : IClassFixture<Docke
         var appId = await client.AppAsync();
         modal.Faults.FailImageBuilds("the builder ran out of disk");
 
-        var image = await client.ImageAsync(appId, TestEnvironment.BaseImage);
+        var image = await client.ImageAsync(appId, DockerTestEnvironment.BaseImage);
         var (result, lines, _) = await client.JoinImageAsync(image.ImageId);
 
         Assert.Equal(GenericStatus.Failure, result.Status);
-        Assert.Contains($"Image build for {TestEnvironment.BaseImage} failed: the builder ran out of disk", result.Exception);
+        Assert.Contains($"Image build for {DockerTestEnvironment.BaseImage} failed: the builder ran out of disk", result.Exception);
         Assert.Contains(lines, l => l.Contains("ran out of disk", StringComparison.Ordinal));
 
         // A sandbox of the failed image is refused; the next build of the same image (not reused: it failed) succeeds.
         var create = new SandboxCreateRequest { AppId = appId, Definition = new Sandbox { ImageId = image.ImageId, EntrypointArgs = { "true" }, TimeoutSecs = 60 } };
         var refused = await Assert.ThrowsAsync<RpcException>(() => client.Raw.SandboxCreateAsync(create, client.Call()).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
-        var again = await client.ImageAsync(appId, TestEnvironment.BaseImage);
+        var again = await client.ImageAsync(appId, DockerTestEnvironment.BaseImage);
         Assert.NotEqual(image.ImageId, again.ImageId);
         Assert.Equal(GenericStatus.Success, (await client.JoinImageAsync(again.ImageId)).Result.Status);
         Assert.Empty(modal.Sandboxes);
         Assert.Empty(await docker.ContainersAsync(ModalEmulator.InstanceLabel, modal.InstanceId));
-    }
-}
-
-/// <summary>A theory that needs a Docker engine, skipped or failed like <see cref="DockerFactAttribute"/>.</summary>
-public sealed class DockerTheoryAttribute : TheoryAttribute
-{
-    public DockerTheoryAttribute()
-    {
-        if (TestEnvironment.DockerSkipReason is { } reason)
-        {
-            Skip = reason;
-        }
     }
 }

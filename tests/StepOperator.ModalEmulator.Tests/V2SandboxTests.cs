@@ -6,7 +6,7 @@ using GenericStatus = StepOperator.Modal.Protocol.GenericResult.Types.GenericSta
 namespace StepOperator.ModalEmulator.Tests;
 
 /// <summary>V2 sandboxes: SandboxCreateV2, the V2 RPCs, and their output through the task command router.</summary>
-public sealed class V2SandboxTests(DockerFixture docker) : IClassFixture<DockerFixture>
+public sealed class V2SandboxTests(DockerEngineFixture docker) : IClassFixture<DockerEngineFixture>
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
 
