@@ -1,8 +1,8 @@
 namespace StepOperator.Package.Tests;
 
 /// <summary>
-/// Packs StepOperator once (Release, a version of its own) into a temporary local feed that the
-/// tests' fresh projects restore from.
+/// Packs every StepOperator package once, with the README's command (Release, a version of its own), into a
+/// temporary local feed that the tests' fresh projects restore from.
 /// </summary>
 public sealed class PackedPackage : IAsyncLifetime
 {
@@ -12,11 +12,10 @@ public sealed class PackedPackage : IAsyncLifetime
 
     public string Version { get; } = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}";
 
-    public string PackagePath => Path.Combine(Feed, $"StepOperator.{Version}.nupkg");
+    public string PackagePath => PathOf("StepOperator");
 
-    private readonly Lazy<Task<string>> templates;
-
-    public PackedPackage() => templates = new(PackTemplates);
+    /// <summary>The solution filter the README packs every package with.</summary>
+    public const string PackagesFilter = "StepOperator.Packages.slnf";
 
     public static string RepositoryRoot => RepositoryPaths.Root;
 
@@ -31,11 +30,16 @@ public sealed class PackedPackage : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var project = Path.Combine(RepositoryRoot, "src", "StepOperator.Runtime", "StepOperator.Runtime.csproj");
-        var pack = await DotNetCli.RunAsync(RepositoryRoot, "pack", project, "-c", "Release", "-o", Feed, $"-p:Version={Version}");
+        var pack = await DotNetCli.RunAsync(RepositoryRoot, "pack", PackagesFilter, "-c", "Release", "-o", Feed, $"-p:Version={Version}");
         Assert.True(pack.ExitCode == 0, $"dotnet pack failed: {pack}");
-        Assert.True(File.Exists(PackagePath), $"dotnet pack made no {PackagePath}: {pack}");
+        foreach (var id in new[] { "StepOperator", "StepOperator.Docker", "StepOperator.Modal", "StepOperator.S3", "StepOperator.Azure", "StepOperator.Templates" })
+        {
+            Assert.True(File.Exists(PathOf(id)), $"dotnet pack made no {PathOf(id)}: {pack}");
+        }
     }
+
+    /// <summary>The packed package <paramref name="id"/>.</summary>
+    public string PathOf(string id) => Path.Combine(Feed, $"{id}.{Version}.nupkg");
 
     /// <summary>A fresh console project that restores StepOperator from the local feed only.</summary>
     public string CreateProject(string name, string programSource, string extraProperties = "")
@@ -80,21 +84,8 @@ public sealed class PackedPackage : IAsyncLifetime
             </configuration>
             """);
 
-    /// <summary>
-    /// Packs StepOperator.Templates with the same version into the same feed, once, the way the README's
-    /// pack command does; returns the package's path.
-    /// </summary>
-    public Task<string> PackTemplatesAsync() => templates.Value;
-
-    private async Task<string> PackTemplates()
-    {
-        var project = Path.Combine(RepositoryRoot, "templates", "StepOperator.Templates", "StepOperator.Templates.csproj");
-        var pack = await DotNetCli.RunAsync(RepositoryRoot, "pack", project, "-c", "Release", "-o", Feed, $"-p:Version={Version}");
-        var path = Path.Combine(Feed, $"StepOperator.Templates.{Version}.nupkg");
-        Assert.True(pack.ExitCode == 0, $"dotnet pack of the templates failed: {pack}");
-        Assert.True(File.Exists(path), $"dotnet pack made no {path}: {pack}");
-        return path;
-    }
+    /// <summary>StepOperator.Templates, packed with the same version into the same feed by the README's command.</summary>
+    public Task<string> PackTemplatesAsync() => Task.FromResult(PathOf("StepOperator.Templates"));
 
     public Task DisposeAsync()
     {

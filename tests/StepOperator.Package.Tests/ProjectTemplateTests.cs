@@ -31,7 +31,7 @@ public class ProjectTemplateTests(PackedPackage package)
         Assert.Contains(".stepoperator/", File.ReadAllLines(Path.Combine(directory, ".gitignore")));
         var readme = File.ReadAllText(Path.Combine(directory, "README.md"));
         Assert.StartsWith("# MyPipeline", readme);
-        foreach (var command in new[] { "dotnet run -- plan", "dotnet run -- --help", "dotnet run -- plan --stack modal", "step-operator register gpu --flavor=modal", "dotnet run -- plan --stack gpu-stack" })
+        foreach (var command in new[] { "dotnet run -- plan", "dotnet run -- --help", "dotnet add package StepOperator.Modal", "dotnet run -- plan --stack modal", "step-operator register gpu --flavor=modal", "dotnet run -- plan --stack gpu-stack" })
         {
             Assert.Contains(command, readme);
         }
@@ -62,7 +62,18 @@ public class ProjectTemplateTests(PackedPackage package)
         Assert.Contains("Plan: pipeline 'Similarity' on stack 'local'", plan.Output);
         Assert.Contains("cache: 3 of 3 step calls expected to be reused", plan.Output);
 
-        // The README's third: what Modal would take, before anything is registered.
+        // The README's third: what Modal would take, before anything is registered. The project has the local stack
+        // only; asking for Modal names the package to add, and once it is added the plan is a what-if.
+        var withoutModal = await DotNetCli.RunAsync(directory, "run", "--no-build", "--", "plan", "--stack", "modal");
+        Assert.True(withoutModal.ExitCode == 2, withoutModal.ToString());
+        Assert.Contains("dotnet add package StepOperator.Modal", withoutModal.Output);
+        foreach (var backend in new[] { "StepOperator.Modal", "StepOperator.S3" })
+        {
+            var add = await DotNetCli.RunAsync(directory, "add", "package", backend, "--version", package.Version);
+            Assert.True(add.ExitCode == 0, add.ToString());
+        }
+
+        Assert.True((await DotNetCli.RunAsync(directory, "build")).ExitCode == 0);
         var whatIf = await DotNetCli.RunAsync(directory, "run", "--no-build", "--", "plan", "--stack", "modal");
         Assert.True(whatIf.ExitCode == 0, whatIf.ToString());
         Assert.Contains("Plan: pipeline 'Similarity' on stack 'modal'", whatIf.Output);

@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.IO;
 using System.Linq;
 using StepOperator.Configuration;
+using StepOperator.Flavors;
 using StepOperator.Stacks;
 
 namespace StepOperator.Hosting;
@@ -134,8 +135,20 @@ internal static class StackCommands
     }
 
     public static StackDefinition Registered(string name, StackConfiguration configuration) =>
-        configuration.FindStack(name) ?? throw new Stacks.UnknownNameException(
-            $"Unknown stack '{name}'. Available stacks: {string.Join(", ", configuration.Stacks.Keys)}.");
+        configuration.FindStack(name) ?? throw new UnknownNameException(
+            $"Unknown stack '{name}'. Available stacks: {string.Join(", ", configuration.Stacks.Keys)}.{MissingPackageHint(name)}");
+
+    /// <summary>
+    /// For a stack named like a flavor of a package the program does not reference (<c>--stack modal</c> without
+    /// StepOperator.Modal): the package that brings it, whose flavor pictures or makes such a stack.
+    /// </summary>
+    private static string MissingPackageHint(string name) =>
+        ComponentTypes.All
+            .Where(type => FlavorCatalog.Find(type, name) is null)
+            .Select(type => FlavorCatalog.PackageOf(type, name))
+            .FirstOrDefault(package => package is not null) is { } package
+            ? $" The {name} flavors come with package {package}, which this program does not reference: dotnet add package {package}"
+            : string.Empty;
 
     private static StackDefinition Apply(
         StackDefinition stack, ParseResult parse, Dictionary<ComponentType, Option<string?>> options, StackConfiguration configuration)
