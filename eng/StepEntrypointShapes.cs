@@ -1,4 +1,4 @@
-// Writes src/StepOperator.Runtime/Steps/StepEntrypoints.Shapes.cs: the StepEntrypoints helper for every number of
+// Writes src/StepOperator.Runtime/Execution/StepEntrypoints.Shapes.cs: the StepEntrypoints helper for every number of
 // inputs (0..MaxInputs) and return shape that generated registrations call.
 //
 //   dotnet run eng/StepEntrypointShapes.cs              writes the file
@@ -13,7 +13,7 @@ using System.Text;
 
 const int MaxInputs = 8;
 
-var target = Path.Combine(RepositoryRoot(), "src", "StepOperator.Runtime", "Steps", "StepEntrypoints.Shapes.cs");
+var target = Path.Combine(RepositoryRoot(), "src", "StepOperator.Runtime", "Execution", "StepEntrypoints.Shapes.cs");
 var text = Generate();
 if (args.Contains("--check"))
 {
@@ -58,8 +58,9 @@ static string Generate()
     Line("using System;");
     Line("using System.Threading;");
     Line("using System.Threading.Tasks;");
+    Line("using StepOperator.Steps;");
     Line();
-    Line("namespace StepOperator;");
+    Line("namespace StepOperator.Execution;");
     Line();
     Line("public static partial class StepEntrypoints");
     Line("{");

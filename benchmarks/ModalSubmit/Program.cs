@@ -1,16 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net.Http.Json;
-using System.Runtime;
-using System.Text;
-using System.Text.Json;
-using StepOperator;
-using StepOperator.Benchmarks.Support;
-using StepOperator.Docker;
-using StepOperator.Modal;
-using StepOperator.Runs;
-using StepOperator.Stacks;
-
 // Submit → sandbox running on the Modal emulator, the C# client against Modal's
 // official JS SDK, same image, same machine.
 //
@@ -29,6 +16,20 @@ using StepOperator.Stacks;
 // Usage: dotnet run -c Release --project benchmarks/ModalSubmit [-- --rounds 4] [--count 5] [--what-if] [--no-results]
 // --what-if adds two replicas of the C# client's calls (see ReplicaClient.cs): one polling as the product does,
 // one waiting server-side for the task, the fix proposed when the goal is missed.
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Runtime;
+using System.Text;
+using System.Text.Json;
+using StepOperator;
+using StepOperator.Benchmarks.Support;
+using StepOperator.Docker;
+using StepOperator.Modal;
+using StepOperator.Reporting;
+using StepOperator.Runs;
+using StepOperator.Stacks;
+using StepOperator.Steps;
 
 const string BaseImage = "stepoperator/dotnet-runtime:10.0";
 const string TokenId = "ak-p5-benchmark";
@@ -390,7 +391,7 @@ internal static class CSharpClient
         // image check does not (JS is handed the image): the cold clock starts when PrepareAsync reports the session
         // it is about to open ("[modal] ..."), right after the image.
         var sessionStart = new SessionStartClock();
-        await modal.PrepareAsync(new RunConsole(sessionStart, TextWriter.Null), CancellationToken.None);
+        await modal.PrepareAsync(new RunConsole(new PlainRunView(sessionStart, TextWriter.Null)), CancellationToken.None);
         var coldStart = sessionStart.At ?? throw new InvalidOperationException("PrepareAsync did not report the Modal session it opens.");
         var step = new StepDefinition("Sandbox", StepPlacement.Modal, "ModalSubmit.Sandbox", new StepSettings { CpuCount = 0.5, Memory = "256MB", Timeout = 120 });
         var sink = new Sink();

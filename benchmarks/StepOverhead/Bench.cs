@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using StepOperator.Benchmarks;
-using StepOperator.Stacks.Local;
-using static StepOperator.Benchmarks.Support.Results;
 using StepOperator.Benchmarks.Support;
+using StepOperator.Local;
+using static StepOperator.Benchmarks.Support.Results;
 
 namespace StepOverhead;
 

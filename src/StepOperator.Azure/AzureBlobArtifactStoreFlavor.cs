@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using StepOperator.Artifacts;
 using StepOperator.Azure;
+using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Flavors;
 using StepOperator.Stacks;
@@ -68,7 +69,7 @@ public sealed class AzureBlobArtifactStoreFlavor : ArtifactStoreFlavor
         {
             throw new StackConfigurationException(
                 $"{component.Describe()}: account_key is not a storage account key (those are base64, as the Azure portal shows them under Access keys). " +
-                $"Set it with: {StackValidator.CommandPrefix} artifact-store update {component.Name} --account_key=<key>.");
+                $"Set it with: {ProgramCommands.Prefix} artifact-store update {component.Name} --account_key=<key>.");
         }
 
         return key;

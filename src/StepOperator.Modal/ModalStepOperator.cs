@@ -10,11 +10,14 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using StepOperator.Docker;
 using StepOperator.Modal.Protocol;
 using StepOperator.Planning;
 using StepOperator.Runs;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 namespace StepOperator.Modal;
 
@@ -56,13 +59,13 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
     private ModalApi? _api;
     private readonly StackImage _stackImage = options.SharedImage ?? new StackImage(options.Image);
     private ImageResult? _image;
-    private RunConsole? _console;
+    private ILogger _log = NullLogger.Instance;
 
     public string Name { get; } = name;
 
     public IReadOnlyList<string> UnenforcedSettings(StepSettings settings) => Array.Empty<string>();
 
-    public async Task PrepareAsync(RunConsole console, CancellationToken cancellationToken)
+    public async Task PrepareAsync(ILogger log, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -72,15 +75,15 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
                 return;
             }
 
-            _console = console;
+            _log = log;
             var credentials = ModalCredentials.Resolve(options.TokenId, options.TokenSecret, options.ServerUrl);
             using (var engine = await DockerEngine.ConnectAsync(cancellationToken).ConfigureAwait(false))
             {
-                _image = await _stackImage.EnsureAsync(engine, line => console.Info($"  [image] {line}"), cancellationToken).ConfigureAwait(false);
+                _image = await _stackImage.EnsureAsync(engine, line => log.LogInformation("  [image] {Line}", line), cancellationToken).ConfigureAwait(false);
             }
 
-            var api = new ModalApi(credentials, warn: line => console.Problem($"  [modal] {line}"));
-            console.Info($"  [modal] {credentials}");
+            var api = new ModalApi(credentials, warn: line => log.LogWarning("  [modal] {Line}", line));
+            log.LogInformation("  [modal] {Credentials}", credentials);
 
             // The session opens now (auth token, the app of the default environment): a token Modal refuses fails
             // the run before any step starts, and the first sandbox does not wait for the connection and sign-in.
@@ -234,7 +237,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
             }
             catch (ModalApiException e) when (e.Status is StatusCode.NotFound or StatusCode.InvalidArgument)
             {
-                _console?.Info($"  [modal] sandbox {known.Id} of the interrupted call {launch.InvocationId} is gone ({e.Status})");
+                _log.LogInformation("{Message}", $"  [modal] sandbox {known.Id} of the interrupted call {launch.InvocationId} is gone ({e.Status})");
             }
         }
 
@@ -247,7 +250,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
             return null;
         }
 
-        _console?.Info($"  [modal] adopting sandbox {adopted.Id} of the interrupted call {launch.InvocationId} (run.json had not recorded it)");
+        _log.LogInformation("{Message}", $"  [modal] adopting sandbox {adopted.Id} of the interrupted call {launch.InvocationId} (run.json had not recorded it)");
         await StopLeftoversAsync(api, launch.InvocationId, keep: adopted.Id).ConfigureAwait(false);
         return new BackendCall(SandboxKind, adopted.Id);
     }
@@ -304,7 +307,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
 
         if (running > 0)
         {
-            _console?.Info($"  [modal] the interrupted run left {running} sandbox(es) running; the calls they belong to continue in them");
+            _log.LogInformation("  [modal] the interrupted run left {Running} sandbox(es) running; the calls they belong to continue in them", running);
         }
     }
 
@@ -322,7 +325,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         var stale = ClaimLeftovers(invocationId).Where(info => info.Id != keep && info.TaskInfo?.Result is null).ToList();
         foreach (var info in stale)
         {
-            _console?.Info($"  [modal] terminating sandbox {info.Id} the interrupted run left for {invocationId}");
+            _log.LogInformation("{Message}", $"  [modal] terminating sandbox {info.Id} the interrupted run left for {invocationId}");
             await TerminateAsync(api, info.Id).ConfigureAwait(false);
         }
     }
@@ -543,7 +546,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
                 new InvalidOperationException(result.Exception));
         }
 
-        _console?.Info($"  [modal] image {created.ImageId} ready in environment '{(environment.Length == 0 ? "default" : environment)}'");
+        _log.LogInformation("{Message}", $"  [modal] image {created.ImageId} ready in environment '{(environment.Length == 0 ? "default" : environment)}'");
         return created.ImageId;
     }
 
@@ -567,7 +570,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
                 {
                     foreach (var line in log.Data.Split('\n', StringSplitOptions.RemoveEmptyEntries))
                     {
-                        _console?.Info($"  [modal image] {line.TrimEnd('\r')}");
+                        _log.LogInformation("{Message}", $"  [modal image] {line.TrimEnd('\r')}");
                     }
                 }
 
@@ -782,7 +785,7 @@ public sealed class ModalStepOperator(ModalStepOperatorOptions options, string n
         }
         catch (Exception e) when (e is ModalApiException or OperationCanceledException)
         {
-            _console?.Problem($"  [modal] could not terminate sandbox {sandboxId}: {e.Message}");
+            _log.LogWarning("{Message}", $"  [modal] could not terminate sandbox {sandboxId}: {e.Message}");
         }
         finally
         {

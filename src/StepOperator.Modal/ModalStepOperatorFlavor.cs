@@ -1,12 +1,14 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Docker;
 using StepOperator.Flavors;
 using StepOperator.Modal;
 using StepOperator.Planning;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 // The flavor this package brings; a program that references it gets it registered when it starts.
 [assembly: Flavor(typeof(ModalStepOperatorFlavor))]

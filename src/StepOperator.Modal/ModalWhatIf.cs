@@ -5,11 +5,13 @@ using System.Linq;
 using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
+using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Docker;
 using StepOperator.Flavors;
 using StepOperator.Planning;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 namespace StepOperator.Modal;
 
@@ -34,7 +36,7 @@ internal static class ModalWhatIf
             return null;
         }
 
-        var prefix = StackValidator.CommandPrefix;
+        var prefix = ProgramCommands.Prefix;
         var warnings = new List<string>();
         var stepOperator = configuration.Components(ComponentType.StepOperator).FirstOrDefault(c => c.Flavor == ModalFlavor);
         if (stepOperator is null)

@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using StepOperator.Azure;
+using StepOperator.Flavors;
 using StepOperator.S3;
 
 namespace StepOperator.Artifacts.Tests;

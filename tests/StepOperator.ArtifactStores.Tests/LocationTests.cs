@@ -1,4 +1,5 @@
 using StepOperator.Azure;
+using StepOperator.Flavors;
 using StepOperator.S3;
 
 namespace StepOperator.Artifacts.Tests;

@@ -138,7 +138,7 @@ public class ComponentDefaultsTests
         // No ~/.modal.toml of the machine's user, no inherited MODAL_SERVER_URL.
         program.Environment["MODAL_CONFIG_PATH"] = Path.Combine(program.Home, "modal.toml");
         program.Environment["MODAL_SERVER_URL"] = string.Empty;
-        await Ok(program, "artifact-store", "register", "s3", "--flavor=s3", "--bucket=b", "--endpoint=http://127.0.0.1:9", "--access_key_id=id", "--secret_access_key=key");
+        await Ok(program, "artifact-store", "register", "s3", "--flavor=s3", "--bucket=ml-artifacts", "--endpoint=http://127.0.0.1:9", "--access_key_id=id", "--secret_access_key=key");
         await Ok(program, "container-registry", "register", "near", "--flavor=default", $"--server={registryServer}", "--username=me", "--password=pw");
         await Ok(program, ["step-operator", "register", "modal", "--flavor=modal", .. stepOperatorSettings]);
 

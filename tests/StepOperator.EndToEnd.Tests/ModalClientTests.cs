@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
 using StepOperator.Docker;
 using StepOperator.Modal;
 using StepOperator.Modal.Protocol;
@@ -11,6 +12,7 @@ using StepOperator.ModalEmulator.Faults;
 using StepOperator.Runs;
 using StepOperator.S3;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 namespace StepOperator.EndToEnd.Tests;
 
@@ -221,7 +223,7 @@ public class ModalClientTests(DockerEnvironment docker)
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
         emulator.Faults.HoldScheduling(TimeSpan.FromMinutes(10));
         await using var modal = OperatorFor(emulator, schedulingLimit: TimeSpan.FromSeconds(3));
-        await modal.PrepareAsync(new RunConsole(TextWriter.Null, TextWriter.Null), CancellationToken.None);
+        await modal.PrepareAsync(NullLogger.Instance, CancellationToken.None);
 
         var exit = await modal.RunAsync(LaunchOf("held-1"), CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
 
@@ -240,7 +242,7 @@ public class ModalClientTests(DockerEnvironment docker)
         await using var emulator = await ModalEmulator.ModalEmulator.StartAsync();
         emulator.Faults.HoldScheduling(TimeSpan.FromMinutes(10));
         await using var modal = OperatorFor(emulator, schedulingLimit: TimeSpan.FromMinutes(5));
-        await modal.PrepareAsync(new RunConsole(TextWriter.Null, TextWriter.Null), CancellationToken.None);
+        await modal.PrepareAsync(NullLogger.Instance, CancellationToken.None);
 
         var created = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var running = modal.RunAsync(LaunchOf("held-2", line =>

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using StepOperator.Artifacts;
+using StepOperator.Flavors;
 using StepOperator.Runs;
 using StepOperator.S3;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using StepOperator.Runs;
+using StepOperator.Steps;
 
 namespace StepOperator.EndToEnd.Tests;
 

@@ -81,9 +81,21 @@ public class StoreCheckTests
     {
         await using var s3 = await LocalServers.StartS3rverAsync(RepositoryPaths.Root);
         using var program = new TestProgram();
-        var result = await RunOnStoreAsync(program, "short",
-            "--flavor=s3", "--bucket=ml", $"--endpoint={s3.Address}",
-            $"--access_key_id={LocalServers.S3AccessKeyId}", $"--secret_access_key={LocalServers.S3SecretAccessKey}");
+
+        // Registration refuses the name with S3's rule, and stores nothing.
+        var registration = await program.RunAsync("artifact-store", "register", "short", "--flavor=s3", "--bucket=ml", $"--endpoint={s3.Address}");
+        Assert.Equal(2, registration.ExitCode);
+        Assert.Contains("setting 'bucket' is 'ml', which is not an S3 bucket name: it has 2 characters; a bucket name has 3 to 63", registration.Error);
+
+        // A configuration written by hand reaches the run, whose store check stops it with the same rule.
+        Directory.CreateDirectory(Path.GetDirectoryName(program.ConfigFile)!);
+        File.WriteAllText(program.ConfigFile, $$"""
+            {
+              "ArtifactStores": { "short": { "Flavor": "s3", "Bucket": "ml", "Endpoint": "{{s3.Address}}", "AccessKeyId": "{{LocalServers.S3AccessKeyId}}", "SecretAccessKey": "{{LocalServers.S3SecretAccessKey}}" } },
+              "Stacks": { "on-short": { "Orchestrator": "local", "StepOperator": "local", "ArtifactStore": "short" } }
+            }
+            """);
+        var result = await program.RunAsync("Flow", "--stack", "on-short", "--no-color");
 
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(ProblemLines(result), l => l.Contains("which S3 does not allow", StringComparison.Ordinal));

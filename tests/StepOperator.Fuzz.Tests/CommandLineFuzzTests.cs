@@ -1,4 +1,5 @@
 using StepOperator.Fuzz.CommandLine;
+using StepOperator.Steps;
 using Xunit.Abstractions;
 
 namespace StepOperator.Fuzz.Tests;

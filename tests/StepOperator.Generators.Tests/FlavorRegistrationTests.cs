@@ -11,7 +11,7 @@ public class FlavorRegistrationTests
 {
     private const string Backend = """
         using System.Collections.Generic;
-        using StepOperator.Configuration;
+        using StepOperator.Components;
         using StepOperator.Flavors;
         using StepOperator.Stacks;
 

@@ -54,7 +54,7 @@ public class FuzzFindingsTests
     {
         // Through a StepEntrypoints helper, the inputs are only strings.
         var generated = AssertGeneratesCleanly($"public static partial class Steps {{ [Step] public static int Train({parameters}) => 1; }}");
-        Assert.Contains("global::StepOperator.StepEntrypoints.Result", generated);
+        Assert.Contains("global::StepOperator.Execution.StepEntrypoints.Result", generated);
         Assert.DoesNotContain("ReadInputAsync<", generated);
 
         // With more inputs than the helpers take, in an entrypoint method of its own, they become its locals.
@@ -131,7 +131,7 @@ public class FuzzFindingsTests
             internal sealed record Data(int X);
             public static partial class Steps { [Step] internal static Data Train(Data data) => data; }
             """);
-        Assert.Contains("internal static global::StepOperator.StepOutput<global::Data> Train(", generated);
+        Assert.Contains("internal static global::StepOperator.Steps.StepOutput<global::Data> Train(", generated);
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public class FuzzFindingsTests
     public void A_partial_method_is_one_step(string members)
     {
         var generated = AssertGeneratesCleanly($"public static partial class Steps {{ {members} }}");
-        Assert.Single(Regex.Matches(generated, "global::StepOperator.StepEntrypoints.Orchestrator\\("));
+        Assert.Single(Regex.Matches(generated, "global::StepOperator.Execution.StepEntrypoints.Orchestrator\\("));
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Text;
 using StepOperator.Artifacts;
+using StepOperator.Flavors;
 
 namespace StepOperator.Runtime.Tests;
 

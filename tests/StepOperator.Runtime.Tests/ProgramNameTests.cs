@@ -1,4 +1,5 @@
 using StepOperator.Hosting;
+using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests;
 

@@ -1,8 +1,10 @@
+using StepOperator.Configuration;
 using StepOperator.Docker;
 using StepOperator.Modal;
 using StepOperator.Modal.Protocol;
 using StepOperator.Rules;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 using GenericStatus = StepOperator.Modal.Protocol.GenericResult.Types.GenericStatus;
 

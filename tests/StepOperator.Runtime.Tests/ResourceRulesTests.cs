@@ -1,4 +1,5 @@
 using StepOperator.Rules;
+using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests;
 

@@ -1,3 +1,5 @@
+using StepOperator.Steps;
+
 namespace StepOperator.Runtime.Tests;
 
 /// <summary>

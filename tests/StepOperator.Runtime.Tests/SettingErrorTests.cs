@@ -1,4 +1,6 @@
+using StepOperator.Components;
 using StepOperator.Configuration;
+using StepOperator.Flavors;
 using StepOperator.Stacks;
 
 namespace StepOperator.Runtime.Tests;

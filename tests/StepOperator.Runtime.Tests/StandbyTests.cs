@@ -1,6 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using StepOperator.Components;
 using StepOperator.Configuration;
+using StepOperator.Execution;
+using StepOperator.Local;
 using StepOperator.Runs;
 using StepOperator.Stacks;
 
@@ -103,14 +106,14 @@ public sealed class StandbyTests
     public void The_standby_setting_is_on_unless_turned_off(string? value, bool expected)
     {
         var settings = value is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["Standby"] = value };
-        Assert.Equal(expected, StackFactory.Standby(new ComponentDefinition("local", ComponentType.Orchestrator, "local", settings)));
+        Assert.Equal(expected, LocalProcessFlavor.Standby(new ComponentDefinition("local", ComponentType.Orchestrator, "local", settings)));
     }
 
     [Fact]
     public void A_standby_setting_that_is_not_true_or_false_names_the_component_and_the_fix()
     {
         var component = new ComponentDefinition("quick", ComponentType.Orchestrator, "local", new Dictionary<string, string> { ["Standby"] = "sometimes" });
-        var error = Assert.Throws<StackConfigurationException>(() => StackFactory.Standby(component));
+        var error = Assert.Throws<StackConfigurationException>(() => LocalProcessFlavor.Standby(component));
         Assert.Contains("'quick'", error.Message);
         Assert.Contains("'sometimes' is not true or false", error.Message);
         Assert.Contains("update quick --standby=false", error.Message);

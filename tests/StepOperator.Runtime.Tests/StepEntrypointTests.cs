@@ -3,7 +3,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using StepOperator.Artifacts;
+using StepOperator.Execution;
 using StepOperator.Runs;
+using StepOperator.Steps;
 using StepOperator.Testing;
 
 namespace StepOperator.Runtime.Tests;

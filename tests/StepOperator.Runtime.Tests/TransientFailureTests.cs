@@ -2,9 +2,9 @@ using System.Net.Http;
 using System.Net.Sockets;
 using Grpc.Core;
 using StepOperator.Docker;
+using StepOperator.Local;
 using StepOperator.Modal;
 using StepOperator.Stacks;
-using StepOperator.Stacks.Local;
 
 namespace StepOperator.Runtime.Tests;
 

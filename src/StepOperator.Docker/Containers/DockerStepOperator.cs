@@ -9,9 +9,11 @@ using System.Threading;
 using System.Threading.Tasks;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
 using StepOperator.Planning;
 using StepOperator.Runs;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 namespace StepOperator.Docker;
 
@@ -140,7 +142,7 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
     }
 
     /// <summary>Connects to the engine and builds, pulls or reuses the image, once per run.</summary>
-    public async Task PrepareAsync(RunConsole console, CancellationToken cancellationToken)
+    public async Task PrepareAsync(ILogger log, CancellationToken cancellationToken)
     {
         await _prepareGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -151,7 +153,7 @@ public sealed class DockerStepOperator(DockerStepOperatorOptions options, string
             }
 
             _engine ??= await DockerEngine.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            _image = await _stackImage.EnsureAsync(_engine, line => console.Info($"  [image] {line}"), cancellationToken).ConfigureAwait(false);
+            _image = await _stackImage.EnsureAsync(_engine, line => log.LogInformation("  [image] {Line}", line), cancellationToken).ConfigureAwait(false);
         }
         finally
         {

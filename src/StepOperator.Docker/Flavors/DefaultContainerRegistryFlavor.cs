@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Flavors;
 

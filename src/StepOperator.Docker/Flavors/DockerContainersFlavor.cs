@@ -1,8 +1,10 @@
 using System.Collections.Generic;
 using System.Linq;
+using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Flavors;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 namespace StepOperator.Docker;
 
@@ -61,7 +63,7 @@ public abstract class DockerContainersFlavor(ComponentType type) : StepOperatorF
     }
 
     private static string GpusFix(ComponentDefinition component, string value) =>
-        StackFactory.SettingFix(component, "gpus", value, DockerStepOperatorOptions.GpusVariable);
+        SettingFix(component, "gpus", value, DockerStepOperatorOptions.GpusVariable);
 
     private static DockerGpuPolicy GpuPolicy(ComponentDefinition component) => component.Get("Gpus")?.ToLowerInvariant() switch
     {
@@ -69,8 +71,8 @@ public abstract class DockerContainersFlavor(ComponentType type) : StepOperatorF
         "ignore" => DockerGpuPolicy.Ignore,
         var other => throw new StackConfigurationException(
             $"{component.Describe()}: gpus = '{other}' is not a GPU policy; use 'require' (the default) or 'ignore': " +
-            (StackConfiguration.IsBuiltIn(component.Type, component.Name)
+            (FlavorCatalog.IsBuiltIn(component.Type, component.Name)
                 ? $"set {DockerStepOperatorOptions.GpusVariable}=require or ignore (the built-in {component.Type.CommandName()} '{component.Name}' reads it)."
-                : $"{StackValidator.CommandPrefix} {component.Type.CommandName()} update {component.Name} --gpus=ignore.")),
+                : $"{ProgramCommands.Prefix} {component.Type.CommandName()} update {component.Name} --gpus=ignore.")),
     };
 }

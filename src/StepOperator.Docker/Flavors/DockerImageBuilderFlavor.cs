@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
+using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Flavors;
 using StepOperator.Stacks;
@@ -44,9 +45,9 @@ public sealed class DockerImageBuilderFlavor : Flavor
             registry,
             options.PreventBuildReuse)
         {
-            BaseImageFix = StackConfiguration.IsBuiltIn(ComponentType.ImageBuilder, builder.Name)
+            BaseImageFix = FlavorCatalog.IsBuiltIn(ComponentType.ImageBuilder, builder.Name)
                 ? $"set {ImageBuildRequest.BaseImageVariable}=<image> (the built-in image builder '{builder.Name}' reads it)"
-                : $"{StackValidator.CommandPrefix} image-builder update {builder.Name} --base_image=<image>",
+                : $"{ProgramCommands.Prefix} image-builder update {builder.Name} --base_image=<image>",
         };
     }
 }

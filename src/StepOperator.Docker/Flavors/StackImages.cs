@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Flavors;
 using StepOperator.Stacks;
@@ -12,7 +13,7 @@ public static class StackImages
     public static StackImage For(StackBuild stack) => stack.Shared(() =>
     {
         var builder = stack.Component(ComponentType.ImageBuilder) ?? throw new StackConfigurationException(
-            $"Stack '{stack.Definition.Name}' runs steps in containers but has no image builder. Add the built-in one: {StackValidator.CommandPrefix} stack update {stack.Definition.Name} -i {DockerImageBuilderFlavor.FlavorName}.");
+            $"Stack '{stack.Definition.Name}' runs steps in containers but has no image builder. Add the built-in one: {ProgramCommands.Prefix} stack update {stack.Definition.Name} -i {DockerImageBuilderFlavor.FlavorName}.");
         var registry = stack.Component(ComponentType.ContainerRegistry) is { } component
             ? FlavorCatalog.Require<DefaultContainerRegistryFlavor>(component.Type, component.Flavor, component.Describe()).Create(component)
             : null;

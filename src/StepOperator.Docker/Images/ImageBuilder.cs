@@ -12,6 +12,7 @@ using System.Threading.Tasks;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using StepOperator.Planning;
+using StepOperator.Stacks;
 
 namespace StepOperator.Docker;
 

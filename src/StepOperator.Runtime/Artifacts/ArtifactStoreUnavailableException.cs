@@ -4,6 +4,7 @@ using System.Linq;
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Threading.Tasks;
+using StepOperator.Components;
 
 namespace StepOperator.Artifacts;
 
@@ -40,7 +41,7 @@ public sealed class ArtifactStoreUnavailableException : IOException
     public string? StoreName { get; private init; }
 
     public override string Message => StoreName is { } name
-        ? $"Artifact store '{name}' ({Shown}) {Problem}. Fix: {(Advice is null ? string.Empty : Advice + ", or ")}{Stacks.StackValidator.CommandPrefix} artifact-store update {name} {Settings}"
+        ? $"Artifact store '{name}' ({Shown}) {Problem}. Fix: {(Advice is null ? string.Empty : Advice + ", or ")}{ProgramCommands.Prefix} artifact-store update {name} {Settings}"
         : $"The artifact store at {Shown} {Problem}. Fix: {(Advice is null ? string.Empty : Advice + ", or ")}change its settings ({Settings})";
 
     /// <summary>The location as people read it: its query (endpoint, region) unescaped.</summary>

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using StepOperator.Components;
 using StepOperator.Flavors;
 using StepOperator.Stacks;
 
@@ -93,7 +94,7 @@ public sealed record ConfigurationFile(
                 && !variables.Contains($"STEPOPERATOR_{type.SectionName()}__{name}__{FlavorKey}"))
             {
                 throw new StackConfigurationException(
-                    $"{where}: {type.CommandName()} '{name}' has no {FlavorKey}. Add \"{FlavorKey}\": \"<{string.Join("|", type.Flavors())}>\" to it.");
+                    $"{where}: {type.CommandName()} '{name}' has no {FlavorKey}. Add \"{FlavorKey}\": \"<{string.Join("|", FlavorCatalog.KnownNames(type))}>\" to it.");
             }
         }
     }
@@ -173,7 +174,7 @@ public sealed record ConfigurationFile(
             string? flavor = null;
             var flavorAt = 0L;
             var settings = new List<(string Key, long At)>();
-            Expect(ref reader, JsonTokenType.StartObject, where, $"an object of the component's settings: {{ \"{FlavorKey}\": \"{type.Flavors()[0]}\", ... }}");
+            Expect(ref reader, JsonTokenType.StartObject, where, $"an object of the component's settings: {{ \"{FlavorKey}\": \"{FlavorCatalog.KnownNames(type)[0]}\", ... }}");
             Object(ref reader, where, (ref Utf8JsonReader value, string key, long at) =>
             {
                 if (string.Equals(key, FlavorKey, StringComparison.OrdinalIgnoreCase))
@@ -188,7 +189,7 @@ public sealed record ConfigurationFile(
                 }
             });
 
-            if (flavor is not null && !type.Flavors().Contains(flavor, StringComparer.Ordinal))
+            if (flavor is not null && !FlavorCatalog.KnownNames(type).Contains(flavor, StringComparer.Ordinal))
             {
                 throw Problem(flavorAt, $"{where}:{FlavorKey} '{flavor}' is not a flavor of {type.CommandName()}. Flavors: {FlavorCatalog.Describe(type)}");
             }
@@ -196,7 +197,7 @@ public sealed record ConfigurationFile(
             var known = flavor
                 ?? knownFlavors.GetValueOrDefault((type, name.ToLowerInvariant()))
                 ?? (StackConfiguration.IsBuiltIn(type, name) ? name.ToLowerInvariant() : null)
-                ?? (type.Flavors().Count == 1 ? type.Flavors()[0] : null);
+                ?? (FlavorCatalog.KnownNames(type).Count == 1 ? FlavorCatalog.KnownNames(type)[0] : null);
             if (flavor is not null)
             {
                 Flavors[(type, name.ToLowerInvariant())] = flavor;

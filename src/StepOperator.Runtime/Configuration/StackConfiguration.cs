@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Microsoft.Extensions.Configuration;
+using StepOperator.Components;
 using StepOperator.Flavors;
 
 namespace StepOperator.Configuration;
@@ -91,8 +92,7 @@ public sealed class StackConfiguration
     public StackDefinition? FindStack(string name) => _stacks.GetValueOrDefault(name);
 
     /// <summary>True for components that come with StepOperator or an installed flavor and cannot be changed.</summary>
-    public static bool IsBuiltIn(ComponentType type, string name) =>
-        FlavorCatalog.Of(type).Any(flavor => flavor.BuiltIns.Any(builtIn => string.Equals(builtIn.Name, name, StringComparison.OrdinalIgnoreCase)));
+    public static bool IsBuiltIn(ComponentType type, string name) => FlavorCatalog.IsBuiltIn(type, name);
 
     /// <summary>True for stacks that come with StepOperator or an installed flavor and cannot be changed.</summary>
     public static bool IsBuiltInStack(string name) =>
@@ -138,7 +138,7 @@ public sealed class StackConfiguration
                     .ToDictionary(child => child.Key, child => child.Value!, StringComparer.OrdinalIgnoreCase);
                 var existing = FindComponent(type, section.Key);
                 var flavor = section["Flavor"] ?? existing?.Flavor ?? throw new StackConfigurationException(
-                    $"{type.CommandName()} '{section.Key}' in the configuration has no Flavor. Use one of: {string.Join(", ", type.Flavors())}.");
+                    $"{type.CommandName()} '{section.Key}' in the configuration has no Flavor. Use one of: {string.Join(", ", FlavorCatalog.KnownNames(type))}.");
                 if (existing is not null)
                 {
                     foreach (var (key, value) in existing.Settings.Where(pair => !settings.ContainsKey(pair.Key)))
@@ -173,7 +173,7 @@ public sealed class StackConfiguration
     private void Add(ComponentDefinition component)
     {
         // A flavor of a package the program does not reference is kept: only a stack that uses it is refused, naming the package.
-        if (!component.Type.Flavors().Contains(component.Flavor, StringComparer.Ordinal))
+        if (!FlavorCatalog.KnownNames(component.Type).Contains(component.Flavor, StringComparer.Ordinal))
         {
             throw new StackConfigurationException(FlavorCatalog.Missing(component.Type, component.Flavor, usedBy: component.Describe()));
         }

@@ -2,9 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using StepOperator.Components;
 using StepOperator.Flavors;
 using StepOperator.Rules;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 namespace StepOperator.Configuration;
 

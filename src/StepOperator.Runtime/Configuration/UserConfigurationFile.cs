@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using StepOperator.Components;
 
 namespace StepOperator.Configuration;
 

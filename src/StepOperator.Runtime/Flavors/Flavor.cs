@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using StepOperator.Configuration;
+using StepOperator.Components;
 
 namespace StepOperator.Flavors;
 
@@ -51,6 +51,15 @@ public abstract class Flavor
     /// <summary>The setting named <paramref name="name"/> (any case), or null.</summary>
     public FlavorSetting? Setting(string name) =>
         Settings.FirstOrDefault(setting => string.Equals(setting.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// How to change <paramref name="component"/>'s <paramref name="option"/>: the variable a built-in component reads, the
+    /// update command otherwise ("set STEPOPERATOR_DOCKER_GPUS=ignore (...)" or "dotnet run -- step-operator update gpu --gpus=ignore").
+    /// </summary>
+    public static string SettingFix(ComponentDefinition component, string option, string value, string? builtInVariable) =>
+        builtInVariable is not null && FlavorCatalog.IsBuiltIn(component.Type, component.Name)
+            ? $"set {builtInVariable}={value} (the built-in {component.Type.CommandName()} '{component.Name}' reads it)"
+            : $"{ProgramCommands.Prefix} {component.Type.CommandName()} update {component.Name} --{option}={value}";
 
     public override string ToString() => $"{Type.CommandName()} flavor '{Name}'";
 }

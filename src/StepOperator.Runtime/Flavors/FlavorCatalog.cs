@@ -2,10 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using StepOperator.Artifacts;
-using StepOperator.Configuration;
+using StepOperator.Components;
 using StepOperator.Rules;
-using StepOperator.Stacks.Local;
 
 namespace StepOperator.Flavors;
 
@@ -32,12 +30,9 @@ public static class FlavorCatalog
     };
 
     private static readonly object Gate = new();
-    private static Flavor[] _flavors =
-    {
-        new LocalProcessFlavor(ComponentType.Orchestrator),
-        new LocalProcessFlavor(ComponentType.StepOperator),
-        new LocalArtifactStoreFlavor(),
-    };
+    // The core's own flavors (local) are registered by the core's module initializer (Local/LocalFlavors.cs), the
+    // backends' by the program's generated code: the catalog knows no flavor by name.
+    private static Flavor[] _flavors = [];
 
     /// <summary>Every flavor this program has, in registration order.</summary>
     public static IReadOnlyList<Flavor> All => Volatile.Read(ref _flavors);
@@ -66,8 +61,22 @@ public static class FlavorCatalog
         }
     }
 
-    /// <summary>The flavors of <paramref name="type"/> this program has.</summary>
-    public static IReadOnlyList<Flavor> Of(ComponentType type) => All.Where(f => f.Type == type).ToList();
+    /// <summary>True for components that come with an installed flavor (<see cref="Flavor.BuiltIns"/>) and cannot be changed.</summary>
+    public static bool IsBuiltIn(ComponentType type, string name) =>
+        Of(type).Any(flavor => flavor.BuiltIns.Any(builtIn => string.Equals(builtIn.Name, name, StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>
+    /// The flavors of <paramref name="type"/> this program has: the core's first, then StepOperator's backends in their
+    /// usual order (docker, modal; s3, azure), then any other in the order registered.
+    /// </summary>
+    public static IReadOnlyList<Flavor> Of(ComponentType type) =>
+        All.Where(f => f.Type == type).OrderBy(f => f.Package == CorePackage ? -1 : Rank(f)).ToList();
+
+    private static int Rank(Flavor flavor)
+    {
+        var known = Array.FindIndex(KnownPackages, known => known.Type == flavor.Type && string.Equals(known.Name, flavor.Name, StringComparison.OrdinalIgnoreCase));
+        return known < 0 ? KnownPackages.Length : known;
+    }
 
     /// <summary>The installed flavor of <paramref name="type"/> named <paramref name="name"/> (any case); null when the program has none.</summary>
     public static Flavor? Find(ComponentType type, string name) =>
@@ -113,6 +122,6 @@ public static class FlavorCatalog
         var subject = usedBy ?? $"{type.CommandName()} flavor '{name}'";
         return PackageOf(type, name) is { } package
             ? $"{subject} needs package {package}, which this program does not reference. Add it: dotnet add package {package}"
-            : $"{subject}: there is no {type.CommandName()} flavor '{name}'.{DidYouMean(type, name)} Flavors: {Describe(type)}.";
+            : $"{type.CommandName()} flavor '{name}' does not exist{(usedBy is null ? string.Empty : $" ({usedBy})")}.{DidYouMean(type, name)} Flavors: {Describe(type)}.";
     }
 }

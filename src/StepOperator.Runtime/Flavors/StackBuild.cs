@@ -1,9 +1,12 @@
 using System;
 using System.Collections.Generic;
-using StepOperator.Configuration;
-using StepOperator.Stacks;
+using StepOperator.Components;
 
 namespace StepOperator.Flavors;
+
+/// <summary>Run-time choices that shape a stack.</summary>
+/// <param name="PreventBuildReuse">Build and push the image even when its tag exists.</param>
+public sealed record StackCreationOptions(bool PreventBuildReuse = false);
 
 /// <summary>
 /// A stack being made into the components a run uses: what flavors read while they build their part (the stack,
@@ -13,12 +16,16 @@ namespace StepOperator.Flavors;
 public sealed class StackBuild
 {
     private readonly Dictionary<Type, object> _shared = new();
-    private readonly StackConfiguration _configuration;
+    private readonly Func<ComponentType, string, ComponentDefinition?> _registered;
 
-    internal StackBuild(StackDefinition definition, StackConfiguration configuration, string homeDirectory, StackCreationOptions options)
+    /// <param name="definition">The stack.</param>
+    /// <param name="registered">Finds a registered component by type and name (null when there is none).</param>
+    /// <param name="homeDirectory">The program's StepOperator folder.</param>
+    /// <param name="options">The run's choices.</param>
+    public StackBuild(StackDefinition definition, Func<ComponentType, string, ComponentDefinition?> registered, string homeDirectory, StackCreationOptions options)
     {
         Definition = definition;
-        _configuration = configuration;
+        _registered = registered;
         HomeDirectory = homeDirectory;
         Options = options;
     }
@@ -33,7 +40,7 @@ public sealed class StackBuild
     /// <summary>The stack's component of <paramref name="type"/>; null when the stack has none.</summary>
     public ComponentDefinition? Component(ComponentType type) =>
         Definition.ComponentOf(type) is { } name
-            ? _configuration.FindComponent(type, name) ?? throw new StackConfigurationException($"{type.CommandName()} '{name}' is not registered.")
+            ? _registered(type, name) ?? throw new StackConfigurationException($"{type.CommandName()} '{name}' is not registered.")
             : null;
 
     /// <summary>The one <typeparamref name="T"/> of this stack, made by <paramref name="create"/> the first time it is asked for.</summary>

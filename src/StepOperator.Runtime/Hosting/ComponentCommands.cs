@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
 using System.Linq;
+using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Flavors;
 using StepOperator.Stacks;

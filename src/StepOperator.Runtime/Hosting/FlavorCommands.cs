@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.IO;
 using System.Linq;
 using System.Text;
+using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Flavors;
 

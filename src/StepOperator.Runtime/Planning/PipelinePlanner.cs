@@ -7,8 +7,11 @@ using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
+using StepOperator.Execution;
+using StepOperator.Reporting;
 using StepOperator.Runs;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 namespace StepOperator.Planning;
 

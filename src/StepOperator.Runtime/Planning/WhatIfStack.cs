@@ -2,10 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using StepOperator.Artifacts;
+using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Flavors;
+using StepOperator.Local;
 using StepOperator.Stacks;
-using StepOperator.Stacks.Local;
 
 namespace StepOperator.Planning;
 

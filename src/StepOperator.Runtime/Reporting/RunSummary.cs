@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using StepOperator.Execution;
 using StepOperator.Runs;
 
 namespace StepOperator.Reporting;

@@ -11,7 +11,9 @@ using System.Threading.Tasks;
 using StepOperator.Artifacts;
 using StepOperator.Caching;
 using StepOperator.Configuration;
+using StepOperator.Execution;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 namespace StepOperator.Runs;
 

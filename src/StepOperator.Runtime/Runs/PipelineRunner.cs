@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 namespace StepOperator.Runs;
 
@@ -16,6 +17,12 @@ public sealed class PipelineRunner(RunConsole console, TimeProvider time)
         : this(console, TimeProvider.System)
     {
     }
+
+    /// <summary>
+    /// Writes the run's report when it ends (the record and the run's folder; returns the report's path). Reports are a
+    /// layer above orchestration: the host gives the writer, a runner without one writes no report.
+    /// </summary>
+    public Func<RunRecord, string, string>? ReportWriter { get; init; }
 
     /// <summary>Runs <paramref name="pipeline"/>; returns the run record (also in run.json).</summary>
     public async Task<RunRecord> RunAsync(
@@ -101,7 +108,7 @@ public sealed class PipelineRunner(RunConsole console, TimeProvider time)
             _ => RunStatus.Failed,
         };
         var error = failure is null ? null : FirstStepFailure(record) ?? Describe(failure);
-        await journal.RunFinishedAsync(status, error, finished => Reporting.RunReport.Write(finished, runDirectory)).ConfigureAwait(false);
+        await journal.RunFinishedAsync(status, error, ReportWriter is { } writeReport ? finished => writeReport(finished, runDirectory) : null).ConfigureAwait(false);
         return record;
     }
 

@@ -1,24 +1,18 @@
 using System;
-using System.IO;
+using Microsoft.Extensions.Logging;
 
 namespace StepOperator.Runs;
 
 /// <summary>
 /// The run's console: progress messages, step output and step events, handed to a view (plain lines by
-/// default; a live table on a terminal). Thread-safe: steps report from many threads.
+/// default; a live table on a terminal). Thread-safe: steps report from many threads. It is also the
+/// <see cref="ILogger"/> a run gives its step operators: information becomes a message, a warning or worse a problem.
 /// </summary>
-public sealed class RunConsole
+public sealed class RunConsole : ILogger
 {
     private readonly object _gate = new();
 
-    public RunConsole(TextWriter output, TextWriter error)
-        : this(new PlainRunView(output, error))
-    {
-    }
-
     public RunConsole(IRunView view) => View = view;
-
-    public static RunConsole Standard { get; } = new(Console.Out, Console.Error);
 
     public IRunView View { get; }
 
@@ -70,6 +64,24 @@ public sealed class RunConsole
             View.RunFinished(run, recordPath);
         }
     }
+
+    /// <summary>A step operator's log line: <see cref="LogLevel.Warning"/> and above are problems, the rest information.</summary>
+    void ILogger.Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        var message = formatter(state, exception);
+        if (logLevel >= LogLevel.Warning)
+        {
+            Problem(message);
+        }
+        else
+        {
+            Info(message);
+        }
+    }
+
+    bool ILogger.IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+    IDisposable? ILogger.BeginScope<TState>(TState state) => null;
 }
 
 /// <summary>What happened to a step call, as a view shows it.</summary>

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 namespace StepOperator.Runs;
 
@@ -75,7 +76,7 @@ internal sealed class RunJournal
     /// The run has ended (every step call has): records how, writes the run report with <paramref name="writeReport"/>
     /// (a report that cannot be written is a problem shown, not a failure), saves run.json and shows the summary.
     /// </summary>
-    public async Task RunFinishedAsync(RunStatus status, string? error, Func<RunRecord, string> writeReport)
+    public async Task RunFinishedAsync(RunStatus status, string? error, Func<RunRecord, string>? writeReport)
     {
         lock (_gate)
         {
@@ -87,7 +88,7 @@ internal sealed class RunJournal
         try
         {
             // Every step call has ended: nothing changes the record while the report reads it.
-            var report = writeReport(_record);
+            var report = writeReport?.Invoke(_record);
             lock (_gate)
             {
                 _record.Report = report;

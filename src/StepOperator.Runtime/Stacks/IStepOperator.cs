@@ -2,7 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
-using StepOperator.Planning;
+using Microsoft.Extensions.Logging;
+using StepOperator.Steps;
 
 namespace StepOperator.Stacks;
 
@@ -27,8 +28,11 @@ public interface IStepOperator
     /// </summary>
     bool IsTransientFailure(Exception failure) => TransientFailures.IsConnectionFailure(failure);
 
-    /// <summary>Gets ready for a run (connect, build or reuse the image) before any step starts.</summary>
-    Task PrepareAsync(Runs.RunConsole console, CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// Gets ready for a run (connect, build or reuse the image) before any step starts. What it does is reported to
+    /// <paramref name="log"/>, the run's console in a run, for the whole run (information as it goes, problems as warnings).
+    /// </summary>
+    Task PrepareAsync(ILogger log, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>The resources a step gets here, written as this operator applies or sends them.</summary>
     string DescribeResources(StepSettings settings) => "those of the machine (no limits)";

@@ -1,7 +1,9 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
 using StepOperator.Artifacts;
+using StepOperator.Steps;
 
 namespace StepOperator.Stacks;
 
@@ -21,15 +23,15 @@ public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOpera
         step.Placement == StepPlacement.Modal ? StepOperator : Orchestrator;
 
     /// <summary>Prepares every operator of the stack (images, connections) before any step starts.</summary>
-    public async Task PrepareAsync(Runs.RunConsole console, CancellationToken cancellationToken)
+    public async Task PrepareAsync(ILogger log, CancellationToken cancellationToken)
     {
         // The store first, like the registry's credentials: a store a run cannot use fails it in one line before
         // any image is built or step started, instead of failing each step with the service's whole answer.
         await CheckArtifactStoreAsync(cancellationToken).ConfigureAwait(false);
-        await Orchestrator.PrepareAsync(console, cancellationToken).ConfigureAwait(false);
+        await Orchestrator.PrepareAsync(log, cancellationToken).ConfigureAwait(false);
         if (!ReferenceEquals(StepOperator, Orchestrator))
         {
-            await StepOperator.PrepareAsync(console, cancellationToken).ConfigureAwait(false);
+            await StepOperator.PrepareAsync(log, cancellationToken).ConfigureAwait(false);
         }
     }
 

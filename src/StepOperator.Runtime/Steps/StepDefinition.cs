@@ -3,8 +3,9 @@ using System.Collections.Generic;
 using System.Text.Json.Serialization;
 using System.Threading;
 using System.Threading.Tasks;
+using StepOperator.Execution;
 
-namespace StepOperator;
+namespace StepOperator.Steps;
 
 /// <summary>Where a step runs.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<StepPlacement>))]

@@ -4,9 +4,10 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
+using StepOperator.Execution;
 using StepOperator.Runs;
 
-namespace StepOperator;
+namespace StepOperator.Steps;
 
 /// <summary>
 /// One call of a step, inside the step's own process (child process or container). Generated

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using StepOperator.Components;
 using StepOperator.Configuration;
+using StepOperator.Flavors;
 using StepOperator.Stacks;
 
 namespace StepOperator.Fuzz.CommandLine;
@@ -157,7 +159,7 @@ internal static class HostCaseGenerator
     {
         var component = new JsonObjectNode();
         var builtIn = StackConfiguration.IsBuiltIn(type, name);
-        var flavor = builtIn ? name.ToLowerInvariant() : random.PickOne(type.Flavors());
+        var flavor = builtIn ? name.ToLowerInvariant() : random.PickOne(FlavorCatalog.KnownNames(type));
         if (!builtIn || random.Chance(0.3))
         {
             component.Add("Flavor", Text(flavor));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using StepOperator.Components;
 using StepOperator.Configuration;
 
 namespace StepOperator.Fuzz.CommandLine;

@@ -21,7 +21,10 @@ internal sealed class NamespaceGraph
     /// <summary>The namespaces <paramref name="from"/> uses, each with an example.</summary>
     public IReadOnlyDictionary<string, string> UsesOf(string from) => _uses.GetValueOrDefault(from) ?? new Dictionary<string, string>();
 
-    public static NamespaceGraph Of(string assemblyPath, string rootNamespace)
+    /// <param name="assemblyPath">The assembly to read.</param>
+    /// <param name="rootNamespace">Only namespaces under this one count.</param>
+    /// <param name="includeReferences">Count uses of other assemblies' types too (a backend's uses of the core), not only of its own.</param>
+    public static NamespaceGraph Of(string assemblyPath, string rootNamespace, bool includeReferences = false)
     {
         var graph = new NamespaceGraph();
         using var module = ModuleDefinition.ReadModule(assemblyPath);
@@ -36,7 +39,7 @@ internal sealed class NamespaceGraph
             graph._uses.TryAdd(from, new Dictionary<string, string>(StringComparer.Ordinal));
             foreach (var used in ReferencedTypes(type))
             {
-                if (used.Scope != module && used.Module != module)
+                if (!includeReferences && used.Scope != module && used.Module != module)
                 {
                     continue;
                 }

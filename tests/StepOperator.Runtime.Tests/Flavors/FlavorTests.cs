@@ -1,4 +1,5 @@
 using StepOperator.Artifacts;
+using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Docker;
 using StepOperator.Flavors;
@@ -25,8 +26,8 @@ public sealed class FlavorTests : IDisposable
         var result = await _host.RunAsync("artifact-store", "register", "store", "--flavor=s3", "--bucket=ml-artifacts", "--endpont=http://127.0.0.1:9000");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--endpont (did you mean --endpoint?)", result.Error);
-        Assert.Contains("It takes: bucket, prefix, endpoint, region, path_style, access_key_id, secret_access_key", result.Error);
+        Assert.Contains("--endpont: not a setting that artifact-store flavor 's3' can use. " +
+            "It takes: bucket, prefix, endpoint, region, path_style, access_key_id, secret_access_key. Did you mean --endpoint?", result.Error);
         Assert.False(Saved("store"), "nothing is saved");
     }
 
@@ -107,7 +108,7 @@ public sealed class FlavorTests : IDisposable
         var result = await _host.RunAsync("step-operator", "register", "gpu", "--flavor=modl");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("there is no step-operator flavor 'modl'. Did you mean 'modal'?", result.Error);
+        Assert.Contains("step-operator flavor 'modl' does not exist. Did you mean 'modal'?", result.Error);
     }
 
     [Fact]
@@ -118,7 +119,7 @@ public sealed class FlavorTests : IDisposable
         Assert.Equal("StepOperator.Modal", FlavorCatalog.PackageOf(ComponentType.StepOperator, "modal"));
         Assert.Null(FlavorCatalog.PackageOf(ComponentType.StepOperator, "local"));
         var message = FlavorCatalog.Missing(ComponentType.ArtifactStore, "gcs");
-        Assert.Contains("there is no artifact-store flavor 'gcs'", message);
+        Assert.Contains("artifact-store flavor 'gcs' does not exist", message);
         Assert.Contains("Flavors: local, s3, azure", message);
     }
 

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using StepOperator.Execution;
 using StepOperator.Runs;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests.Orchestration;
 

@@ -1,3 +1,6 @@
+using StepOperator.Execution;
+using StepOperator.Steps;
+
 namespace StepOperator.Runtime.Tests.Orchestration;
 
 /// <summary>

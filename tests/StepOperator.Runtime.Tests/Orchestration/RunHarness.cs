@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using StepOperator.Artifacts;
 using StepOperator.Runs;
 using StepOperator.Stacks;
+using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests.Orchestration;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using StepOperator.Runs;
+using StepOperator.Steps;
 using static StepOperator.Runtime.Tests.Orchestration.OrchestrationSteps;
 
 namespace StepOperator.Runtime.Tests.Orchestration;

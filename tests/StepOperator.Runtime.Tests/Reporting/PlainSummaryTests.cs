@@ -1,4 +1,6 @@
+using StepOperator.Reporting;
 using StepOperator.Runs;
+using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests.Reporting;
 

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using StepOperator.Reporting;
 using StepOperator.Runs;
+using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests.Reporting;
 

@@ -1,4 +1,5 @@
 using StepOperator.Runs;
+using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests.Reporting;
 

@@ -1,4 +1,0 @@
-namespace StepOperator.Planning;
-
-/// <summary>The image a run would use, and what it would do to have it ("build", "reuse (built before)", ...).</summary>
-public sealed record ImagePlan(string? Reference, string Action);
