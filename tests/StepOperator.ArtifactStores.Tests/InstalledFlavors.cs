@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using StepOperator.Flavors;
 using StepOperator.Azure;
+using StepOperator.Flavors;
 using StepOperator.S3;
 
 namespace StepOperator.Testing;

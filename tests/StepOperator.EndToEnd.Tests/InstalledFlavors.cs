@@ -1,15 +1,13 @@
 using System.Runtime.CompilerServices;
-using StepOperator.Flavors;
 using StepOperator.Azure;
-using StepOperator.Docker;
-using StepOperator.Modal;
+using StepOperator.Flavors;
 using StepOperator.S3;
 
 namespace StepOperator.Testing;
 
 /// <summary>
-/// The flavors of the backend projects this test assembly references, registered as a program's generated code
-/// registers them (the tests are not compiled with the StepOperator generator).
+/// The store flavors this test assembly opens stores of in-process (ArtifactStores.Open of a run's s3:// or azblob://
+/// location), registered as a program's generated code registers them; the programs the tests run register their own.
 /// </summary>
 internal static class InstalledFlavors
 {
@@ -18,11 +16,6 @@ internal static class InstalledFlavors
     internal static void Register()
 #pragma warning restore CA2255
     {
-        FlavorCatalog.Register(new DockerOrchestratorFlavor());
-        FlavorCatalog.Register(new DockerStepOperatorFlavor());
-        FlavorCatalog.Register(new DockerImageBuilderFlavor());
-        FlavorCatalog.Register(new DefaultContainerRegistryFlavor());
-        FlavorCatalog.Register(new ModalStepOperatorFlavor());
         FlavorCatalog.Register(new S3ArtifactStoreFlavor());
         FlavorCatalog.Register(new AzureBlobArtifactStoreFlavor());
     }

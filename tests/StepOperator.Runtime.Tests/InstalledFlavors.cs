@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
-using StepOperator.Flavors;
 using StepOperator.Azure;
 using StepOperator.Docker;
+using StepOperator.Flavors;
 using StepOperator.Modal;
 using StepOperator.S3;
 

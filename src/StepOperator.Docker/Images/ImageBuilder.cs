@@ -39,6 +39,18 @@ public sealed record ImageBuildRequest(
         $"set {BaseImageVariable}=<image> for the built-in 'docker' image builder, or base_image on a registered one (image-builder update <name> --base_image=<image>)";
 }
 
+/// <summary>What the engine and the registry have of the program's image before a run builds, pulls or pushes it.</summary>
+/// <param name="Context">The build context (the program's files and the Dockerfile).</param>
+/// <param name="BaseImageId">The base image's id on the engine; null when the engine does not have it.</param>
+/// <param name="Repository">The repository, with the registry's server when there is one.</param>
+/// <param name="Tag">The content-hash tag.</param>
+/// <param name="Reference">Repository and tag.</param>
+/// <param name="RepositoryPath">The repository under the registry's server.</param>
+/// <param name="ExistsLocally">The engine has the tagged image.</param>
+/// <param name="InRegistry">The registry has the tag.</param>
+internal sealed record ImageState(
+    ImageBuildContext Context, string? BaseImageId, string Repository, string Tag, string Reference, string RepositoryPath, bool ExistsLocally, bool InRegistry);
+
 /// <summary>The image a run uses, and what it took to get it.</summary>
 /// <param name="Reference">The full tag, such as 127.0.0.1:5000/stepoperator/trainingpipeline:3f9a….</param>
 /// <param name="Repository">The repository part (under the registry).</param>
@@ -135,7 +147,7 @@ public sealed class ImageBuilder(DockerEngine engine, Action<string> log)
         return new ImagePlan(state.Reference, action);
     }
 
-    private async Task<(ImageBuildContext Context, string? BaseImageId, string Repository, string Tag, string Reference, string RepositoryPath, bool ExistsLocally, bool InRegistry)> InspectAsync(
+    private async Task<ImageState> InspectAsync(
         ImageBuildRequest request, RegistryClient? registryClient, CancellationToken cancellationToken)
     {
         var context = await ImageBuildContext.FromDirectoryAsync(request.ProgramDirectory, request.EntryAssembly, request.BaseImage, cancellationToken).ConfigureAwait(false);
@@ -146,7 +158,7 @@ public sealed class ImageBuilder(DockerEngine engine, Action<string> log)
         var repositoryPath = request.Registry is null ? repository : repository[(request.Registry.Server.Length + 1)..];
         var existsLocally = await LocalImageIdAsync(reference, cancellationToken).ConfigureAwait(false) is not null;
         var inRegistry = registryClient is not null && await registryClient.HasTagAsync(repositoryPath, tag, cancellationToken).ConfigureAwait(false);
-        return (context, baseImageId, repository, tag, reference, repositoryPath, existsLocally, inRegistry);
+        return new ImageState(context, baseImageId, repository, tag, reference, repositoryPath, existsLocally, inRegistry);
     }
 
     /// <summary>The tag: the first 32 hex digits of the content hash, mixed with the base image's id.</summary>

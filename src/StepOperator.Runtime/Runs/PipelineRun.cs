@@ -200,7 +200,7 @@ internal sealed class PipelineRun : IDisposable
     }
 
     /// <summary>Decides whether the call reuses an earlier output (and records it if so); returns that output when it does.</summary>
-    private async Task<(CacheIngredients Ingredients, bool Reused, ArtifactRef? Output)> DecideCacheAsync(StepDefinition step, StepRecord record, GatheredInputs inputs)
+    private async Task<CacheChoice> DecideCacheAsync(StepDefinition step, StepRecord record, GatheredInputs inputs)
     {
         // The step method as the registration bound it (or, for a definition made by hand, its entrypoint).
         var code = (step.Code ?? step.Entrypoint) is { } root ? CodeIdentity.Of(root.Method) : "method " + step.Method;
@@ -218,13 +218,13 @@ internal sealed class PipelineRun : IDisposable
             (before.Output is null || await Stack.ArtifactStore.ExistsAsync(ArtifactKey.Parse(before.Output.Key), CancellationToken).ConfigureAwait(false)))
         {
             await ReuseAsync(record, new CacheDecision(true, "resumed: completed before the interruption", key) { SourceRun = RunId }, before.Output).ConfigureAwait(false);
-            return (ingredients, true, before.Output);
+            return new CacheChoice(ingredients, true, before.Output);
         }
 
         if (!Options.UseCache || !cacheable)
         {
             Journal.CacheDecided(record, new CacheDecision(false, cacheable ? "disabled (--no-cache)" : "disabled (EnableCache = false)", key));
-            return (ingredients, false, null);
+            return new CacheChoice(ingredients, false, null);
         }
 
         var entry = await _cache.FindAsync(key, CancellationToken).ConfigureAwait(false);
@@ -232,11 +232,11 @@ internal sealed class PipelineRun : IDisposable
         {
             var reason = await _cache.ExplainMissAsync(Journal.Pipeline, record.InvocationId, ingredients, CancellationToken).ConfigureAwait(false);
             Journal.CacheDecided(record, new CacheDecision(false, reason, key));
-            return (ingredients, false, null);
+            return new CacheChoice(ingredients, false, null);
         }
 
         await ReuseAsync(record, new CacheDecision(true, $"cached: output of run {entry.RunId} reused", key) { SourceRun = entry.RunId }, entry.Output).ConfigureAwait(false);
-        return (ingredients, true, entry.Output);
+        return new CacheChoice(ingredients, true, entry.Output);
     }
 
     /// <summary>Records a call that reuses an earlier output instead of running (in a plan, only the decision).</summary>
@@ -355,13 +355,13 @@ internal sealed class PipelineRun : IDisposable
         }
     }
 
-    private async Task<(StepStatus Status, FailureKind Kind, string Reason)> ClassifyAsync(StepDefinition step, StepRecord record, StepExit exit) => exit.Reason switch
+    private async Task<StepEnd> ClassifyAsync(StepDefinition step, StepRecord record, StepExit exit) => exit.Reason switch
     {
-        StepExitReason.TimedOut => (StepStatus.TimedOut, FailureKind.Timeout, $"timed out after {step.Settings.EffectiveTimeout}s (Timeout)"),
-        StepExitReason.Cancelled => (StepStatus.Cancelled, FailureKind.Terminated, StoppedBecause("stopped")),
-        StepExitReason.OutOfMemory => (StepStatus.Failed, FailureKind.OutOfMemory, exit.Detail ?? OutOfMemoryKill(step.Settings, exit.ExitCode)),
-        StepExitReason.BackendFailure => (StepStatus.Failed, FailureKind.Backend, exit.Detail ?? "the backend failed"),
-        _ when exit.Detail is not null => (StepStatus.Failed, FailureKind.ExitCode, exit.Detail),
+        StepExitReason.TimedOut => new StepEnd(StepStatus.TimedOut, FailureKind.Timeout, $"timed out after {step.Settings.EffectiveTimeout}s (Timeout)"),
+        StepExitReason.Cancelled => new StepEnd(StepStatus.Cancelled, FailureKind.Terminated, StoppedBecause("stopped")),
+        StepExitReason.OutOfMemory => new StepEnd(StepStatus.Failed, FailureKind.OutOfMemory, exit.Detail ?? OutOfMemoryKill(step.Settings, exit.ExitCode)),
+        StepExitReason.BackendFailure => new StepEnd(StepStatus.Failed, FailureKind.Backend, exit.Detail ?? "the backend failed"),
+        _ when exit.Detail is not null => new StepEnd(StepStatus.Failed, FailureKind.ExitCode, exit.Detail),
         _ => await DescribeExitAsync(record, exit).ConfigureAwait(false),
     };
 
@@ -370,7 +370,7 @@ internal sealed class PipelineRun : IDisposable
         ? $"killed for using more memory than its limit (MemoryLimit = \"{limit}\"; exit code {exitCode})"
         : $"killed for running out of memory (no MemoryLimit: the machine ran out; exit code {exitCode})";
 
-    private async Task<(StepStatus, FailureKind, string)> DescribeExitAsync(StepRecord record, StepExit exit)
+    private async Task<StepEnd> DescribeExitAsync(StepRecord record, StepExit exit)
     {
         var errorKey = RunLayout.Error(RunId, record.InvocationId);
         if (await Stack.ArtifactStore.ExistsAsync(errorKey, CancellationToken.None).ConfigureAwait(false))
@@ -379,8 +379,8 @@ internal sealed class PipelineRun : IDisposable
             {
                 var error = await ArtifactSerializer.ReadAsync<StepErrorRecord>(Stack.ArtifactStore, errorKey, "error report", CancellationToken.None).ConfigureAwait(false);
                 return error.OutOfMemory
-                    ? (StepStatus.Failed, FailureKind.OutOfMemory, $"out of memory: {error.ExceptionType}: {error.Message} (exit code {exit.ExitCode})")
-                    : (StepStatus.Failed, FailureKind.Exception, $"{error.ExceptionType}: {error.Message}"); // the exit code is recorded beside it
+                    ? new StepEnd(StepStatus.Failed, FailureKind.OutOfMemory, $"out of memory: {error.ExceptionType}: {error.Message} (exit code {exit.ExitCode})")
+                    : new StepEnd(StepStatus.Failed, FailureKind.Exception, $"{error.ExceptionType}: {error.Message}"); // the exit code is recorded beside it
             }
             catch (ArtifactSerializationException)
             {
@@ -388,7 +388,7 @@ internal sealed class PipelineRun : IDisposable
             }
         }
 
-        return (StepStatus.Failed, FailureKind.ExitCode, $"exited with code {exit.ExitCode}");
+        return new StepEnd(StepStatus.Failed, FailureKind.ExitCode, $"exited with code {exit.ExitCode}");
     }
 
     /// <summary>Stores the output under the call's cache key (when the step allows it) and remembers its ingredients.</summary>
@@ -543,3 +543,9 @@ internal sealed class PipelineRun : IDisposable
         }
     }
 }
+
+/// <summary>Whether a call reuses an earlier output: its cache ingredients, and the output reused (null when it runs).</summary>
+internal sealed record CacheChoice(CacheIngredients Ingredients, bool Reused, ArtifactRef? Output);
+
+/// <summary>How a call's attempt ended, as the run records it: its status, the kind of failure and the reason in words.</summary>
+internal sealed record StepEnd(StepStatus Status, FailureKind Kind, string Reason);
