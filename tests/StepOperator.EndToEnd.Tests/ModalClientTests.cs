@@ -344,7 +344,8 @@ public class ModalClientTests(DockerEnvironment docker)
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
 
-        // For 4 seconds Modal answers every create and every wait with "retry after 0.5 s" (RESOURCE_EXHAUSTED).
+        // For 4 seconds from the first of each, Modal answers every create and every wait with "retry after 0.5 s"
+        // (RESOURCE_EXHAUSTED); the window starts with the first create, however long the image build before it takes.
         modal.Emulator.Faults.Throttle("SandboxCreateV2", 0.5, TimeSpan.FromSeconds(4));
         modal.Emulator.Faults.Throttle("SandboxWaitV2", 0.5, TimeSpan.FromSeconds(4));
         var result = await modal.Program.RunAsync("RemoteShortTicks", "--stack", ModalTestStack.StackName);
