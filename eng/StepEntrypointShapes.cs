@@ -58,7 +58,6 @@ static string Generate()
     Line("using System;");
     Line("using System.Threading;");
     Line("using System.Threading.Tasks;");
-    Line("using StepOperator.Steps;");
     Line();
     Line("namespace StepOperator.Execution;");
     Line();

@@ -29,7 +29,6 @@ using StepOperator.Modal;
 using StepOperator.Reporting;
 using StepOperator.Runs;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 const string BaseImage = "stepoperator/dotnet-runtime:10.0";
 const string TokenId = "ak-p5-benchmark";

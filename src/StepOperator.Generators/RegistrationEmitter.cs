@@ -38,7 +38,7 @@ internal static class RegistrationEmitter
 
         foreach (var model in models.Where(m => m.Kind == StepKind.Pipeline))
         {
-            code.Line("global::StepOperator.Steps.StepCatalog.Register(new global::StepOperator.Steps.PipelineDefinition(")
+            code.Line("global::StepOperator.StepCatalog.Register(new global::StepOperator.PipelineDefinition(")
                 .Line($"    {Literal(model.Name)}, {Literal(model.Method)}, {Identifier(model)}_Pipeline));");
         }
 
@@ -156,9 +156,9 @@ internal static class RegistrationEmitter
         var names = HelperNames.For(model);
         var parameters = model.Parameters.Where(p => !p.IsCancellationToken).ToList();
         code.Line($"/// <summary>Runs step {GeneratedText.Xml(model.Name)} ({GeneratedText.Xml(model.Method)}) inside its own process.</summary>");
-        code.Open($"private static async global::System.Threading.Tasks.Task {Identifier(model)}_Entrypoint(global::StepOperator.Steps.StepInvocation {names.Invocation}, global::System.Threading.CancellationToken {names.CancellationToken})");
+        code.Open($"private static async global::System.Threading.Tasks.Task {Identifier(model)}_Entrypoint(global::StepOperator.StepInvocation {names.Invocation}, global::System.Threading.CancellationToken {names.CancellationToken})");
         code.Line($"if (global::StepOperator.Execution.StepEntrypoints.Describes({names.Invocation}, {(model.ResultTypeOfType is null ? "null" : $"typeof({model.ResultTypeOfType})")}, " +
-            string.Join(", ", parameters.Select(p => $"new global::StepOperator.Steps.StepParameter({Literal(p.Name)}, typeof({p.TypeOfType}))")) + "))");
+            string.Join(", ", parameters.Select(p => $"new global::StepOperator.StepParameter({Literal(p.Name)}, typeof({p.TypeOfType}))")) + "))");
         code.Line("{").Line("    return;").Line("}").Line();
         foreach (var parameter in parameters)
         {
@@ -291,7 +291,7 @@ internal static class RegistrationEmitter
         Add("RetryBackoff", settings.RetryBackoff is { } backoff ? backoff.ToString("R", CultureInfo.InvariantCulture) + "d" : null);
         Add("RetryOnException", Boolean(settings.RetryOnException));
         return parts.Count == 0
-            ? "new global::StepOperator.Steps.StepSettings()"
-            : "new global::StepOperator.Steps.StepSettings { " + string.Join(", ", parts) + " }";
+            ? "new global::StepOperator.StepSettings()"
+            : "new global::StepOperator.StepSettings { " + string.Join(", ", parts) + " }";
     }
 }

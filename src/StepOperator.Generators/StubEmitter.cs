@@ -97,9 +97,9 @@ internal static class StubEmitter
     private static void EmitStub(CodeWriter code, StepModel step)
     {
         var parameters = step.Parameters.Where(p => !p.IsCancellationToken).ToList();
-        var signature = string.Join(", ", parameters.Select(p => $"global::StepOperator.Steps.StepInput<{p.Type}> @{p.Name}"));
+        var signature = string.Join(", ", parameters.Select(p => $"global::StepOperator.StepInput<{p.Type}> @{p.Name}"));
         var arguments = string.Join(", ", parameters.Select(p => $"@{p.Name}.Bind({RegistrationEmitter.Literal(p.Name)})"));
-        var returns = step.ResultType is null ? "global::StepOperator.Steps.StepOutput" : $"global::StepOperator.Steps.StepOutput<{step.ResultType}>";
+        var returns = step.ResultType is null ? "global::StepOperator.StepOutput" : $"global::StepOperator.StepOutput<{step.ResultType}>";
         var submit = step.ResultType is null ? "Submit" : $"Submit<{step.ResultType}>";
         code.Line($"/// <summary>Runs step {GeneratedText.Xml(step.Name)} on the stack; the output passes on by reference.</summary>");
 

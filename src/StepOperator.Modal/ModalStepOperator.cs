@@ -17,7 +17,6 @@ using StepOperator.Modal.Protocol;
 using StepOperator.Planning;
 using StepOperator.Runs;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 namespace StepOperator.Modal;
 

@@ -8,7 +8,6 @@ using StepOperator.Flavors;
 using StepOperator.Modal;
 using StepOperator.Planning;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 // The flavor this package brings; a program that references it gets it registered when it starts.
 [assembly: Flavor(typeof(ModalStepOperatorFlavor))]

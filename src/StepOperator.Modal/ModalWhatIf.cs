@@ -11,7 +11,6 @@ using StepOperator.Docker;
 using StepOperator.Flavors;
 using StepOperator.Planning;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 namespace StepOperator.Modal;
 

@@ -15,7 +15,6 @@ using StepOperator.Hosting;
 using StepOperator.Reporting;
 using StepOperator.Runs;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 namespace StepOperator;
 

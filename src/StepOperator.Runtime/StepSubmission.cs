@@ -1,7 +1,6 @@
 using System;
 using StepOperator.Artifacts;
 using StepOperator.Runs;
-using StepOperator.Steps;
 
 namespace StepOperator;
 

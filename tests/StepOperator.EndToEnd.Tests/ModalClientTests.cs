@@ -12,7 +12,6 @@ using StepOperator.ModalEmulator.Faults;
 using StepOperator.Runs;
 using StepOperator.S3;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 namespace StepOperator.EndToEnd.Tests;
 

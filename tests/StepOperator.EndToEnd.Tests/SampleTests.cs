@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using StepOperator.Runs;
-using StepOperator.Steps;
 
 namespace StepOperator.EndToEnd.Tests;
 

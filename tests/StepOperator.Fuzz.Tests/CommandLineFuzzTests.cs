@@ -1,5 +1,4 @@
 using StepOperator.Fuzz.CommandLine;
-using StepOperator.Steps;
 using Xunit.Abstractions;
 
 namespace StepOperator.Fuzz.Tests;

@@ -131,7 +131,7 @@ public class FuzzFindingsTests
             internal sealed record Data(int X);
             public static partial class Steps { [Step] internal static Data Train(Data data) => data; }
             """);
-        Assert.Contains("internal static global::StepOperator.Steps.StepOutput<global::Data> Train(", generated);
+        Assert.Contains("internal static global::StepOperator.StepOutput<global::Data> Train(", generated);
     }
 
     [Fact]

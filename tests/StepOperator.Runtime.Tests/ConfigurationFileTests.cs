@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests;
 

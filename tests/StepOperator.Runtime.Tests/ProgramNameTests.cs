@@ -1,5 +1,4 @@
 using StepOperator.Hosting;
-using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests;
 

@@ -4,7 +4,6 @@ using StepOperator.Modal;
 using StepOperator.Modal.Protocol;
 using StepOperator.Rules;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 using GenericStatus = StepOperator.Modal.Protocol.GenericResult.Types.GenericStatus;
 

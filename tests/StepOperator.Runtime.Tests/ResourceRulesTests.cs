@@ -1,5 +1,4 @@
 using StepOperator.Rules;
-using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests;
 

@@ -1,4 +1,3 @@
-using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests;
 

@@ -2,7 +2,6 @@ using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Flavors;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests;
 

@@ -5,7 +5,6 @@ using System.Text.Json.Serialization.Metadata;
 using StepOperator.Artifacts;
 using StepOperator.Execution;
 using StepOperator.Runs;
-using StepOperator.Steps;
 using StepOperator.Testing;
 
 namespace StepOperator.Runtime.Tests;

@@ -13,7 +13,6 @@ using Microsoft.Extensions.Logging;
 using StepOperator.Planning;
 using StepOperator.Runs;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 namespace StepOperator.Docker;
 

@@ -4,7 +4,6 @@ using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Flavors;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 namespace StepOperator.Docker;
 

@@ -9,7 +9,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
 using StepOperator.Runs;
-using StepOperator.Steps;
 
 namespace StepOperator.Caching;
 

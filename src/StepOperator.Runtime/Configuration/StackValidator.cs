@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using StepOperator.Components;
 using StepOperator.Flavors;
-using StepOperator.Steps;
 
 namespace StepOperator.Configuration;
 

@@ -6,7 +6,6 @@ using StepOperator.Components;
 using StepOperator.Flavors;
 using StepOperator.Rules;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 namespace StepOperator.Configuration;
 

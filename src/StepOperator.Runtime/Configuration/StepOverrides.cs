@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Linq;
 using StepOperator.Components;
 using StepOperator.Rules;
-using StepOperator.Steps;
 
 namespace StepOperator.Configuration;
 

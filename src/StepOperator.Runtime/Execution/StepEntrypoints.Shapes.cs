@@ -5,7 +5,6 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using StepOperator.Steps;
 
 namespace StepOperator.Execution;
 

@@ -7,7 +7,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
 using StepOperator.Flavors;
-using StepOperator.Steps;
 
 namespace StepOperator.Execution;
 

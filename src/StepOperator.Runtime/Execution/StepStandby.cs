@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
-using StepOperator.Steps;
 
 namespace StepOperator.Execution;
 

@@ -35,7 +35,7 @@ public abstract class StepOperatorFlavor : Flavor
     };
 
     /// <summary>
-    /// The step settings a component of this flavor can give its steps as defaults (<see cref="Steps.StepSettings"/> property
+    /// The step settings a component of this flavor can give its steps as defaults (<see cref="StepSettings"/> property
     /// names: <c>Gpu</c>, <c>Timeout</c>); registered as <c>--gpu=A100</c>, checked by the analyzer's rules.
     /// </summary>
     public virtual IReadOnlyList<string> StepDefaults => Array.Empty<string>();

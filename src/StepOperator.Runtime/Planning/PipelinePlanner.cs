@@ -11,7 +11,6 @@ using StepOperator.Execution;
 using StepOperator.Reporting;
 using StepOperator.Runs;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 namespace StepOperator.Planning;
 

@@ -13,7 +13,6 @@ using StepOperator.Caching;
 using StepOperator.Configuration;
 using StepOperator.Execution;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 namespace StepOperator.Runs;
 

@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 namespace StepOperator.Runs;
 

@@ -4,7 +4,6 @@ using System.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using StepOperator.Artifacts;
-using StepOperator.Steps;
 
 namespace StepOperator.Runs;
 

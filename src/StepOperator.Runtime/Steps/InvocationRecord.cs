@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Text.Json;
 using StepOperator.Artifacts;
 
-namespace StepOperator.Steps;
+namespace StepOperator;
 
 /// <summary>
 /// What one call of a step needs in its own process: its inputs and where its output goes.

@@ -3,7 +3,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace StepOperator.Steps;
+namespace StepOperator;
 
 /// <summary>One argument of a step submission: a value to store, or an earlier step's output.</summary>
 public sealed class StepArgument

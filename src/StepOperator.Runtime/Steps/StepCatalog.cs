@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace StepOperator.Steps;
+namespace StepOperator;
 
 /// <summary>
 /// The steps and pipelines of this program. Generated code registers them when the module loads,

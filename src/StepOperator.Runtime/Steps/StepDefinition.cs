@@ -5,7 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Execution;
 
-namespace StepOperator.Steps;
+namespace StepOperator;
 
 /// <summary>Where a step runs.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<StepPlacement>))]

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace StepOperator.Steps;
+namespace StepOperator;
 
 /// <summary>What a step takes and returns, as its entrypoint describes it when asked.</summary>
 internal sealed class StepDescription

@@ -1,6 +1,6 @@
 using System;
 
-namespace StepOperator.Steps;
+namespace StepOperator;
 
 /// <summary>A step of the run failed; the message names the step and why.</summary>
 public sealed class StepFailedException(string step, string message) : Exception(message)

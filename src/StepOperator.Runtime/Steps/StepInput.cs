@@ -3,7 +3,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace StepOperator.Steps;
+namespace StepOperator;
 
 /// <summary>
 /// A step argument in a pipeline: either a value (stored as an input artifact when the step

@@ -7,7 +7,7 @@ using StepOperator.Artifacts;
 using StepOperator.Execution;
 using StepOperator.Runs;
 
-namespace StepOperator.Steps;
+namespace StepOperator;
 
 /// <summary>
 /// One call of a step, inside the step's own process (child process or container). Generated

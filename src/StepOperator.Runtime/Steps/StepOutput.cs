@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
 
-namespace StepOperator.Steps;
+namespace StepOperator;
 
 /// <summary>
 /// The output of a submitted step: a reference to an artifact that exists once the step has run.

@@ -1,7 +1,7 @@
 using System;
 using StepOperator.Rules;
 
-namespace StepOperator.Steps;
+namespace StepOperator;
 
 /// <summary>
 /// A step's settings as data, exactly as written in its attribute (null = not written, so an

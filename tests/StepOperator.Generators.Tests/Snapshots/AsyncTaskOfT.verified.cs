@@ -18,7 +18,7 @@ namespace StepOperator.Generated
         /// <summary>Registers the steps of global::Demo.Steps.</summary>
         private static void Register_Demo_Steps_e4af3588()
         {
-            global::StepOperator.Execution.StepEntrypoints.Modal("Train", "global::Demo.Steps.Train", new global::StepOperator.Steps.StepSettings { Gpu = "A100", CpuCount = 2d, Memory = "32GB", CpuLimit = 4.5d, MemoryLimit = "64GB" },
+            global::StepOperator.Execution.StepEntrypoints.Modal("Train", "global::Demo.Steps.Train", new global::StepOperator.StepSettings { Gpu = "A100", CpuCount = 2d, Memory = "32GB", CpuLimit = 4.5d, MemoryLimit = "64GB" },
                 global::StepOperator.Execution.StepEntrypoints.TaskResult1<double[], double[]>(global::Demo.Steps.Train, "data"));
         }
     }
@@ -38,7 +38,7 @@ namespace Demo
         public static class Submit
         {
             /// <summary>Runs step Train on the stack; the output passes on by reference.</summary>
-            public static global::StepOperator.Steps.StepOutput<double[]> Train(global::StepOperator.Steps.StepInput<double[]> @data) =>
+            public static global::StepOperator.StepOutput<double[]> Train(global::StepOperator.StepInput<double[]> @data) =>
                 global::StepOperator.StepSubmission.Submit<double[]>("Train", @data.Bind("data"));
         }
     }

@@ -18,7 +18,7 @@ namespace StepOperator.Generated
         /// <summary>Registers the steps of global::Demo.Steps.</summary>
         private static void Register_Demo_Steps_e4af3588()
         {
-            global::StepOperator.Execution.StepEntrypoints.Modal("Download", "global::Demo.Steps.Download", new global::StepOperator.Steps.StepSettings { Timeout = 600 },
+            global::StepOperator.Execution.StepEntrypoints.Modal("Download", "global::Demo.Steps.Download", new global::StepOperator.StepSettings { Timeout = 600 },
                 global::StepOperator.Execution.StepEntrypoints.TaskResult1C<string, byte[]>(global::Demo.Steps.Download, "url"));
         }
     }
@@ -38,7 +38,7 @@ namespace Demo
         public static class Submit
         {
             /// <summary>Runs step Download on the stack; the output passes on by reference.</summary>
-            public static global::StepOperator.Steps.StepOutput<byte[]> Download(global::StepOperator.Steps.StepInput<string> @url) =>
+            public static global::StepOperator.StepOutput<byte[]> Download(global::StepOperator.StepInput<string> @url) =>
                 global::StepOperator.StepSubmission.Submit<byte[]>("Download", @url.Bind("url"));
         }
     }

@@ -18,9 +18,9 @@ namespace StepOperator.Generated
         /// <summary>Registers the steps of global::Company.Ml.Training.Outer.Middle.Inner.</summary>
         private static void Register_Company_Ml_Training_Outer_Middle_Inner_7548cc2e()
         {
-            global::StepOperator.Execution.StepEntrypoints.Orchestrator("Count", "global::Company.Ml.Training.Outer.Middle.Inner.Count", new global::StepOperator.Steps.StepSettings(),
+            global::StepOperator.Execution.StepEntrypoints.Orchestrator("Count", "global::Company.Ml.Training.Outer.Middle.Inner.Count", new global::StepOperator.StepSettings(),
                 global::StepOperator.Execution.StepEntrypoints.Result1<long[], long>(global::Company.Ml.Training.Outer.Middle.Inner.Count, "items"));
-            global::StepOperator.Execution.StepEntrypoints.Orchestrator("event", "global::Company.Ml.Training.Outer.Middle.Inner.event", new global::StepOperator.Steps.StepSettings(),
+            global::StepOperator.Execution.StepEntrypoints.Orchestrator("event", "global::Company.Ml.Training.Outer.Middle.Inner.event", new global::StepOperator.StepSettings(),
                 global::StepOperator.Execution.StepEntrypoints.Void1<int>(global::Company.Ml.Training.Outer.Middle.Inner.@event, "class"));
         }
     }
@@ -44,11 +44,11 @@ namespace Company.Ml.Training
                 public static class Submit
                 {
                     /// <summary>Runs step Count on the stack; the output passes on by reference.</summary>
-                    public static global::StepOperator.Steps.StepOutput<long> Count(global::StepOperator.Steps.StepInput<long[]> @items) =>
+                    public static global::StepOperator.StepOutput<long> Count(global::StepOperator.StepInput<long[]> @items) =>
                         global::StepOperator.StepSubmission.Submit<long>("Count", @items.Bind("items"));
 
                     /// <summary>Runs step event on the stack; the output passes on by reference.</summary>
-                    public static global::StepOperator.Steps.StepOutput @event(global::StepOperator.Steps.StepInput<int> @class) =>
+                    public static global::StepOperator.StepOutput @event(global::StepOperator.StepInput<int> @class) =>
                         global::StepOperator.StepSubmission.Submit("event", @class.Bind("class"));
                 }
             }

@@ -34,18 +34,18 @@ namespace StepOperator.Generated
         internal static void Register()
         {
             Register_Demo_Steps_e4af3588();
-            global::StepOperator.Steps.StepCatalog.Register(new global::StepOperator.Steps.PipelineDefinition(
+            global::StepOperator.StepCatalog.Register(new global::StepOperator.PipelineDefinition(
                 "Analysis", "global::Demo.Steps.Analysis", Pipeline_Analysis_0bee5743_Pipeline));
         }
 
         /// <summary>Registers the steps of global::Demo.Steps.</summary>
         private static void Register_Demo_Steps_e4af3588()
         {
-            global::StepOperator.Execution.StepEntrypoints.Orchestrator("Load", "global::Demo.Steps.Load", new global::StepOperator.Steps.StepSettings(),
+            global::StepOperator.Execution.StepEntrypoints.Orchestrator("Load", "global::Demo.Steps.Load", new global::StepOperator.StepSettings(),
                 global::StepOperator.Execution.StepEntrypoints.Result1<int, global::Demo.Dataset>(global::Demo.Steps.Load, "seed"));
-            global::StepOperator.Execution.StepEntrypoints.Orchestrator("Max", "global::Demo.Steps.Max", new global::StepOperator.Steps.StepSettings(),
+            global::StepOperator.Execution.StepEntrypoints.Orchestrator("Max", "global::Demo.Steps.Max", new global::StepOperator.StepSettings(),
                 global::StepOperator.Execution.StepEntrypoints.Result1<global::Demo.Dataset, global::Demo.Summary>(global::Demo.Steps.Max, "data"));
-            global::StepOperator.Execution.StepEntrypoints.Orchestrator("Mean", "global::Demo.Steps.Mean", new global::StepOperator.Steps.StepSettings(),
+            global::StepOperator.Execution.StepEntrypoints.Orchestrator("Mean", "global::Demo.Steps.Mean", new global::StepOperator.StepSettings(),
                 global::StepOperator.Execution.StepEntrypoints.Result1<global::Demo.Dataset, global::Demo.Summary>(global::Demo.Steps.Mean, "data"));
         }
 
@@ -71,15 +71,15 @@ namespace Demo
         public static class Submit
         {
             /// <summary>Runs step Load on the stack; the output passes on by reference.</summary>
-            public static global::StepOperator.Steps.StepOutput<global::Demo.Dataset> Load(global::StepOperator.Steps.StepInput<int> @seed) =>
+            public static global::StepOperator.StepOutput<global::Demo.Dataset> Load(global::StepOperator.StepInput<int> @seed) =>
                 global::StepOperator.StepSubmission.Submit<global::Demo.Dataset>("Load", @seed.Bind("seed"));
 
             /// <summary>Runs step Max on the stack; the output passes on by reference.</summary>
-            public static global::StepOperator.Steps.StepOutput<global::Demo.Summary> Max(global::StepOperator.Steps.StepInput<global::Demo.Dataset> @data) =>
+            public static global::StepOperator.StepOutput<global::Demo.Summary> Max(global::StepOperator.StepInput<global::Demo.Dataset> @data) =>
                 global::StepOperator.StepSubmission.Submit<global::Demo.Summary>("Max", @data.Bind("data"));
 
             /// <summary>Runs step Mean on the stack; the output passes on by reference.</summary>
-            public static global::StepOperator.Steps.StepOutput<global::Demo.Summary> Mean(global::StepOperator.Steps.StepInput<global::Demo.Dataset> @data) =>
+            public static global::StepOperator.StepOutput<global::Demo.Summary> Mean(global::StepOperator.StepInput<global::Demo.Dataset> @data) =>
                 global::StepOperator.StepSubmission.Submit<global::Demo.Summary>("Mean", @data.Bind("data"));
         }
     }

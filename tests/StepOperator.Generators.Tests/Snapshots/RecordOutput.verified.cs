@@ -18,7 +18,7 @@ namespace StepOperator.Generated
         /// <summary>Registers the steps of global::Demo.Steps.</summary>
         private static void Register_Demo_Steps_e4af3588()
         {
-            global::StepOperator.Execution.StepEntrypoints.Modal("Fit", "global::Demo.Steps.Fit", new global::StepOperator.Steps.StepSettings { Gpu = "T4", GpuCount = 2, Region = "us-east-1", Cloud = "aws", ModalEnvironment = "dev", StepOperator = "modal" },
+            global::StepOperator.Execution.StepEntrypoints.Modal("Fit", "global::Demo.Steps.Fit", new global::StepOperator.StepSettings { Gpu = "T4", GpuCount = 2, Region = "us-east-1", Cloud = "aws", ModalEnvironment = "dev", StepOperator = "modal" },
                 global::StepOperator.Execution.StepEntrypoints.Result1<global::System.IO.Stream, global::Demo.Model>(static (a1) => new global::Demo.Steps().Fit(a1), "data"));
         }
     }
@@ -38,7 +38,7 @@ namespace Demo
         public static class Submit
         {
             /// <summary>Runs step Fit on the stack; the output passes on by reference.</summary>
-            public static global::StepOperator.Steps.StepOutput<global::Demo.Model> Fit(global::StepOperator.Steps.StepInput<global::System.IO.Stream> @data) =>
+            public static global::StepOperator.StepOutput<global::Demo.Model> Fit(global::StepOperator.StepInput<global::System.IO.Stream> @data) =>
                 global::StepOperator.StepSubmission.Submit<global::Demo.Model>("Fit", @data.Bind("data"));
         }
     }

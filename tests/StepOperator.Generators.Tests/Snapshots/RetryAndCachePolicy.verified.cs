@@ -18,7 +18,7 @@ namespace StepOperator.Generated
         /// <summary>Registers the steps of global::Demo.Steps.</summary>
         private static void Register_Demo_Steps_e4af3588()
         {
-            global::StepOperator.Execution.StepEntrypoints.Modal("Flaky", "global::Demo.Steps.Flaky", new global::StepOperator.Steps.StepSettings { Gpu = "T4", EnableCache = false, MaxRetries = 3, RetryDelay = 0.5d, RetryBackoff = 2d, RetryOnException = true },
+            global::StepOperator.Execution.StepEntrypoints.Modal("Flaky", "global::Demo.Steps.Flaky", new global::StepOperator.StepSettings { Gpu = "T4", EnableCache = false, MaxRetries = 3, RetryDelay = 0.5d, RetryBackoff = 2d, RetryOnException = true },
                 global::StepOperator.Execution.StepEntrypoints.Result1<int, int>(global::Demo.Steps.Flaky, "value"));
         }
     }
@@ -38,7 +38,7 @@ namespace Demo
         public static class Submit
         {
             /// <summary>Runs step Flaky on the stack; the output passes on by reference.</summary>
-            public static global::StepOperator.Steps.StepOutput<int> Flaky(global::StepOperator.Steps.StepInput<int> @value) =>
+            public static global::StepOperator.StepOutput<int> Flaky(global::StepOperator.StepInput<int> @value) =>
                 global::StepOperator.StepSubmission.Submit<int>("Flaky", @value.Bind("value"));
         }
     }

@@ -18,7 +18,7 @@ namespace StepOperator.Generated
         /// <summary>Registers the steps of global::Demo.Steps.</summary>
         private static void Register_Demo_Steps_e4af3588()
         {
-            global::StepOperator.Execution.StepEntrypoints.Orchestrator("Double", "global::Demo.Steps.Double", new global::StepOperator.Steps.StepSettings(),
+            global::StepOperator.Execution.StepEntrypoints.Orchestrator("Double", "global::Demo.Steps.Double", new global::StepOperator.StepSettings(),
                 global::StepOperator.Execution.StepEntrypoints.Result1<int, int>(global::Demo.Steps.Double, "value"));
         }
     }
@@ -38,7 +38,7 @@ namespace Demo
         public static class Submit
         {
             /// <summary>Runs step Double on the stack; the output passes on by reference.</summary>
-            public static global::StepOperator.Steps.StepOutput<int> Double(global::StepOperator.Steps.StepInput<int> @value) =>
+            public static global::StepOperator.StepOutput<int> Double(global::StepOperator.StepInput<int> @value) =>
                 global::StepOperator.StepSubmission.Submit<int>("Double", @value.Bind("value"));
         }
     }

@@ -18,7 +18,7 @@ namespace StepOperator.Generated
         /// <summary>Registers the steps of global::Demo.Steps.</summary>
         private static void Register_Demo_Steps_e4af3588()
         {
-            global::StepOperator.Execution.StepEntrypoints.Orchestrator("publish", "global::Demo.Steps.Publish", new global::StepOperator.Steps.StepSettings(),
+            global::StepOperator.Execution.StepEntrypoints.Orchestrator("publish", "global::Demo.Steps.Publish", new global::StepOperator.StepSettings(),
                 global::StepOperator.Execution.StepEntrypoints.Task1<string>(global::Demo.Steps.Publish, "message"));
         }
     }
@@ -38,7 +38,7 @@ namespace Demo
         public static class Submit
         {
             /// <summary>Runs step publish on the stack; the output passes on by reference.</summary>
-            public static global::StepOperator.Steps.StepOutput Publish(global::StepOperator.Steps.StepInput<string> @message) =>
+            public static global::StepOperator.StepOutput Publish(global::StepOperator.StepInput<string> @message) =>
                 global::StepOperator.StepSubmission.Submit("publish", @message.Bind("message"));
         }
     }

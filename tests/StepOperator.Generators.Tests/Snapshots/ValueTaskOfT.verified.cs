@@ -18,7 +18,7 @@ namespace StepOperator.Generated
         /// <summary>Registers the steps of global::Demo.Steps.</summary>
         private static void Register_Demo_Steps_e4af3588()
         {
-            global::StepOperator.Execution.StepEntrypoints.Modal("Describe", "global::Demo.Steps.Describe", new global::StepOperator.Steps.StepSettings { Gpu = "H100", GpuCount = 0 },
+            global::StepOperator.Execution.StepEntrypoints.Modal("Describe", "global::Demo.Steps.Describe", new global::StepOperator.StepSettings { Gpu = "H100", GpuCount = 0 },
                 global::StepOperator.Execution.StepEntrypoints.ValueTaskResult1<int?, string?>(global::Demo.Steps.Describe, "value"));
         }
     }
@@ -38,7 +38,7 @@ namespace Demo
         public static class Submit
         {
             /// <summary>Runs step Describe on the stack; the output passes on by reference.</summary>
-            public static global::StepOperator.Steps.StepOutput<string?> Describe(global::StepOperator.Steps.StepInput<int?> @value) =>
+            public static global::StepOperator.StepOutput<string?> Describe(global::StepOperator.StepInput<int?> @value) =>
                 global::StepOperator.StepSubmission.Submit<string?>("Describe", @value.Bind("value"));
         }
     }

@@ -13,7 +13,7 @@ public class LayerTests
     {
         ["StepOperator.Rules", "StepOperator.Components"],      // resource rules; components and stacks as registered
         ["StepOperator.Artifacts"],                                // the artifact store contract, the local store, serialization
-        ["StepOperator.Steps"],                                    // the programming model: steps, pipelines, settings, calls
+        ["StepOperator"],                                          // the programming model (root: attributes, steps, settings, calls)
         ["StepOperator.Stacks", "StepOperator.Caching"],          // the step operator contract; the cache
         ["StepOperator.Flavors"],                                  // what a backend is: flavors, their settings, stack building
         ["StepOperator.Execution", "StepOperator.Configuration"], // the step process; configuration and the stacks made from it
@@ -21,7 +21,7 @@ public class LayerTests
         ["StepOperator.Reporting"],                                // the console views and reports
         ["StepOperator.Planning"],                                 // plans
         ["StepOperator.Hosting"],                                  // the command line
-        ["StepOperator"],                                          // what user and generated code name: attributes, the host, stubs
+        [NamespaceGraph.Host],                                     // the root's composing types: StepOperatorHost, StepSubmission
     };
 
     private static readonly NamespaceGraph Runtime = NamespaceGraph.Of(typeof(StepOperatorHost).Assembly.Location, "StepOperator");

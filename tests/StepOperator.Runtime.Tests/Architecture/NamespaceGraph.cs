@@ -6,10 +6,18 @@ namespace StepOperator.Runtime.Tests.Architecture;
 /// <summary>
 /// Which namespaces of an assembly use which, read from its IL with Mono.Cecil: base types, interfaces, fields,
 /// signatures, attributes and every type, method and field a method body refers to. Each use keeps one example
-/// ("StepOperator.Runs.PipelineRun uses StepOperator.Stacks.Stack") for the messages.
+/// ("StepOperator.Runs.PipelineRun uses StepOperator.Stacks.Stack") for the messages. The root namespace is what user
+/// code names, and holds two layers: the programming model, and the host and stubs that compose the rest
+/// (<see cref="HostTypes"/>), which count as the node <see cref="Host"/>.
 /// </summary>
 internal sealed class NamespaceGraph
 {
+    /// <summary>The node of the root namespace's composing types.</summary>
+    public const string Host = "StepOperator (host)";
+
+    /// <summary>The root namespace's types that compose the layers: the program's entry (StepOperatorHost) and the stubs' submission.</summary>
+    public static readonly IReadOnlySet<string> HostTypes = new HashSet<string>(StringComparer.Ordinal) { "StepOperator.StepOperatorHost", "StepOperator.StepSubmission" };
+
     private readonly Dictionary<string, Dictionary<string, string>> _uses = new(StringComparer.Ordinal);
 
     private NamespaceGraph()
@@ -116,7 +124,11 @@ internal sealed class NamespaceGraph
 
     private static TypeReference Outermost(TypeReference type) => type.DeclaringType is { } outer ? Outermost(outer) : type;
 
-    private static string NamespaceOf(TypeReference type) => Outermost(type.GetElementType()).Namespace;
+    private static string NamespaceOf(TypeReference type)
+    {
+        var outermost = Outermost(type.GetElementType());
+        return HostTypes.Contains(outermost.FullName) ? Host : outermost.Namespace;
+    }
 
     private static IEnumerable<TypeReference> ReferencedTypes(TypeDefinition type)
     {

@@ -3,7 +3,6 @@ using System.Globalization;
 using StepOperator.Execution;
 using StepOperator.Runs;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests.Orchestration;
 

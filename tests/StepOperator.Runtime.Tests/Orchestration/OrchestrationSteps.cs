@@ -1,5 +1,4 @@
 using StepOperator.Execution;
-using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests.Orchestration;
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using StepOperator.Artifacts;
 using StepOperator.Runs;
 using StepOperator.Stacks;
-using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests.Orchestration;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using StepOperator.Runs;
-using StepOperator.Steps;
 using static StepOperator.Runtime.Tests.Orchestration.OrchestrationSteps;
 
 namespace StepOperator.Runtime.Tests.Orchestration;

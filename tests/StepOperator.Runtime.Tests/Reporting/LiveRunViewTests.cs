@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Spectre.Console.Testing;
 using StepOperator.Reporting;
 using StepOperator.Runs;
-using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests.Reporting;
 

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using StepOperator.Reporting;
 using StepOperator.Runs;
-using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests.Reporting;
 

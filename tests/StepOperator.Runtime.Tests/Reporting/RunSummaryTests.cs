@@ -1,6 +1,5 @@
 using StepOperator.Reporting;
 using StepOperator.Runs;
-using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests.Reporting;
 

@@ -1,5 +1,4 @@
 using StepOperator.Runs;
-using StepOperator.Steps;
 
 namespace StepOperator.Runtime.Tests.Reporting;
 
