@@ -125,7 +125,7 @@ public class LocalStackTests
         // once), and no line says the exit code twice.
         var all = result.Output + result.Error;
         Assert.Single(Regex.Matches(all, Regex.Escape("at StepOperator.TestPipelines.TestSteps.Explode(")));
-        Assert.Single(Regex.Matches(all, Regex.Escape("at StepOperator.Runs.StepProcess.RunAsync(")));
+        Assert.Single(Regex.Matches(all, Regex.Escape("at StepOperator.Execution.StepProcess.RunAsync(")));
         Assert.Single(Regex.Matches(all, Regex.Escape("[Explode] Step 'Explode' failed: System.InvalidOperationException: boom at 3")));
         Assert.DoesNotContain(all.Split('\n'), line => Regex.Matches(line, "exit code 1").Count > 1);
         Assert.Equal("System.InvalidOperationException: boom at 3", explode.Error);

@@ -149,7 +149,7 @@ internal static class SampleRuns
             "looking up model 'mini'",
             "Step 'EmbedDocuments' failed: System.InvalidOperationException: no model named 'mini'",
             "   at Words.Steps.EmbedDocuments(String[] documents) in /src/Words/Steps.cs:line 12",
-            "   at StepOperator.Runs.StepProcess.RunAsync(String stepName, String runId, String invocationId, String storeLocation, TextWriter error, CancellationToken cancellationToken)",
+            "   at StepOperator.Execution.StepProcess.RunAsync(String stepName, String runId, String invocationId, String storeLocation, TextWriter error, CancellationToken cancellationToken)",
         ];
         run.Steps.Add(embed);
         run.Steps.Add(new StepRecord
