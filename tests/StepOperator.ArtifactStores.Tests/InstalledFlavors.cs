@@ -6,8 +6,8 @@ using StepOperator.S3;
 namespace StepOperator.Testing;
 
 /// <summary>
-/// The flavors of the backend projects this test assembly references, registered as a program's generated code
-/// registers them (the tests are not compiled with the StepOperator generator).
+/// The store flavors this test assembly opens stores of in-process (ArtifactStores.Open of a run's s3:// or azblob://
+/// location), registered as a program's generated code registers them; the programs the tests run register their own.
 /// </summary>
 internal static class InstalledFlavors
 {

@@ -343,10 +343,10 @@ public class ModalClientTests(DockerEnvironment docker)
     {
         await using var modal = await ModalTestStack.StartAsync(docker);
 
-        // For 4 seconds from the first of each, Modal answers every create and every wait with "retry after 0.5 s"
-        // (RESOURCE_EXHAUSTED); the window starts with the first create, however long the image build before it takes.
-        modal.Emulator.Faults.Throttle("SandboxCreateV2", 0.5, TimeSpan.FromSeconds(4));
-        modal.Emulator.Faults.Throttle("SandboxWaitV2", 0.5, TimeSpan.FromSeconds(4));
+        // Modal answers the first 6 creates and the first 6 waits with "retry after 0.5 s" (RESOURCE_EXHAUSTED): counted
+        // calls, not a window of time, so how long the image build before the first create takes does not matter.
+        modal.Emulator.Faults.Throttle("SandboxCreateV2", 0.5, times: 6);
+        modal.Emulator.Faults.Throttle("SandboxWaitV2", 0.5, times: 6);
         var result = await modal.Program.RunAsync("RemoteShortTicks", "--stack", ModalTestStack.StackName);
 
         Assert.True(result.ExitCode == 0, result.ToString());

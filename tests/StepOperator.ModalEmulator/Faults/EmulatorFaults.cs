@@ -88,9 +88,8 @@ public sealed class EmulatorFaults
     }
 
     /// <summary>
-    /// Sustained throttling: every call of <paramref name="rpc"/> for <paramref name="duration"/> from the first call it
-    /// answers is answered as <see cref="Throttle(string, double, int)"/> answers one, however long the client takes to
-    /// make that first call. <see cref="Clear"/> ends it early.
+    /// Sustained throttling: every call of <paramref name="rpc"/> for the next <paramref name="duration"/>
+    /// is answered as <see cref="Throttle(string, double, int)"/> answers one. <see cref="Clear"/> ends it early.
     /// </summary>
     public void Throttle(string rpc, double retryAfterSeconds, TimeSpan duration)
     {
@@ -99,7 +98,7 @@ public sealed class EmulatorFaults
         var failure = ThrottleFailure(rpc, retryAfterSeconds);
         lock (_gate)
         {
-            _throttles[rpc] = new SustainedThrottle(duration, Until: null, failure);
+            _throttles[rpc] = new SustainedThrottle(DateTimeOffset.UtcNow + duration, failure);
         }
     }
 
@@ -262,13 +261,7 @@ public sealed class EmulatorFaults
 
             if (_throttles.TryGetValue(rpc, out var throttle))
             {
-                var now = DateTimeOffset.UtcNow;
-                if (throttle.Until is null)
-                {
-                    _throttles[rpc] = throttle = throttle with { Until = now + throttle.Duration };
-                }
-
-                if (now < throttle.Until)
+                if (DateTimeOffset.UtcNow < throttle.Until)
                 {
                     return throttle.Failure.ToException();
                 }
@@ -393,8 +386,7 @@ public sealed class EmulatorFaults
 }
 
 /// <summary>Throttling of one RPC until a moment.</summary>
-/// <summary>A sustained throttle: how long it lasts, when it ends (null until the first call it answers) and its answer.</summary>
-internal sealed record SustainedThrottle(TimeSpan Duration, DateTimeOffset? Until, EmulatorFaults.PlannedFailure Failure);
+internal sealed record SustainedThrottle(DateTimeOffset Until, EmulatorFaults.PlannedFailure Failure);
 
 /// <summary>A planned cut of one stream.</summary>
 internal sealed record PlannedCut(string Rpc, int AfterEntries, StreamCut How, LogStream Logs)
