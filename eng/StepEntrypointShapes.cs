@@ -55,6 +55,7 @@ static string Generate()
     Line($"// The StepEntrypoints helpers for 0..{MaxInputs} inputs: for each count, a core that reads the inputs in order, calls the");
     Line("// step and writes its output, and one helper per return shape, with and without a CancellationToken last, that");
     Line("// binds a step method to an entrypoint running it through that core.");
+    Line("#nullable enable");
     Line("using System;");
     Line("using System.Threading;");
     Line("using System.Threading.Tasks;");

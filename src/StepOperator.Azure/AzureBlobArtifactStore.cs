@@ -22,7 +22,7 @@ namespace StepOperator.Azure;
 /// uncommitted blocks are discarded by the service after a week). The container is created on
 /// the first write when it does not exist.
 /// </summary>
-public sealed class AzureBlobArtifactStore : IArtifactStore
+internal sealed class AzureBlobArtifactStore : IArtifactStore
 {
     /// <summary>The URI scheme of Azure Blob locations.</summary>
     public const string Scheme = "azblob";

@@ -9,7 +9,7 @@ namespace StepOperator.Azure;
 /// Where an <see cref="AzureBlobArtifactStore"/> keeps its artifacts and the shared key it signs with.
 /// <see cref="ToString"/> masks the key.
 /// </summary>
-public sealed record AzureBlobArtifactStoreSettings
+internal sealed record AzureBlobArtifactStoreSettings
 {
     /// <summary>The default block size: 8 MiB.</summary>
     public const int DefaultBlockSize = 8 * 1024 * 1024;

@@ -8,7 +8,7 @@ namespace StepOperator.Azure;
 /// and metadata"): 3 to 63 characters; lower-case letters, digits and '-'; a letter or digit first; every '-'
 /// between letters or digits. The service's own containers '$root', '$web' and '$logs' are names too.
 /// </summary>
-public static class AzureContainerNames
+internal static class AzureContainerNames
 {
     /// <summary>Why <paramref name="name"/> is not a valid container name, or null when it is.</summary>
     public static string? Problem(string name)

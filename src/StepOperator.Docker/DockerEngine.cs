@@ -20,7 +20,7 @@ public sealed class DockerEngine : IDisposable
         Endpoint = endpoint;
     }
 
-    public DockerClient Client { get; }
+    internal DockerClient Client { get; }
 
     public string Endpoint { get; }
 
@@ -51,13 +51,13 @@ public sealed class DockerEngine : IDisposable
     }
 
     /// <summary>An engine failure, explained: unreachable engine, full disk, missing image, or the engine's own words.</summary>
-    public DockerEngineException Explain(Exception error, string operation) => Explain(error.Message, operation, error);
+    internal DockerEngineException Explain(Exception error, string operation) => Explain(error.Message, operation, error);
 
-    public DockerEngineException Explain(string message, string operation, Exception? inner = null) =>
+    internal DockerEngineException Explain(string message, string operation, Exception? inner = null) =>
         Explain(Endpoint, message, operation, inner);
 
     /// <summary>Explains an engine failure at <paramref name="endpoint"/>: what happened and what to do.</summary>
-    public static DockerEngineException Explain(string endpoint, string message, string operation, Exception? inner = null)
+    internal static DockerEngineException Explain(string endpoint, string message, string operation, Exception? inner = null)
     {
         if (inner is HttpRequestException or SocketException or TimeoutException ||
             inner?.InnerException is SocketException or HttpRequestException ||

@@ -28,7 +28,7 @@ namespace StepOperator.Modal;
 /// CLIENT_TYPE_LIBMODAL_JS) and client version, and names itself in x-modal-libmodal-version
 /// (<c>stepoperator-dotnet/&lt;version&gt;</c>) so Modal can tell its calls from modal-js's.
 /// </remarks>
-public sealed class ModalApi : IDisposable
+internal sealed class ModalApi : IDisposable
 {
     public const string ClientType = "8";
     public const string ClientVersion = "1.0.0";
@@ -316,10 +316,10 @@ public sealed class ModalApi : IDisposable
 }
 
 /// <summary>Modal refused the credentials.</summary>
-public sealed class ModalAuthenticationException(string message) : Exception(message);
+internal sealed class ModalAuthenticationException(string message) : Exception(message);
 
 /// <summary>A Modal API call failed with a status other than bad credentials.</summary>
-public sealed class ModalApiException(string rpc, StatusCode status, string detail, Exception inner)
+internal sealed class ModalApiException(string rpc, StatusCode status, string detail, Exception inner)
     : Exception($"Modal {rpc} failed: {status}: {detail}", inner)
 {
     public StatusCode Status { get; } = status;

@@ -17,7 +17,7 @@ namespace StepOperator.Modal;
 /// settings (token_id and token_secret together) win over both. The token is a secret:
 /// <see cref="ToString"/> never shows it.
 /// </summary>
-public sealed record ModalCredentials(string TokenId, string TokenSecret, string ServerUrl, string? Environment, string Source)
+internal sealed record ModalCredentials(string TokenId, string TokenSecret, string ServerUrl, string? Environment, string Source)
 {
     public const string DefaultServerUrl = "https://api.modal.com:443";
 
@@ -187,4 +187,4 @@ internal sealed record ModalProfile(string Path, string Name, TomlTable Table)
 }
 
 /// <summary>Modal is configured wrongly; the message says how to fix it (and never holds a token).</summary>
-public sealed class ModalConfigurationException(string message) : Exception(message);
+internal sealed class ModalConfigurationException(string message) : Exception(message);

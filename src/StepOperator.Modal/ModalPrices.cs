@@ -11,7 +11,7 @@ namespace StepOperator.Modal;
 /// not the limits milli_cpu_max and memory_mb_max), times the region multiplier. Prices change: compare with
 /// https://modal.com/pricing and https://modal.com/docs/guide/region-selection, and update the date.
 /// </summary>
-public static class ModalPrices
+internal static class ModalPrices
 {
     /// <summary>When the figures below were last compared with Modal's pages.</summary>
     public const string CheckedOn = "2026-11-26";

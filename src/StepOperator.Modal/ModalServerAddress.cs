@@ -10,7 +10,7 @@ namespace StepOperator.Modal;
 /// </summary>
 /// <param name="Url">The server URL.</param>
 /// <param name="Source">Where it came from, for messages.</param>
-public sealed record ModalServerAddress(string Url, string Source)
+internal sealed record ModalServerAddress(string Url, string Source)
 {
     public static ModalServerAddress Resolve(string? serverUrl, Func<string, string?>? variables = null)
     {

@@ -26,7 +26,7 @@ namespace StepOperator.Modal;
 /// <param name="TokenSecret">Explicit token secret.</param>
 /// <param name="ServerUrl">Modal's API address (default https://api.modal.com:443, or MODAL_SERVER_URL).</param>
 /// <param name="AppName">The Modal app the sandboxes belong to.</param>
-public sealed record ModalStepOperatorOptions(ImageBuildRequest Image, string? TokenId = null, string? TokenSecret = null, string? ServerUrl = null, string? AppName = null)
+internal sealed record ModalStepOperatorOptions(ImageBuildRequest Image, string? TokenId = null, string? TokenSecret = null, string? ServerUrl = null, string? AppName = null)
 {
     /// <summary>How long a sandbox may wait to be scheduled (default <see cref="ModalStepOperator.DefaultSchedulingLimit"/>).</summary>
     public TimeSpan? SchedulingLimit { get; init; }
@@ -43,7 +43,7 @@ public sealed record ModalStepOperatorOptions(ImageBuildRequest Image, string? T
 /// has no GPU, else SandboxCreate (the environment as another ephemeral secret); logs streamed live; a
 /// long-poll wait; terminate on cancellation. A resumed run's calls reattach to their interrupted sandboxes.
 /// </summary>
-public sealed class ModalStepOperator(ModalStepOperatorOptions options, string name = "modal") : IStepOperator, IAsyncDisposable
+internal sealed class ModalStepOperator(ModalStepOperatorOptions options, string name = "modal") : IStepOperator, IAsyncDisposable
 {
     /// <summary>How long a SandboxCreate may take once sent; it is not cancelled in flight (see <see cref="NotCancelledInFlightAsync"/>).</summary>
     private static readonly TimeSpan SandboxCreateLimit = TimeSpan.FromMinutes(2);

@@ -20,7 +20,7 @@ namespace StepOperator.S3;
 /// bounded part buffers, and a failed write aborts the upload so nothing partial becomes visible.
 /// The bucket is created on the first write when it does not exist.
 /// </summary>
-public sealed class S3ArtifactStore : IArtifactStore, IDisposable
+internal sealed class S3ArtifactStore : IArtifactStore, IDisposable
 {
     /// <summary>The URI scheme of S3 locations.</summary>
     public const string Scheme = "s3";

@@ -9,7 +9,7 @@ namespace StepOperator.S3;
 /// Where an <see cref="S3ArtifactStore"/> keeps its artifacts and how it signs its requests.
 /// <see cref="ToString"/> masks the secret key and the session token.
 /// </summary>
-public sealed record S3ArtifactStoreSettings
+internal sealed record S3ArtifactStoreSettings
 {
     /// <summary>The default part size of multipart uploads: 8 MiB.</summary>
     public const int DefaultPartSize = 8 * 1024 * 1024;

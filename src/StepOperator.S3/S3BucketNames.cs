@@ -9,7 +9,7 @@ namespace StepOperator.S3;
 /// 3 to 63 characters; lower-case letters, digits, '.' and '-'; a letter or digit first and last; no two adjacent
 /// dots; not an IP address; not the reserved prefixes 'xn--', 'sthree-', 'amzn-s3-demo-' or suffixes '-s3alias', '--ol-s3'.
 /// </summary>
-public static class S3BucketNames
+internal static class S3BucketNames
 {
     /// <summary>Why <paramref name="name"/> is not a valid bucket name, or null when it is.</summary>
     public static string? Problem(string name)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
+using StepOperator.S3;
 
 namespace StepOperator.Artifacts.Tests;
 

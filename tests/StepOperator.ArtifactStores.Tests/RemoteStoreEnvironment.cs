@@ -96,7 +96,7 @@ public sealed class S3rverFixture : StoreServerFixture
 
     public override IArtifactStore CreateStore(string container, string prefix) => new S3ArtifactStore(Settings(container, prefix));
 
-    public S3ArtifactStoreSettings Settings(string bucket, string prefix) => new()
+    internal S3ArtifactStoreSettings Settings(string bucket, string prefix) => new()
     {
         Bucket = bucket,
         Prefix = prefix,
@@ -122,7 +122,7 @@ public sealed class AzuriteFixture : StoreServerFixture
 
     public override IArtifactStore CreateStore(string container, string prefix) => new AzureBlobArtifactStore(Settings(container, prefix));
 
-    public AzureBlobArtifactStoreSettings Settings(string container, string prefix) => new()
+    internal AzureBlobArtifactStoreSettings Settings(string container, string prefix) => new()
     {
         AccountEndpoint = new Uri(Address),
         AccountName = LocalServers.AzuriteAccount,

@@ -144,10 +144,10 @@ public sealed class TestProgram : IDisposable
     }
 
     /// <summary>The single run recorded in this home folder.</summary>
-    public RunRecord OnlyRun() => Assert.Single(Runs());
+    internal RunRecord OnlyRun() => Assert.Single(Runs());
 
     /// <summary>Every run recorded in this home folder, oldest first (the runs folder also holds the cache).</summary>
-    public IReadOnlyList<RunRecord> Runs() =>
+    internal IReadOnlyList<RunRecord> Runs() =>
         Directory.GetDirectories(Path.Combine(Home, "runs"))
             .Where(directory => File.Exists(Path.Combine(directory, "run.json")))
             .Select(directory => RunRecord.Load(Path.Combine(directory, "run.json")))

@@ -7,7 +7,15 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace StepOperator.Artifacts;
+// Each remote store compiles its own internal copy, in its own namespace, so a test assembly that sees the internals of
+// both stores meets two types of different names.
+#if STEPOPERATOR_S3
+namespace StepOperator.S3;
+#elif STEPOPERATOR_AZURE
+namespace StepOperator.Azure;
+#else
+#error Define STEPOPERATOR_S3 or STEPOPERATOR_AZURE in the project that compiles the shared artifact streams.
+#endif
 
 /// <summary>
 /// The write side of a remote store: a write-only stream that cuts what is written into parts of

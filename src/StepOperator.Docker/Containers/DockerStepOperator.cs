@@ -17,7 +17,7 @@ using StepOperator.Stacks;
 namespace StepOperator.Docker;
 
 /// <summary>What to do with a GPU request on this engine.</summary>
-public enum DockerGpuPolicy
+internal enum DockerGpuPolicy
 {
     /// <summary>Request the GPUs; an engine without a GPU runtime is a clear error.</summary>
     Require,
@@ -29,7 +29,7 @@ public enum DockerGpuPolicy
 /// <summary>How the docker step operator runs steps.</summary>
 /// <param name="Image">How to build or reuse the step image.</param>
 /// <param name="Gpus">What to do with GPU requests.</param>
-public sealed record DockerStepOperatorOptions(ImageBuildRequest Image, DockerGpuPolicy Gpus = DockerGpuPolicy.Require)
+internal sealed record DockerStepOperatorOptions(ImageBuildRequest Image, DockerGpuPolicy Gpus = DockerGpuPolicy.Require)
 {
     /// <summary>The variable the built-in docker components read their GPU policy from.</summary>
     public const string GpusVariable = "STEPOPERATOR_DOCKER_GPUS";
@@ -55,7 +55,7 @@ internal sealed record ContainerLimits(long? CpuShares, long? NanoCpus, long? Me
 /// hard limits, GPUs as a device request, the run's artifact store mounted, logs streamed live, and the
 /// container removed after.
 /// </summary>
-public sealed class DockerStepOperator(DockerStepOperatorOptions options, string name = "docker") : IStepOperator, IAsyncDisposable
+internal sealed class DockerStepOperator(DockerStepOperatorOptions options, string name = "docker") : IStepOperator, IAsyncDisposable
 {
     /// <summary>Docker's CPU weight of one container with default settings, given here to each reserved core.</summary>
     private const long CpuSharesPerCore = 1024;

@@ -16,14 +16,14 @@ namespace StepOperator.Docker;
 /// <param name="IsApplication">True for the program's own files (the last, most often changing layer).</param>
 /// <param name="Sha256">Content hash, lower-case hex.</param>
 /// <param name="Executable">True when the file is executable.</param>
-public sealed record ContextFile(string RelativePath, string FullPath, bool IsApplication, string Sha256, bool Executable);
+internal sealed record ContextFile(string RelativePath, string FullPath, bool IsApplication, string Sha256, bool Executable);
 
 /// <summary>
 /// What goes into a step image: a generated Dockerfile on a .NET runtime base image and the program's
 /// build output in two layers (dependencies, then the program's own files). Tagged by a hash of all
 /// of it; sent to the engine as a tar stream written on the fly, never as a copy of the tree.
 /// </summary>
-public sealed class ImageBuildContext
+internal sealed class ImageBuildContext
 {
     /// <summary>Every tar entry gets this time, so the same files always make the same tar.</summary>
     private static readonly DateTimeOffset FixedTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);

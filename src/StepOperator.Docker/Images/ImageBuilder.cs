@@ -162,7 +162,7 @@ public sealed class ImageBuilder(DockerEngine engine, Action<string> log)
     }
 
     /// <summary>The tag: the first 32 hex digits of the content hash, mixed with the base image's id.</summary>
-    public static string TagFor(ImageBuildContext context, string? baseImageId)
+    internal static string TagFor(ImageBuildContext context, string? baseImageId)
     {
         var bytes = Encoding.UTF8.GetBytes(context.ContentHash + "\n" + (baseImageId ?? context.BaseImage));
         return Convert.ToHexStringLower(SHA256.HashData(bytes))[..32];

@@ -15,7 +15,7 @@ namespace StepOperator.Docker;
 /// before any remote work, and whether a tag is already there (so nothing is pushed twice).
 /// Handles basic auth and the bearer-token challenge cloud registries use.
 /// </summary>
-public sealed class RegistryClient(ContainerRegistry registry, HttpClient? http = null) : IDisposable
+internal sealed class RegistryClient(ContainerRegistry registry, HttpClient? http = null) : IDisposable
 {
     private readonly HttpClient _http = http ?? new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
     private readonly bool _ownsHttp = http is null;
@@ -151,4 +151,4 @@ public sealed class RegistryClient(ContainerRegistry registry, HttpClient? http 
 }
 
 /// <summary>A container registry problem, with what to do; never contains the password.</summary>
-public sealed class RegistryException(string message, Exception? inner = null) : BackendUnavailableException(message, inner);
+internal sealed class RegistryException(string message, Exception? inner = null) : BackendUnavailableException(message, inner);

@@ -8,7 +8,7 @@ namespace StepOperator.Artifacts;
 /// <param name="Key">The key in the run's artifact store.</param>
 /// <param name="Type">The .NET type's full name.</param>
 /// <param name="Format">Json or Binary.</param>
-public sealed record ArtifactRef(
+internal sealed record ArtifactRef(
     string Key,
     string Type,
     ArtifactFormat Format)

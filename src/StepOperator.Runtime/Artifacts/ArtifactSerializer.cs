@@ -10,7 +10,7 @@ namespace StepOperator.Artifacts;
 
 /// <summary>How an artifact's bytes are laid out (written by name in JSON).</summary>
 [JsonConverter(typeof(ArtifactFormatJsonConverter))]
-public enum ArtifactFormat
+internal enum ArtifactFormat
 {
     /// <summary>System.Text.Json, for ordinary types.</summary>
     Json,
@@ -20,7 +20,7 @@ public enum ArtifactFormat
 }
 
 /// <summary>Turns step values into artifacts and back.</summary>
-public static class ArtifactSerializer
+internal static class ArtifactSerializer
 {
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.General)
     {
@@ -122,4 +122,4 @@ public static class ArtifactSerializer
 }
 
 /// <summary>A value that cannot become an artifact, or an artifact that cannot become a value.</summary>
-public sealed class ArtifactSerializationException(string message, Exception inner) : Exception(message, inner);
+internal sealed class ArtifactSerializationException(string message, Exception inner) : Exception(message, inner);

@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 namespace StepOperator.Artifacts;
 
 /// <summary>Artifacts as files under a root directory; writes go to a temp file, then move into place.</summary>
-public sealed class LocalArtifactStore : IArtifactStore
+internal sealed class LocalArtifactStore : IArtifactStore
 {
     private const int BufferSize = 81_920;
 

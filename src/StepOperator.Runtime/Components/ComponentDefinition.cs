@@ -11,12 +11,12 @@ namespace StepOperator.Components;
 /// </summary>
 public sealed record ComponentDefinition(string Name, ComponentType Type, string Flavor, IReadOnlyDictionary<string, string> Settings)
 {
-    public const string Masked = "********";
+    internal const string Masked = "********";
 
     private static readonly Regex SecretName = new("(secret|password|token|accountkey|accesskey)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
     /// <summary>True for settings that hold credentials.</summary>
-    public static bool IsSecret(string setting) => SecretName.IsMatch(setting);
+    internal static bool IsSecret(string setting) => SecretName.IsMatch(setting);
 
     /// <summary>A setting's value, with <c>env:NAME</c> read from the environment; null when not set.</summary>
     public string? Get(string setting)
@@ -52,7 +52,7 @@ public sealed record ComponentDefinition(string Name, ComponentType Type, string
         Uri.TryCreate(value, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps) ? url : null;
 
     /// <summary>The settings as shown to people: secrets masked.</summary>
-    public IEnumerable<KeyValuePair<string, string>> ShownSettings =>
+    internal IEnumerable<KeyValuePair<string, string>> ShownSettings =>
         Settings.OrderBy(pair => pair.Key, StringComparer.Ordinal)
             .Select(pair => new KeyValuePair<string, string>(pair.Key,
                 IsSecret(pair.Key) && !pair.Value.StartsWith("env:", StringComparison.Ordinal) ? Masked : pair.Value));
@@ -60,11 +60,11 @@ public sealed record ComponentDefinition(string Name, ComponentType Type, string
     public string Describe() => $"{Type.CommandName()} '{Name}' (flavor {Flavor})";
 
     /// <summary>"TokenSecret" → "token_secret", as ZenML's options are written.</summary>
-    public static string ToOptionName(string setting) =>
+    internal static string ToOptionName(string setting) =>
         Regex.Replace(setting, "(?<=[a-z0-9])([A-Z])", "_$1").ToLowerInvariant();
 
     /// <summary>"token_secret" or "token-secret" → "TokenSecret".</summary>
-    public static string ToSettingName(string option) =>
+    internal static string ToSettingName(string option) =>
         string.Concat(option.Split('_', '-').Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
 
     /// <summary>Never prints a secret.</summary>
@@ -81,7 +81,7 @@ public sealed record StackDefinition(
     string? ContainerRegistry = null,
     string? ImageBuilder = null)
 {
-    public string? ComponentOf(ComponentType type) => type switch
+    internal string? ComponentOf(ComponentType type) => type switch
     {
         ComponentType.Orchestrator => Orchestrator,
         ComponentType.ArtifactStore => ArtifactStore,
@@ -90,7 +90,7 @@ public sealed record StackDefinition(
         _ => ImageBuilder,
     };
 
-    public StackDefinition With(ComponentType type, string? name) => type switch
+    internal StackDefinition With(ComponentType type, string? name) => type switch
     {
         ComponentType.Orchestrator => this with { Orchestrator = name ?? Orchestrator },
         ComponentType.ArtifactStore => this with { ArtifactStore = name ?? ArtifactStore },

@@ -17,7 +17,7 @@ public enum ComponentType
 /// <summary>Names of component types as they appear in commands ("step-operator") and configuration ("StepOperators").</summary>
 public static class ComponentTypes
 {
-    public static IReadOnlyList<ComponentType> All { get; } = Enum.GetValues<ComponentType>();
+    internal static IReadOnlyList<ComponentType> All { get; } = Enum.GetValues<ComponentType>();
 
     /// <summary>The command word: orchestrator, step-operator, artifact-store, container-registry, image-builder.</summary>
     public static string CommandName(this ComponentType type) => type switch
@@ -30,7 +30,7 @@ public static class ComponentTypes
     };
 
     /// <summary>The configuration section: Orchestrators, StepOperators, ArtifactStores, ContainerRegistries, ImageBuilders.</summary>
-    public static string SectionName(this ComponentType type) => type switch
+    internal static string SectionName(this ComponentType type) => type switch
     {
         ComponentType.Orchestrator => "Orchestrators",
         ComponentType.StepOperator => "StepOperators",
@@ -40,7 +40,7 @@ public static class ComponentTypes
     };
 
     /// <summary>The stack option that sets this component: -o, -s, -a, -c, -i (as ZenML's).</summary>
-    public static string StackOption(this ComponentType type) => type switch
+    internal static string StackOption(this ComponentType type) => type switch
     {
         ComponentType.Orchestrator => "-o",
         ComponentType.StepOperator => "-s",
@@ -49,6 +49,6 @@ public static class ComponentTypes
         _ => "-i",
     };
 
-    public static ComponentType? FromCommandName(string name) =>
+    internal static ComponentType? FromCommandName(string name) =>
         All.Cast<ComponentType?>().FirstOrDefault(t => t!.Value.CommandName() == name);
 }

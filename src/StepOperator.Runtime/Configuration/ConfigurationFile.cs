@@ -25,7 +25,7 @@ namespace StepOperator.Configuration;
 /// <param name="HasComments">Whether it has comments (which a rewrite would drop).</param>
 /// <param name="Flavors">The flavor each component it declares has, by type and lower-case name.</param>
 /// <param name="Unflavored">Components it gives no flavor whose flavor it cannot know (another file or a variable may give it), with where they are.</param>
-public sealed record ConfigurationFile(
+internal sealed record ConfigurationFile(
     string Path,
     byte[] Json,
     bool HasComments,

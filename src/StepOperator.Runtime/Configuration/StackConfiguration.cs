@@ -17,7 +17,7 @@ namespace StepOperator.Configuration;
 public sealed class StackConfiguration
 {
     public const string ProjectFileName = "stepoperator.json";
-    public const string ConfigPathVariable = "STEPOPERATOR_CONFIG";
+    internal const string ConfigPathVariable = "STEPOPERATOR_CONFIG";
     public const string LocalName = "local";
 
     private readonly Dictionary<(ComponentType, string), ComponentDefinition> _components = new();
@@ -30,18 +30,18 @@ public sealed class StackConfiguration
     }
 
     /// <summary>The user-level file that registration commands write.</summary>
-    public string UserFilePath { get; }
+    internal string UserFilePath { get; }
 
     /// <summary>The stack runs use when none is named (ActiveStack; "local" when unset).</summary>
-    public string ActiveStack { get; private set; } = LocalName;
+    internal string ActiveStack { get; private set; } = LocalName;
 
     public IReadOnlyDictionary<string, StackDefinition> Stacks => _stacks;
 
     /// <summary>Per-step settings overrides from configuration (Steps:&lt;step&gt;:&lt;Property&gt;).</summary>
-    public IReadOnlyDictionary<string, Dictionary<string, string>> StepOverrides => _stepOverrides;
+    internal IReadOnlyDictionary<string, Dictionary<string, string>> StepOverrides => _stepOverrides;
 
     /// <summary>The user-level file: $STEPOPERATOR_CONFIG, else $XDG_CONFIG_HOME/stepoperator/config.json, else ~/.config/stepoperator/config.json.</summary>
-    public static string DefaultUserFile()
+    internal static string DefaultUserFile()
     {
         if (Environment.GetEnvironmentVariable(ConfigPathVariable) is { Length: > 0 } configured)
         {
@@ -54,7 +54,7 @@ public sealed class StackConfiguration
         return Path.Combine(configHome, "stepoperator", "config.json");
     }
 
-    public static StackConfiguration Load(string? userFile = null, string? projectDirectory = null)
+    internal static StackConfiguration Load(string? userFile = null, string? projectDirectory = null)
     {
         userFile ??= DefaultUserFile();
         var projectFile = Path.Combine(projectDirectory ?? Directory.GetCurrentDirectory(), ProjectFileName);
@@ -92,10 +92,10 @@ public sealed class StackConfiguration
     public StackDefinition? FindStack(string name) => _stacks.GetValueOrDefault(name);
 
     /// <summary>True for components that come with StepOperator or an installed flavor and cannot be changed.</summary>
-    public static bool IsBuiltIn(ComponentType type, string name) => FlavorCatalog.IsBuiltIn(type, name);
+    internal static bool IsBuiltIn(ComponentType type, string name) => FlavorCatalog.IsBuiltIn(type, name);
 
     /// <summary>True for stacks that come with StepOperator or an installed flavor and cannot be changed.</summary>
-    public static bool IsBuiltInStack(string name) =>
+    internal static bool IsBuiltInStack(string name) =>
         FlavorCatalog.All.Any(flavor => flavor.BuiltInStacks().Any(stack => string.Equals(stack.Name, name, StringComparison.OrdinalIgnoreCase)));
 
     private void AddBuiltIns()

@@ -9,7 +9,7 @@ using StepOperator.Stacks;
 namespace StepOperator.Configuration;
 
 /// <summary>Turns a validated stack definition into the components a run uses, each made by its flavor.</summary>
-public static class StackFactory
+internal static class StackFactory
 {
     public static Stack Create(StackDefinition definition, StackConfiguration configuration, string homeDirectory, StackCreationOptions options)
     {

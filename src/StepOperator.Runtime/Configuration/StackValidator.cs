@@ -12,7 +12,7 @@ namespace StepOperator.Configuration;
 /// store, a container registry it can pull from and an image builder), and <c>[ModalStep]</c> steps need the stack's
 /// step operator, or the one they name. Each problem names the missing component and the command that fixes it.
 /// </summary>
-public static class StackValidator
+internal static class StackValidator
 {
     /// <summary>How users run the program's commands, for the fixes the messages suggest.</summary>
     public const string CommandPrefix = ProgramCommands.Prefix;

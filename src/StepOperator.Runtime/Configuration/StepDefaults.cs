@@ -18,7 +18,7 @@ namespace StepOperator.Configuration;
 /// Precedence, highest first: <c>--set</c>, configuration <c>Steps:&lt;step&gt;:&lt;Setting&gt;</c>, the step's
 /// attribute, the component's default, the built-in default.
 /// </summary>
-public static class StepDefaults
+internal static class StepDefaults
 {
     /// <summary>
     /// Every default a component can give, named as the <see cref="StepSettings"/> property it fills
@@ -166,7 +166,7 @@ internal sealed record ComponentStepDefaults(ComponentDefinition Component, IRea
 }
 
 /// <summary>The step defaults of a stack's orchestrator and step operator, and what is wrong with them.</summary>
-public sealed class StackStepDefaults
+internal sealed class StackStepDefaults
 {
     private readonly ComponentStepDefaults? _orchestrator;
     private readonly ComponentStepDefaults? _stepOperator;
@@ -201,7 +201,7 @@ public sealed class StackStepDefaults
 /// <param name="Component">The component, as "step-operator 'gpu'".</param>
 /// <param name="Settings">The settings as written ("Gpu = \"A100\"", "Timeout = 3600").</param>
 /// <param name="Command">The command that changes them, without the program prefix ("step-operator update gpu").</param>
-public sealed record DefaultedSettings(string Component, IReadOnlyList<string> Settings, string Command)
+internal sealed record DefaultedSettings(string Component, IReadOnlyList<string> Settings, string Command)
 {
     public override string ToString() => $"the defaults of {Component} ({string.Join(", ", Settings)})";
 }
@@ -210,7 +210,7 @@ public sealed record DefaultedSettings(string Component, IReadOnlyList<string> S
 /// <param name="Settings">Effective settings by step name.</param>
 /// <param name="Defaulted">By step name, the settings it got from a component's defaults (steps that got none are absent).</param>
 /// <param name="Problems">Overrides that are not valid, and settings that break a rule as they will run.</param>
-public sealed record EffectiveStepSettings(
+internal sealed record EffectiveStepSettings(
     IReadOnlyDictionary<string, StepSettings> Settings,
     IReadOnlyDictionary<string, DefaultedSettings> Defaulted,
     IReadOnlyList<string> Problems)

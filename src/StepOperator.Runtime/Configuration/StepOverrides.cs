@@ -12,7 +12,7 @@ namespace StepOperator.Configuration;
 /// (--set Train.MemoryLimit=64GB; an empty value removes the setting). They are checked by the same
 /// rules, with the same messages, as the analyzer checks the attributes.
 /// </summary>
-public sealed class StepOverrides
+internal sealed class StepOverrides
 {
     public static readonly IReadOnlyList<string> Properties = new[]
     {

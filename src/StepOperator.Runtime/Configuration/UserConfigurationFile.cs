@@ -11,7 +11,7 @@ namespace StepOperator.Configuration;
 /// The user-level configuration file that registration commands write: components (with their
 /// secrets), stacks and the active stack. Created and kept readable by its owner only (0600).
 /// </summary>
-public sealed class UserConfigurationFile
+internal sealed class UserConfigurationFile
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 

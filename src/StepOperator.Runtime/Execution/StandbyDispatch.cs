@@ -13,7 +13,7 @@ namespace StepOperator.Execution;
 /// </summary>
 /// <param name="Arguments">The call's entrypoint arguments.</param>
 /// <param name="Environment">Variables to set before the call runs (run id, attempt, the store's settings).</param>
-public sealed record StandbyDispatch(IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment)
+internal sealed record StandbyDispatch(IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment)
 {
     private const string ArgumentsProperty = "arguments";
     private const string EnvironmentProperty = "environment";

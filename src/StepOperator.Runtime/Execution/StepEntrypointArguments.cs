@@ -7,10 +7,10 @@ namespace StepOperator.Execution;
 /// <param name="RunId">The run the call belongs to.</param>
 /// <param name="InvocationId">The call's id within the run.</param>
 /// <param name="StoreLocation">The artifact store's location.</param>
-public sealed record StepEntrypointCall(string Step, string RunId, string InvocationId, string StoreLocation);
+internal sealed record StepEntrypointCall(string Step, string RunId, string InvocationId, string StoreLocation);
 
 /// <summary>The program arguments that start a step's entrypoint (in a child process or a container).</summary>
-public static class StepEntrypointArguments
+internal static class StepEntrypointArguments
 {
     public const string Command = "step";
     public const string RunIdOption = "--run-id";

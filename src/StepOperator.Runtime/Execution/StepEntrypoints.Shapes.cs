@@ -2,6 +2,7 @@
 // The StepEntrypoints helpers for 0..8 inputs: for each count, a core that reads the inputs in order, calls the
 // step and writes its output, and one helper per return shape, with and without a CancellationToken last, that
 // binds a step method to an entrypoint running it through that core.
+#nullable enable
 using System;
 using System.Threading;
 using System.Threading.Tasks;

@@ -95,7 +95,7 @@ public static partial class StepEntrypoints
 public sealed class StepBinding
 {
     /// <summary>Binds <paramref name="step"/> to <paramref name="entrypoint"/>.</summary>
-    public StepBinding(Delegate step, StepEntrypoint entrypoint)
+    internal StepBinding(Delegate step, StepEntrypoint entrypoint)
     {
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(entrypoint);
@@ -104,8 +104,8 @@ public sealed class StepBinding
     }
 
     /// <summary>The step's code: the cache fingerprints this delegate's method and what it calls in the same module.</summary>
-    public Delegate Step { get; }
+    internal Delegate Step { get; }
 
     /// <summary>Runs the step in a step process (or, asked to, describes its inputs and output).</summary>
-    public StepEntrypoint Entrypoint { get; }
+    internal StepEntrypoint Entrypoint { get; }
 }

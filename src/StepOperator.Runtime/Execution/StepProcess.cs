@@ -14,7 +14,7 @@ namespace StepOperator.Execution;
 /// The step-entrypoint mode: inside a child process or a container, runs one step call and exits
 /// with 0 on success, 1 when the step threw (after writing error.json), 130 when cancelled.
 /// </summary>
-public static class StepProcess
+internal static class StepProcess
 {
     /// <summary>
     /// Runs a call as the process's whole job: SIGINT and SIGTERM cancel the step (the orchestrator's way to

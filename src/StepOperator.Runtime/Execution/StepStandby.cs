@@ -16,7 +16,7 @@ namespace StepOperator.Execution;
 /// variables and runs the call exactly as such a process would (<see cref="StepProcess"/>). End of input before a dispatch means no call came (the run ended,
 /// or its orchestrator did): the process exits with 0 and has run nothing.
 /// </summary>
-public static class StepStandby
+internal static class StepStandby
 {
     public static async Task<int> RunAsync(Stream input, TextWriter error)
     {

@@ -13,7 +13,7 @@ using StepOperator.Configuration;
 namespace StepOperator.Flavors;
 
 /// <summary>Opens an artifact store from its location string (as passed to step processes).</summary>
-public static class ArtifactStores
+internal static class ArtifactStores
 {
     // The schemes of StepOperator's own store packages, so a location of one a program does not reference names the package.
     private static readonly (string Scheme, string Flavor, string? Package)[] KnownSchemes =

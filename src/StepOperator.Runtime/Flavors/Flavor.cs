@@ -49,7 +49,7 @@ public abstract class Flavor
     public virtual IEnumerable<string> CheckStack(StackCheck stack, ComponentDefinition component) => Enumerable.Empty<string>();
 
     /// <summary>The setting named <paramref name="name"/> (any case), or null.</summary>
-    public FlavorSetting? Setting(string name) =>
+    internal FlavorSetting? Setting(string name) =>
         Settings.FirstOrDefault(setting => string.Equals(setting.Name, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>

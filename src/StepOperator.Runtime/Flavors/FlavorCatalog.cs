@@ -15,7 +15,7 @@ namespace StepOperator.Flavors;
 public static class FlavorCatalog
 {
     /// <summary>The package of the core: attributes, generator, analyzers, runtime, local stack and store, CLI.</summary>
-    public const string CorePackage = "StepOperator";
+    internal const string CorePackage = "StepOperator";
 
     // StepOperator's own backend packages and their flavors, so a program that asks for one it does not reference is told which package to add.
     private static readonly (ComponentType Type, string Name, string Package)[] KnownPackages =
@@ -35,7 +35,7 @@ public static class FlavorCatalog
     private static Flavor[] _flavors = [];
 
     /// <summary>Every flavor this program has, in registration order.</summary>
-    public static IReadOnlyList<Flavor> All => Volatile.Read(ref _flavors);
+    internal static IReadOnlyList<Flavor> All => Volatile.Read(ref _flavors);
 
     /// <summary>
     /// Adds a flavor; called by generated code for each <see cref="FlavorAttribute"/> of the assemblies a program
@@ -69,7 +69,7 @@ public static class FlavorCatalog
     /// The flavors of <paramref name="type"/> this program has: the core's first, then StepOperator's backends in their
     /// usual order (docker, modal; s3, azure), then any other in the order registered.
     /// </summary>
-    public static IReadOnlyList<Flavor> Of(ComponentType type) =>
+    internal static IReadOnlyList<Flavor> Of(ComponentType type) =>
         All.Where(f => f.Type == type).OrderBy(f => f.Package == CorePackage ? -1 : Rank(f)).ToList();
 
     private static int Rank(Flavor flavor)
@@ -88,18 +88,18 @@ public static class FlavorCatalog
         Find(type, name) as T ?? throw new StackConfigurationException(Missing(type, name, usedBy));
 
     /// <summary>The package that brings <paramref name="type"/> flavor <paramref name="name"/> when this program does not reference it; null when unknown.</summary>
-    public static string? PackageOf(ComponentType type, string name) =>
+    internal static string? PackageOf(ComponentType type, string name) =>
         KnownPackages.FirstOrDefault(known => known.Type == type && string.Equals(known.Name, name, StringComparison.OrdinalIgnoreCase)).Package;
 
     /// <summary>Flavor names a configuration may use: those installed and those of StepOperator's packages not referenced.</summary>
-    public static IReadOnlyList<string> KnownNames(ComponentType type) =>
+    internal static IReadOnlyList<string> KnownNames(ComponentType type) =>
         Of(type).Select(f => f.Name)
             .Concat(KnownPackages.Where(known => known.Type == type).Select(known => known.Name))
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .ToList();
 
     /// <summary>"local, docker; modal needs package StepOperator.Modal", for messages and help.</summary>
-    public static string Describe(ComponentType type)
+    internal static string Describe(ComponentType type)
     {
         var installed = Of(type).Select(f => f.Name).ToList();
         var missing = KnownPackages.Where(known => known.Type == type && !installed.Contains(known.Name, StringComparer.OrdinalIgnoreCase)).ToList();
@@ -110,14 +110,14 @@ public static class FlavorCatalog
     }
 
     /// <summary>The artifact store flavor whose locations have <paramref name="scheme"/>; null when the program has none.</summary>
-    public static ArtifactStoreFlavor? StoreForScheme(string scheme) =>
+    internal static ArtifactStoreFlavor? StoreForScheme(string scheme) =>
         All.OfType<ArtifactStoreFlavor>().FirstOrDefault(f => string.Equals(f.LocationScheme, scheme, StringComparison.OrdinalIgnoreCase));
 
     private static string DidYouMean(ComponentType type, string name) =>
         NearestName.Of(name, KnownNames(type), candidate => candidate.ToLowerInvariant()) is { } nearest ? $" Did you mean '{nearest}'?" : string.Empty;
 
     /// <summary>Why <paramref name="type"/> flavor <paramref name="name"/> cannot be used here, with the fix.</summary>
-    public static string Missing(ComponentType type, string name, string? usedBy = null)
+    internal static string Missing(ComponentType type, string name, string? usedBy = null)
     {
         var subject = usedBy ?? $"{type.CommandName()} flavor '{name}'";
         return PackageOf(type, name) is { } package

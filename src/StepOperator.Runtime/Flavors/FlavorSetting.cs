@@ -22,7 +22,7 @@ public sealed record FlavorSetting(string Name, string Description)
     public Func<string, string?>? Check { get; init; }
 
     /// <summary>The option it is registered with: <c>token_secret</c>.</summary>
-    public string OptionName => ComponentDefinition.ToOptionName(Name);
+    internal string OptionName => ComponentDefinition.ToOptionName(Name);
 
     /// <summary>True for a credential: shown masked, kept in the user-level file only.</summary>
     public bool IsSecret => ComponentDefinition.IsSecret(Name);

@@ -10,7 +10,7 @@ namespace StepOperator.Flavors;
 /// The settings each flavor reads (those of its own, then the step defaults it honours), so registration can
 /// refuse a setting the flavor would silently ignore, say which it takes, and check each value.
 /// </summary>
-public static class FlavorSettings
+internal static class FlavorSettings
 {
     /// <summary>Every setting a component of this type and flavor takes, as stored ("TokenId", "Timeout"); none for a flavor this program does not have.</summary>
     public static IReadOnlyList<string> Of(ComponentType type, string flavor) =>

@@ -15,6 +15,6 @@ public static class SecretVariables
     private static readonly string[] WellKnown = { "MODAL_TOKEN_ID", "MODAL_TOKEN_SECRET", "STEPOPERATOR_REGISTRY_PASSWORD" };
 
     /// <summary>The well-known credential variables and those the installed flavors declare (<see cref="Flavor.SecretVariables"/>).</summary>
-    public static IReadOnlyList<string> Names =>
+    internal static IReadOnlyList<string> Names =>
         WellKnown.Concat(FlavorCatalog.All.SelectMany(flavor => flavor.SecretVariables)).Distinct(StringComparer.Ordinal).ToList();
 }

@@ -9,7 +9,7 @@ using StepOperator.Flavors;
 namespace StepOperator.Local;
 
 /// <summary>The <c>local</c> artifact store: files in a folder of this machine (<see cref="LocalArtifactStore"/>).</summary>
-public sealed class LocalArtifactStoreFlavor : ArtifactStoreFlavor
+internal sealed class LocalArtifactStoreFlavor : ArtifactStoreFlavor
 {
     public const string FlavorName = "local";
 

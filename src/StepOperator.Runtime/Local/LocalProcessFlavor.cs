@@ -8,7 +8,7 @@ using StepOperator.Stacks;
 namespace StepOperator.Local;
 
 /// <summary>The <c>local</c> orchestrator and step operator: each step call a child process of the program (<see cref="LocalProcessStepOperator"/>).</summary>
-public sealed class LocalProcessFlavor(ComponentType type) : StepOperatorFlavor(type)
+internal sealed class LocalProcessFlavor(ComponentType type) : StepOperatorFlavor(type)
 {
     public const string FlavorName = "local";
 

@@ -23,7 +23,7 @@ namespace StepOperator.Local;
 /// (<see cref="Execution.StepStandby"/>); each process still runs exactly one call. A run kills its unused standby
 /// process when the stack is disposed; an orchestrator that dies ends it too (its input closes).
 /// </remarks>
-public sealed class LocalProcessStepOperator : IStepOperator, IAsyncDisposable
+internal sealed class LocalProcessStepOperator : IStepOperator, IAsyncDisposable
 {
     private readonly IReadOnlyList<string> _command;
     private readonly StandbyStepProcesses? _standby;

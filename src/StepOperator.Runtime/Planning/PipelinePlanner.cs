@@ -23,7 +23,7 @@ namespace StepOperator.Planning;
 /// <param name="HourlyCost">Estimated US dollars per hour while it runs; null when the backend does not bill by resources.</param>
 /// <param name="Ignored">Settings the operator cannot honour, as written ("Gpu = \"A100\"").</param>
 /// <param name="Defaulted">The settings that came from the operator's (or orchestrator's) defaults because the step does not set them; null when none did.</param>
-public sealed record PlannedStep(
+internal sealed record PlannedStep(
     string InvocationId, string Placement, string Resources, string? Gpu, CacheDecision? Cache, decimal? HourlyCost, IReadOnlyList<string> Ignored,
     Configuration.DefaultedSettings? Defaulted = null);
 
@@ -34,7 +34,7 @@ public sealed record PlannedStep(
 /// <param name="Images">Per step operator that needs one: the image and what a run would do to have it.</param>
 /// <param name="Incomplete">Why the plan stops early (the pipeline reads an output that only a run would produce); null when complete.</param>
 /// <param name="PipelineOutput">What the pipeline method itself printed while it was planned (its own Console output; step bodies do not run).</param>
-public sealed record PipelinePlan(string Pipeline, string Stack, IReadOnlyList<PlannedStep> Steps, IReadOnlyDictionary<string, ImagePlan> Images, string? Incomplete,
+internal sealed record PipelinePlan(string Pipeline, string Stack, IReadOnlyList<PlannedStep> Steps, IReadOnlyDictionary<string, ImagePlan> Images, string? Incomplete,
     IReadOnlyList<string>? PipelineOutput = null)
 {
     /// <summary>What a run on this stack would need first (missing components, an artifact store that cannot be used), each with its fix.</summary>
@@ -48,7 +48,7 @@ public sealed record PipelinePlan(string Pipeline, string Stack, IReadOnlyList<P
 /// Plans a run without starting anything: the pipeline method runs with stubs that decide placement
 /// and cache (by the same code as a run) but launch no step; images are looked up, not built.
 /// </summary>
-public static class PipelinePlanner
+internal static class PipelinePlanner
 {
     public static async Task<PipelinePlan> PlanAsync(PipelineDefinition pipeline, Stack stack, RunOptions options, CancellationToken cancellationToken)
     {

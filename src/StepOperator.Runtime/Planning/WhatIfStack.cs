@@ -22,13 +22,13 @@ namespace StepOperator.Planning;
 public sealed record WhatIfStack(StackDefinition Definition, IReadOnlyList<string> Warnings, ComponentDefinition? Store, Func<IStepOperator> StepOperator)
 {
     /// <summary>The what-if for <paramref name="stackName"/>, or null when it is not one (a registered stack, or a name no flavor pictures).</summary>
-    public static WhatIfStack? For(string stackName, StackConfiguration configuration) =>
+    internal static WhatIfStack? For(string stackName, StackConfiguration configuration) =>
         configuration.FindStack(stackName) is not null
             ? null
             : FlavorCatalog.All.OfType<IWhatIfFlavor>().Select(flavor => flavor.WhatIf(stackName, configuration)).FirstOrDefault(whatIf => whatIf is not null);
 
     /// <summary>The stack the plan runs on: a registered remote store's cache is read; a store not registered yet is empty.</summary>
-    public Stack Create(string homeDirectory)
+    internal Stack Create(string homeDirectory)
     {
         var store = Store is null
             ? new EmptyArtifactStore($"(artifact store '{Definition.ArtifactStore}', not registered yet)", isRemote: true)

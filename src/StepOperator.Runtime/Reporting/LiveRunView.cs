@@ -19,7 +19,7 @@ namespace StepOperator.Reporting;
 /// the console while the display is up, and is the only one that writes to it (so a step's events never
 /// interleave with a redraw). Dispose stops the display when a run ends without <see cref="RunFinished"/>.
 /// </remarks>
-public sealed class LiveRunView : IRunView, IDisposable
+internal sealed class LiveRunView : IRunView, IDisposable
 {
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(10);
 

@@ -4,7 +4,7 @@ using StepOperator.Runs;
 namespace StepOperator.Reporting;
 
 /// <summary>A run as plain lines, one per event: for logs, pipes and <c>--no-color</c>.</summary>
-public sealed class PlainRunView(TextWriter output, TextWriter error) : IRunView
+internal sealed class PlainRunView(TextWriter output, TextWriter error) : IRunView
 {
     public void RunStarted(RunRecord run, string runDirectory)
     {

@@ -14,7 +14,7 @@ namespace StepOperator.Reporting;
 /// attempts, status), its failures (the step that failed first, and for each failed call the exit code,
 /// the reason, the error and its last log lines) and its retries.
 /// </summary>
-public static class RunReport
+internal static class RunReport
 {
     public const string MarkdownFileName = "report.md";
 

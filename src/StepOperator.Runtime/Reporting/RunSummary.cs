@@ -18,13 +18,13 @@ namespace StepOperator.Reporting;
 /// <param name="Attempts">How many attempts it had, or "-" when it never started.</param>
 /// <param name="ExitCode">The exit code of a call that did not succeed, or "-".</param>
 /// <param name="Reason">Why a call did not succeed (out of memory, timeout, ...), or "-".</param>
-public sealed record StepSummary(string Step, string Status, string Placement, string Duration, string Cache, string Attempts, string ExitCode, string Reason);
+internal sealed record StepSummary(string Step, string Status, string Placement, string Duration, string Cache, string Attempts, string ExitCode, string Reason);
 
 /// <summary>
 /// The words and figures the end-of-run summary, the live view and the run report share, so the three
 /// say the same thing the same way.
 /// </summary>
-public static class RunSummary
+internal static class RunSummary
 {
     /// <summary>The summary table's column headers, in the order of <see cref="StepSummary"/>.</summary>
     public static IReadOnlyList<string> Headers { get; } = ["Step", "Status", "Placement", "Duration", "Cache", "Attempts", "Exit code", "Reason"];

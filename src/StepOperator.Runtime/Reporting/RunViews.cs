@@ -6,7 +6,7 @@ using StepOperator.Runs;
 namespace StepOperator.Reporting;
 
 /// <summary>Chooses how a run is shown: a live table on a terminal, plain lines everywhere else.</summary>
-public static class RunViews
+internal static class RunViews
 {
     /// <summary>
     /// A <see cref="LiveRunView"/> when <paramref name="output"/> is the process's standard output and that

@@ -23,7 +23,7 @@ namespace StepOperator.Runs;
 /// <param name="PlanOnly">Decide everything (cache, placement) but start nothing: <c>dotnet run -- plan</c>.</param>
 /// <param name="Resume">An interrupted run to continue (same run id): its completed step calls are reused when their code, settings and inputs are unchanged.</param>
 /// <param name="Defaulted">By step name, the settings in <paramref name="Settings"/> that came from a component's defaults (for plans and messages).</param>
-public sealed record RunOptions(
+internal sealed record RunOptions(
     IReadOnlyDictionary<string, StepSettings>? Settings = null,
     bool UseCache = true,
     int? MaxParallelSteps = null,

@@ -9,7 +9,7 @@ using StepOperator.Stacks;
 namespace StepOperator.Runs;
 
 /// <summary>Runs a pipeline method on a stack and records the run; <paramref name="time"/> is the clock the run is timed and waits by.</summary>
-public sealed class PipelineRunner(RunConsole console, TimeProvider time)
+internal sealed class PipelineRunner(RunConsole console, TimeProvider time)
 {
     /// <summary>A runner on the system's clock.</summary>
     public PipelineRunner(RunConsole console)

@@ -8,7 +8,7 @@ namespace StepOperator.Runs;
 /// default; a live table on a terminal). Thread-safe: steps report from many threads. It is also the
 /// <see cref="ILogger"/> a run gives its step operators: information becomes a message, a warning or worse a problem.
 /// </summary>
-public sealed class RunConsole : ILogger
+internal sealed class RunConsole : ILogger
 {
     private readonly object _gate = new();
 
@@ -85,7 +85,7 @@ public sealed class RunConsole : ILogger
 }
 
 /// <summary>What happened to a step call, as a view shows it.</summary>
-public enum StepEvent
+internal enum StepEvent
 {
     /// <summary>Its inputs are ready; it waits for a free slot (the stack's parallelism limit).</summary>
     Queued,
@@ -112,7 +112,7 @@ public enum StepEvent
 /// Shows a run as it happens. Calls come one at a time (the <see cref="RunConsole"/> serializes them)
 /// but from any thread.
 /// </summary>
-public interface IRunView
+internal interface IRunView
 {
     void RunStarted(RunRecord run, string runDirectory);
 

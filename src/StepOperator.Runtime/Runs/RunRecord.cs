@@ -8,7 +8,7 @@ using StepOperator.Artifacts;
 namespace StepOperator.Runs;
 
 [JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
-public enum RunStatus
+internal enum RunStatus
 {
     Running,
     Succeeded,
@@ -17,7 +17,7 @@ public enum RunStatus
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<StepStatus>))]
-public enum StepStatus
+internal enum StepStatus
 {
     Pending,
     Running,
@@ -33,7 +33,7 @@ public enum StepStatus
 
 /// <summary>Why a step call did not succeed, in the words a report uses.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<FailureKind>))]
-public enum FailureKind
+internal enum FailureKind
 {
     /// <summary>The step threw an exception (its type and message are in the error).</summary>
     Exception,
@@ -64,14 +64,14 @@ public enum FailureKind
 /// <param name="Hit">True when the earlier output was reused and the step did not run.</param>
 /// <param name="Reason">Why: "cached from run X", "code changed", "input 'data' changed", "settings changed", "disabled (--no-cache)", ...</param>
 /// <param name="Key">The cache key of the call (code, settings and inputs), when one was computed.</param>
-public sealed record CacheDecision(bool Hit, string Reason, string? Key = null)
+internal sealed record CacheDecision(bool Hit, string Reason, string? Key = null)
 {
     /// <summary>The run whose output was reused, on a hit.</summary>
     public string? SourceRun { get; init; }
 }
 
 /// <summary>One attempt of a step call (a call that is retried has several).</summary>
-public sealed class AttemptRecord
+internal sealed class AttemptRecord
 {
     public required int Number { get; init; }
 
@@ -94,7 +94,7 @@ public sealed class AttemptRecord
 }
 
 /// <summary>One call of a step in a run, as recorded in run.json.</summary>
-public sealed class StepRecord
+internal sealed class StepRecord
 {
     public required string InvocationId { get; init; }
 
@@ -139,7 +139,7 @@ public sealed class StepRecord
 }
 
 /// <summary>A pipeline run, as recorded in &lt;run directory&gt;/run.json.</summary>
-public sealed class RunRecord
+internal sealed class RunRecord
 {
     public required string RunId { get; init; }
 

@@ -18,11 +18,11 @@ public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOpera
     /// <summary>The artifact store's registered name, for the fixes its problems suggest; null when it has none.</summary>
     public string? ArtifactStoreName { get; init; }
 
-    public IStepOperator OperatorFor(StepDefinition step) =>
+    internal IStepOperator OperatorFor(StepDefinition step) =>
         step.Placement == StepPlacement.Modal ? StepOperator : Orchestrator;
 
     /// <summary>Prepares every operator of the stack (images, connections) before any step starts.</summary>
-    public async Task PrepareAsync(ILogger log, CancellationToken cancellationToken)
+    internal async Task PrepareAsync(ILogger log, CancellationToken cancellationToken)
     {
         // The store first, like the registry's credentials: a store a run cannot use fails it in one line before
         // any image is built or step started, instead of failing each step with the service's whole answer.
@@ -35,7 +35,7 @@ public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOpera
     }
 
     /// <summary>Checks the artifact store (<see cref="IArtifactStore.CheckAsync"/>); its problem names the store as registered.</summary>
-    public async Task CheckArtifactStoreAsync(CancellationToken cancellationToken)
+    internal async Task CheckArtifactStoreAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -48,7 +48,7 @@ public sealed record Stack(string Name, IArtifactStore ArtifactStore, IStepOpera
     }
 
     /// <summary>Stops what an interrupted earlier attempt of the run left running on the stack's operators.</summary>
-    public async Task CleanUpRunAsync(string runId, CancellationToken cancellationToken)
+    internal async Task CleanUpRunAsync(string runId, CancellationToken cancellationToken)
     {
         await Orchestrator.CleanUpRunAsync(runId, cancellationToken).ConfigureAwait(false);
         if (!ReferenceEquals(StepOperator, Orchestrator))

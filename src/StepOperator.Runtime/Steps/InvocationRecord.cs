@@ -9,7 +9,7 @@ namespace StepOperator;
 /// What one call of a step needs in its own process: its inputs and where its output goes.
 /// Stored in the artifact store beside the step's output, so a container reads it the same way.
 /// </summary>
-public sealed record InvocationRecord(
+internal sealed record InvocationRecord(
     string RunId,
     string Step,
     string InvocationId,

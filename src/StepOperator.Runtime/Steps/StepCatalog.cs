@@ -14,7 +14,7 @@ public static class StepCatalog
     private static readonly Dictionary<string, StepDefinition> StepsByName = new(StringComparer.Ordinal);
     private static readonly Dictionary<string, PipelineDefinition> PipelinesByName = new(StringComparer.Ordinal);
 
-    public static IReadOnlyList<StepDefinition> Steps
+    internal static IReadOnlyList<StepDefinition> Steps
     {
         get
         {
@@ -25,7 +25,7 @@ public static class StepCatalog
         }
     }
 
-    public static IReadOnlyList<PipelineDefinition> Pipelines
+    internal static IReadOnlyList<PipelineDefinition> Pipelines
     {
         get
         {
@@ -36,7 +36,7 @@ public static class StepCatalog
         }
     }
 
-    public static void Register(StepDefinition step)
+    internal static void Register(StepDefinition step)
     {
         ArgumentNullException.ThrowIfNull(step);
         lock (Gate)
@@ -60,7 +60,7 @@ public static class StepCatalog
         }
     }
 
-    public static StepDefinition? FindStep(string name)
+    internal static StepDefinition? FindStep(string name)
     {
         lock (Gate)
         {
@@ -68,7 +68,7 @@ public static class StepCatalog
         }
     }
 
-    public static PipelineDefinition? FindPipeline(string name)
+    internal static PipelineDefinition? FindPipeline(string name)
     {
         lock (Gate)
         {

@@ -49,7 +49,7 @@ public sealed record StepDefinition(string Name, StepPlacement Placement, string
     internal Lazy<StepDescription>? Description { get; init; }
 
     /// <summary>The generated entrypoint; null only for definitions made by hand for inspection.</summary>
-    public StepEntrypoint? Entrypoint { get; init; }
+    internal StepEntrypoint? Entrypoint { get; init; }
 
     /// <summary>
     /// The step's code as generated registrations bind it (the step method, or a generated lambda that calls it): what

@@ -26,7 +26,7 @@ public class StepOutput
     public string InvocationId { get; }
 
     /// <summary>Completes with the output's reference when the step has succeeded.</summary>
-    public Task<ArtifactRef?> Completion { get; }
+    internal Task<ArtifactRef?> Completion { get; }
 
     public TaskAwaiter GetAwaiter() => ((Task)Completion).GetAwaiter();
 }

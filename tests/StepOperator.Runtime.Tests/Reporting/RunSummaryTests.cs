@@ -7,15 +7,15 @@ namespace StepOperator.Runtime.Tests.Reporting;
 public class RunSummaryTests
 {
     [Theory]
-    [InlineData(FailureKind.Exception, "exception")]
-    [InlineData(FailureKind.ExitCode, "non-zero exit code")]
-    [InlineData(FailureKind.OutOfMemory, "out of memory")]
-    [InlineData(FailureKind.Timeout, "timeout")]
-    [InlineData(FailureKind.Terminated, "terminated")]
-    [InlineData(FailureKind.Backend, "backend failure")]
-    [InlineData(FailureKind.DependencyFailed, "dependency failed")]
-    [InlineData(FailureKind.Orchestration, "orchestration error")]
-    public void Failure_kinds_are_named_in_words(FailureKind kind, string words) => Assert.Equal(words, RunSummary.Describe(kind));
+    [InlineData(nameof(FailureKind.Exception), "exception")]
+    [InlineData(nameof(FailureKind.ExitCode), "non-zero exit code")]
+    [InlineData(nameof(FailureKind.OutOfMemory), "out of memory")]
+    [InlineData(nameof(FailureKind.Timeout), "timeout")]
+    [InlineData(nameof(FailureKind.Terminated), "terminated")]
+    [InlineData(nameof(FailureKind.Backend), "backend failure")]
+    [InlineData(nameof(FailureKind.DependencyFailed), "dependency failed")]
+    [InlineData(nameof(FailureKind.Orchestration), "orchestration error")]
+    public void Failure_kinds_are_named_in_words(string kind, string words) => Assert.Equal(words, RunSummary.Describe(Enum.Parse<FailureKind>(kind)));
 
     [Fact]
     public void Every_failure_kind_has_words_of_its_own() =>
