@@ -14,7 +14,7 @@ public static class StepCatalog
     private static readonly Dictionary<string, StepDefinition> StepsByName = new(StringComparer.Ordinal);
     private static readonly Dictionary<string, PipelineDefinition> PipelinesByName = new(StringComparer.Ordinal);
 
-    internal static IReadOnlyList<StepDefinition> Steps
+    public static IReadOnlyList<StepDefinition> Steps
     {
         get
         {
@@ -25,7 +25,7 @@ public static class StepCatalog
         }
     }
 
-    internal static IReadOnlyList<PipelineDefinition> Pipelines
+    public static IReadOnlyList<PipelineDefinition> Pipelines
     {
         get
         {
@@ -60,7 +60,7 @@ public static class StepCatalog
         }
     }
 
-    internal static StepDefinition? FindStep(string name)
+    public static StepDefinition? FindStep(string name)
     {
         lock (Gate)
         {
@@ -68,7 +68,7 @@ public static class StepCatalog
         }
     }
 
-    internal static PipelineDefinition? FindPipeline(string name)
+    public static PipelineDefinition? FindPipeline(string name)
     {
         lock (Gate)
         {
