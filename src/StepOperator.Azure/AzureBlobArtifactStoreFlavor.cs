@@ -3,9 +3,7 @@ using System.Collections.Generic;
 using StepOperator.Artifacts;
 using StepOperator.Azure;
 using StepOperator.Components;
-using StepOperator.Configuration;
 using StepOperator.Flavors;
-using StepOperator.Stacks;
 
 // The flavor this package brings; a program that references it gets it registered when it starts.
 [assembly: Flavor(typeof(AzureBlobArtifactStoreFlavor))]

@@ -14,7 +14,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StepOperator.Docker;
 using StepOperator.Modal.Protocol;
-using StepOperator.Planning;
 using StepOperator.Runs;
 using StepOperator.Stacks;
 
@@ -236,7 +235,7 @@ internal sealed class ModalStepOperator(ModalStepOperatorOptions options, string
             }
             catch (ModalApiException e) when (e.Status is StatusCode.NotFound or StatusCode.InvalidArgument)
             {
-                _log.LogInformation("{Message}", $"  [modal] sandbox {known.Id} of the interrupted call {launch.InvocationId} is gone ({e.Status})");
+                _log.LogInformation("  [modal] sandbox {Sandbox} of the interrupted call {Invocation} is gone ({Status})", known.Id, launch.InvocationId, e.Status);
             }
         }
 
@@ -249,7 +248,7 @@ internal sealed class ModalStepOperator(ModalStepOperatorOptions options, string
             return null;
         }
 
-        _log.LogInformation("{Message}", $"  [modal] adopting sandbox {adopted.Id} of the interrupted call {launch.InvocationId} (run.json had not recorded it)");
+        _log.LogInformation("  [modal] adopting sandbox {Sandbox} of the interrupted call {Invocation} (run.json had not recorded it)", adopted.Id, launch.InvocationId);
         await StopLeftoversAsync(api, launch.InvocationId, keep: adopted.Id).ConfigureAwait(false);
         return new BackendCall(SandboxKind, adopted.Id);
     }
@@ -324,7 +323,7 @@ internal sealed class ModalStepOperator(ModalStepOperatorOptions options, string
         var stale = ClaimLeftovers(invocationId).Where(info => info.Id != keep && info.TaskInfo?.Result is null).ToList();
         foreach (var info in stale)
         {
-            _log.LogInformation("{Message}", $"  [modal] terminating sandbox {info.Id} the interrupted run left for {invocationId}");
+            _log.LogInformation("  [modal] terminating sandbox {Sandbox} the interrupted run left for {Invocation}", info.Id, invocationId);
             await TerminateAsync(api, info.Id).ConfigureAwait(false);
         }
     }
@@ -545,7 +544,7 @@ internal sealed class ModalStepOperator(ModalStepOperatorOptions options, string
                 new InvalidOperationException(result.Exception));
         }
 
-        _log.LogInformation("{Message}", $"  [modal] image {created.ImageId} ready in environment '{(environment.Length == 0 ? "default" : environment)}'");
+        _log.LogInformation("  [modal] image {Image} ready in environment '{Environment}'", created.ImageId, environment.Length == 0 ? "default" : environment);
         return created.ImageId;
     }
 
@@ -569,7 +568,7 @@ internal sealed class ModalStepOperator(ModalStepOperatorOptions options, string
                 {
                     foreach (var line in log.Data.Split('\n', StringSplitOptions.RemoveEmptyEntries))
                     {
-                        _log.LogInformation("{Message}", $"  [modal image] {line.TrimEnd('\r')}");
+                        _log.LogInformation("  [modal image] {Line}", line.TrimEnd('\r'));
                     }
                 }
 
@@ -784,7 +783,7 @@ internal sealed class ModalStepOperator(ModalStepOperatorOptions options, string
         }
         catch (Exception e) when (e is ModalApiException or OperationCanceledException)
         {
-            _log.LogWarning("{Message}", $"  [modal] could not terminate sandbox {sandboxId}: {e.Message}");
+            _log.LogWarning("  [modal] could not terminate sandbox {Sandbox}: {Error}", sandboxId, e.Message);
         }
         finally
         {

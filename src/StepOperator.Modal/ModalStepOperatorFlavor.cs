@@ -69,7 +69,7 @@ public sealed class ModalStepOperatorFlavor : StepOperatorFlavor, IWhatIfFlavor
     public override IEnumerable<string> CheckStack(StackCheck stack, ComponentDefinition component)
     {
         var name = stack.Definition.Name;
-        var prefix = stack.CommandPrefix;
+        var prefix = ProgramCommands.Prefix;
         if (stack.Component(ComponentType.ArtifactStore) is { } store && stack.FlavorOf(ComponentType.ArtifactStore) is ArtifactStoreFlavor { IsRemote: false })
         {
             yield return
@@ -125,7 +125,7 @@ public sealed class ModalStepOperatorFlavor : StepOperatorFlavor, IWhatIfFlavor
         }
 
         var name = stack.Definition.Name;
-        var prefix = stack.CommandPrefix;
+        var prefix = ProgramCommands.Prefix;
         return
             $"Stack '{name}': container registry '{registry.Name}' is at {server}, an address of this machine only, and step operator '{stepOperator.Name}' " +
             $"runs steps on Modal's servers ({modal.Url}, from {modal.Source}), which cannot pull the step image from it. " +

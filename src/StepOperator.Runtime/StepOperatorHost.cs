@@ -14,7 +14,6 @@ using StepOperator.Flavors;
 using StepOperator.Hosting;
 using StepOperator.Reporting;
 using StepOperator.Runs;
-using StepOperator.Stacks;
 
 namespace StepOperator;
 

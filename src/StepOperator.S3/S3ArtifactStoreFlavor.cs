@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using StepOperator.Artifacts;
 using StepOperator.Components;
-using StepOperator.Configuration;
 using StepOperator.Flavors;
 using StepOperator.S3;
 

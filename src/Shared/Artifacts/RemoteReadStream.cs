@@ -1,19 +1,14 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
-// Each remote store compiles its own internal copy, in its own namespace, so a test assembly that sees the internals of
-// both stores meets two types of different names.
+// In the compiling store's namespace, as PartUploadStream.cs explains.
 #if STEPOPERATOR_S3
 namespace StepOperator.S3;
-#elif STEPOPERATOR_AZURE
-namespace StepOperator.Azure;
 #else
-#error Define STEPOPERATOR_S3 or STEPOPERATOR_AZURE in the project that compiles the shared artifact streams.
+namespace StepOperator.Azure;
 #endif
 
 /// <summary>

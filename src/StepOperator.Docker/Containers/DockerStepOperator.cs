@@ -10,8 +10,6 @@ using System.Threading.Tasks;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging;
-using StepOperator.Planning;
-using StepOperator.Runs;
 using StepOperator.Stacks;
 
 namespace StepOperator.Docker;

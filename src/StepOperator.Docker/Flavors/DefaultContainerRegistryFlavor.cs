@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using StepOperator.Components;
-using StepOperator.Configuration;
 using StepOperator.Flavors;
 
 namespace StepOperator.Docker;

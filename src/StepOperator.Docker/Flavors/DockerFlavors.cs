@@ -1,5 +1,4 @@
 using StepOperator.Components;
-using StepOperator.Configuration;
 using StepOperator.Docker;
 using StepOperator.Flavors;
 

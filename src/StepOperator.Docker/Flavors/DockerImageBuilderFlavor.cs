@@ -3,9 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
 using StepOperator.Components;
-using StepOperator.Configuration;
 using StepOperator.Flavors;
-using StepOperator.Stacks;
 
 namespace StepOperator.Docker;
 

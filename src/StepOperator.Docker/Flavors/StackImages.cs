@@ -1,8 +1,6 @@
 using System.Collections.Generic;
 using StepOperator.Components;
-using StepOperator.Configuration;
 using StepOperator.Flavors;
-using StepOperator.Stacks;
 
 namespace StepOperator.Docker;
 
@@ -27,7 +25,7 @@ public static class StackImages
         if (stack.Definition.ImageBuilder is null)
         {
             yield return $"Stack '{stack.Definition.Name}' runs steps in containers but has no image builder to build the step image. " +
-                $"Add the built-in one: {stack.CommandPrefix} stack update {stack.Definition.Name} -i {DockerImageBuilderFlavor.FlavorName}.";
+                $"Add the built-in one: {ProgramCommands.Prefix} stack update {stack.Definition.Name} -i {DockerImageBuilderFlavor.FlavorName}.";
         }
     }
 }

@@ -11,7 +11,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Docker.DotNet;
 using Docker.DotNet.Models;
-using StepOperator.Planning;
 using StepOperator.Stacks;
 
 namespace StepOperator.Docker;

@@ -8,7 +8,6 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
-using StepOperator.Runs;
 
 namespace StepOperator.Caching;
 

@@ -8,7 +8,6 @@ using System.Text.Json;
 using System.Text.Unicode;
 using StepOperator.Components;
 using StepOperator.Flavors;
-using StepOperator.Stacks;
 
 namespace StepOperator.Configuration;
 
@@ -174,7 +173,8 @@ internal sealed record ConfigurationFile(
             string? flavor = null;
             var flavorAt = 0L;
             var settings = new List<(string Key, long At)>();
-            Expect(ref reader, JsonTokenType.StartObject, where, $"an object of the component's settings: {{ \"{FlavorKey}\": \"{FlavorCatalog.KnownNames(type)[0]}\", ... }}");
+            var flavors = FlavorCatalog.KnownNames(type);
+            Expect(ref reader, JsonTokenType.StartObject, where, $"an object of the component's settings: {{ \"{FlavorKey}\": \"{flavors[0]}\", ... }}");
             Object(ref reader, where, (ref Utf8JsonReader value, string key, long at) =>
             {
                 if (string.Equals(key, FlavorKey, StringComparison.OrdinalIgnoreCase))
@@ -189,15 +189,15 @@ internal sealed record ConfigurationFile(
                 }
             });
 
-            if (flavor is not null && !FlavorCatalog.KnownNames(type).Contains(flavor, StringComparer.Ordinal))
+            if (flavor is not null && !flavors.Contains(flavor, StringComparer.Ordinal))
             {
                 throw Problem(flavorAt, $"{where}:{FlavorKey} '{flavor}' is not a flavor of {type.CommandName()}. Flavors: {FlavorCatalog.Describe(type)}");
             }
 
             var known = flavor
                 ?? knownFlavors.GetValueOrDefault((type, name.ToLowerInvariant()))
-                ?? (StackConfiguration.IsBuiltIn(type, name) ? name.ToLowerInvariant() : null)
-                ?? (FlavorCatalog.KnownNames(type).Count == 1 ? FlavorCatalog.KnownNames(type)[0] : null);
+                ?? (FlavorCatalog.IsBuiltIn(type, name) ? name.ToLowerInvariant() : null)
+                ?? (flavors.Count == 1 ? flavors[0] : null);
             if (flavor is not null)
             {
                 Flavors[(type, name.ToLowerInvariant())] = flavor;

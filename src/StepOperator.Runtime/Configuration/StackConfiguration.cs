@@ -91,9 +91,6 @@ public sealed class StackConfiguration
 
     public StackDefinition? FindStack(string name) => _stacks.GetValueOrDefault(name);
 
-    /// <summary>True for components that come with StepOperator or an installed flavor and cannot be changed.</summary>
-    internal static bool IsBuiltIn(ComponentType type, string name) => FlavorCatalog.IsBuiltIn(type, name);
-
     /// <summary>True for stacks that come with StepOperator or an installed flavor and cannot be changed.</summary>
     internal static bool IsBuiltInStack(string name) =>
         FlavorCatalog.All.Any(flavor => flavor.BuiltInStacks().Any(stack => string.Equals(stack.Name, name, StringComparison.OrdinalIgnoreCase)));

@@ -14,9 +14,6 @@ namespace StepOperator.Configuration;
 /// </summary>
 internal static class StackValidator
 {
-    /// <summary>How users run the program's commands, for the fixes the messages suggest.</summary>
-    public const string CommandPrefix = ProgramCommands.Prefix;
-
     public static IReadOnlyList<string> Validate(StackDefinition stack, StackConfiguration configuration, IReadOnlyList<StepDefinition> steps, IReadOnlyDictionary<string, StepSettings> settings)
     {
         var problems = new List<string>();
@@ -38,8 +35,8 @@ internal static class StackValidator
             problems.Add(
                 $"Stack '{stack.Name}' uses {type.CommandName()} '{name}', which is not registered " +
                 $"(registered: {(registered.Count == 0 ? "none" : string.Join(", ", registered))}). " +
-                $"Register it: {CommandPrefix} {type.CommandName()} register {name} --flavor=<{string.Join("|", FlavorCatalog.KnownNames(type))}> ..., " +
-                $"or choose another: {CommandPrefix} stack update {stack.Name} {type.StackOption()} <name>.");
+                $"Register it: {ProgramCommands.Prefix} {type.CommandName()} register {name} --flavor=<{string.Join("|", FlavorCatalog.KnownNames(type))}> ..., " +
+                $"or choose another: {ProgramCommands.Prefix} stack update {stack.Name} {type.StackOption()} <name>.");
         }
 
         // Each flavor's own rules for the stack (a remote step operator's store and registry, an image builder for containers).
@@ -63,13 +60,13 @@ internal static class StackValidator
             {
                 problems.Add(
                     $"Step '{step.Name}' is a [ModalStep], but stack '{stack.Name}' has no step operator. " +
-                    $"Add one: {CommandPrefix} stack update {stack.Name} -s {wanted ?? "<name>"}.");
+                    $"Add one: {ProgramCommands.Prefix} stack update {stack.Name} -s {wanted ?? "<name>"}.");
             }
             else if (wanted is not null && !string.Equals(wanted, stack.StepOperator, StringComparison.OrdinalIgnoreCase))
             {
                 problems.Add(
                     $"Step '{step.Name}' asks for step operator '{wanted}', but stack '{stack.Name}' has step operator '{stack.StepOperator}'. " +
-                    $"Use it in the stack: {CommandPrefix} stack update {stack.Name} -s {wanted}, or change the step's StepOperator.");
+                    $"Use it in the stack: {ProgramCommands.Prefix} stack update {stack.Name} -s {wanted}, or change the step's StepOperator.");
             }
         }
 

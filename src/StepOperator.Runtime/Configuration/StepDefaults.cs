@@ -5,7 +5,6 @@ using System.Linq;
 using StepOperator.Components;
 using StepOperator.Flavors;
 using StepOperator.Rules;
-using StepOperator.Stacks;
 
 namespace StepOperator.Configuration;
 
@@ -105,7 +104,7 @@ internal static class StepDefaults
             {
                 problems.Add(
                     $"{component.Describe()} has a step default that is not valid: {problem} " +
-                    $"Fix it: {StackValidator.CommandPrefix} {type.CommandName()} update {component.Name} --{problem.Option}=... (an empty value removes it).");
+                    $"Fix it: {ProgramCommands.Prefix} {type.CommandName()} update {component.Name} --{problem.Option}=... (an empty value removes it).");
             }
 
             return defaults.Problems.Count == 0 ? defaults : null;

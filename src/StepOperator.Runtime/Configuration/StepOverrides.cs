@@ -127,7 +127,7 @@ internal sealed class StepOverrides
                 problems.AddRange(violations.Where(v => !written.Contains(v.Message)).Select(v =>
                     $"Step '{step.Name}' with {fromDefaults}: {v.Message} ({v.RuleId}) " +
                     $"Set {v.Property} on the step (or --set {step.Name}.{v.Property}=...), or change the default: " +
-                    $"{StackValidator.CommandPrefix} {fromDefaults.Command} --{ComponentDefinition.ToOptionName(v.Property)}=..."));
+                    $"{ProgramCommands.Prefix} {fromDefaults.Command} --{ComponentDefinition.ToOptionName(v.Property)}=..."));
             }
 
             effective[step.Name] = merged;

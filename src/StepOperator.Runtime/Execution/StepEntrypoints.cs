@@ -4,9 +4,7 @@
 // themselves are in StepEntrypoints.Shapes.cs, written by eng/StepEntrypointShapes.cs for 0..8 inputs; a step with more
 // inputs gets an entrypoint method of its own, bound with FromEntrypoint (see StepOperator.Generators' RegistrationEmitter).
 using System;
-using System.Collections.Generic;
 using System.Threading;
-using System.Threading.Tasks;
 
 namespace StepOperator.Execution;
 

@@ -1,7 +1,6 @@
 using System;
 using StepOperator.Artifacts;
 using StepOperator.Components;
-using StepOperator.Configuration;
 
 namespace StepOperator.Flavors;
 

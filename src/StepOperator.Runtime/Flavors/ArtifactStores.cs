@@ -1,14 +1,11 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
 using StepOperator.Components;
-using StepOperator.Configuration;
 
 namespace StepOperator.Flavors;
 

@@ -1,6 +1,5 @@
 using System;
 using StepOperator.Components;
-using StepOperator.Configuration;
 
 namespace StepOperator.Flavors;
 

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using StepOperator.Components;
-using StepOperator.Configuration;
 using StepOperator.Stacks;
 
 namespace StepOperator.Flavors;
@@ -17,9 +16,6 @@ public sealed class StackCheck
     }
 
     public StackDefinition Definition { get; }
-
-    /// <summary>How users run the program's commands, for the fixes problems suggest (<c>dotnet run --</c>).</summary>
-    public string CommandPrefix => ProgramCommands.Prefix;
 
     /// <summary>The stack's registered component of <paramref name="type"/>; null when it has none (or names one not registered, reported apart).</summary>
     public ComponentDefinition? Component(ComponentType type) => _components.GetValueOrDefault(type);

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using StepOperator.Components;
-using StepOperator.Configuration;
 using StepOperator.Stacks;
 
 namespace StepOperator.Flavors;

@@ -6,7 +6,6 @@ using System.Linq;
 using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Flavors;
-using StepOperator.Stacks;
 
 namespace StepOperator.Hosting;
 
@@ -32,10 +31,10 @@ internal static class ComponentCommands
             var name = parse.GetValue(registerName)!;
             var file = context.OpenUserFile();
             var configuration = context.LoadConfiguration();
-            if (StackConfiguration.IsBuiltIn(type, name) || configuration.FindComponent(type, name) is not null)
+            if (FlavorCatalog.IsBuiltIn(type, name) || configuration.FindComponent(type, name) is not null)
             {
                 throw new StackConfigurationException(
-                    $"{type.CommandName()} '{name}' already exists. Change it with: {StackValidator.CommandPrefix} {type.CommandName()} update {name} --setting=value, or pick another name.");
+                    $"{type.CommandName()} '{name}' already exists. Change it with: {ProgramCommands.Prefix} {type.CommandName()} update {name} --setting=value, or pick another name.");
             }
 
             var component = new ComponentDefinition(name, type, parse.GetValue(flavor)!, ParseSettings(parse.UnmatchedTokens));
@@ -82,7 +81,7 @@ internal static class ComponentCommands
             var configuration = context.LoadConfiguration();
             foreach (var component in configuration.Components(type))
             {
-                var builtIn = StackConfiguration.IsBuiltIn(type, component.Name) ? " (built-in)" : string.Empty;
+                var builtIn = FlavorCatalog.IsBuiltIn(type, component.Name) ? " (built-in)" : string.Empty;
                 var usedBy = configuration.Stacks.Values.Where(s => string.Equals(s.ComponentOf(type), component.Name, StringComparison.OrdinalIgnoreCase)).Select(s => s.Name).ToList();
                 output.WriteLine($"{component.Name,-20} {component.Flavor,-8}{builtIn}{(usedBy.Count > 0 ? "  stacks: " + string.Join(", ", usedBy) : string.Empty)}");
             }
@@ -122,7 +121,7 @@ internal static class ComponentCommands
             var file = context.OpenUserFile();
             var configuration = context.LoadConfiguration();
             Registered(type, name, configuration);
-            if (StackConfiguration.IsBuiltIn(type, name))
+            if (FlavorCatalog.IsBuiltIn(type, name))
             {
                 throw new StackConfigurationException($"{type.CommandName()} '{name}' is built in and cannot be deleted.");
             }
@@ -131,7 +130,7 @@ internal static class ComponentCommands
             if (users.Count > 0)
             {
                 throw new StackConfigurationException(
-                    $"{type.CommandName()} '{name}' is used by stack(s) {string.Join(", ", users)}. Change them first: {StackValidator.CommandPrefix} stack update {users[0]} {type.StackOption()} <other>.");
+                    $"{type.CommandName()} '{name}' is used by stack(s) {string.Join(", ", users)}. Change them first: {ProgramCommands.Prefix} stack update {users[0]} {type.StackOption()} <other>.");
             }
 
             file.RemoveComponent(type, name);
@@ -145,7 +144,7 @@ internal static class ComponentCommands
     public static ComponentDefinition Registered(ComponentType type, string name, StackConfiguration configuration) =>
         configuration.FindComponent(type, name) ?? throw new StackConfigurationException(
             $"No {type.CommandName()} named '{name}'. Registered: {string.Join(", ", configuration.Components(type).Select(c => c.Name))}. " +
-            $"Register it: {StackValidator.CommandPrefix} {type.CommandName()} register {name} --flavor=<{string.Join("|", FlavorCatalog.Of(type).Select(f => f.Name))}>.");
+            $"Register it: {ProgramCommands.Prefix} {type.CommandName()} register {name} --flavor=<{string.Join("|", FlavorCatalog.Of(type).Select(f => f.Name))}>.");
 
     /// <summary>Reads --setting_name=value and --setting_name value pairs, as ZenML takes them.</summary>
     private static Dictionary<string, string> ParseSettings(IReadOnlyList<string> tokens)

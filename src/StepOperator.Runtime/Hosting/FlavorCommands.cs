@@ -1,11 +1,9 @@
 using System;
-using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
 using System.Linq;
 using System.Text;
 using StepOperator.Components;
-using StepOperator.Configuration;
 using StepOperator.Flavors;
 
 namespace StepOperator.Hosting;

@@ -6,7 +6,6 @@ using System.Linq;
 using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Flavors;
-using StepOperator.Stacks;
 
 namespace StepOperator.Hosting;
 
@@ -36,7 +35,7 @@ internal static class StackCommands
             var configuration = context.LoadConfiguration();
             if (configuration.FindStack(name) is not null)
             {
-                throw new StackConfigurationException($"Stack '{name}' already exists. Change it with: {StackValidator.CommandPrefix} stack update {name} ...");
+                throw new StackConfigurationException($"Stack '{name}' already exists. Change it with: {ProgramCommands.Prefix} stack update {name} ...");
             }
 
             var stack = new StackDefinition(name, StackConfiguration.LocalName, StackConfiguration.LocalName);
@@ -63,7 +62,7 @@ internal static class StackCommands
             var stack = Registered(name, configuration);
             if (StackConfiguration.IsBuiltInStack(name))
             {
-                throw new StackConfigurationException($"Stack '{name}' is built in and cannot be changed. Register your own: {StackValidator.CommandPrefix} stack register <name> ...");
+                throw new StackConfigurationException($"Stack '{name}' is built in and cannot be changed. Register your own: {ProgramCommands.Prefix} stack register <name> ...");
             }
 
             stack = Apply(stack, parse, componentOptions, configuration);
@@ -124,7 +123,7 @@ internal static class StackCommands
 
             if (string.Equals(name, configuration.ActiveStack, StringComparison.OrdinalIgnoreCase))
             {
-                throw new StackConfigurationException($"Stack '{name}' is active. Activate another first: {StackValidator.CommandPrefix} stack activate local.");
+                throw new StackConfigurationException($"Stack '{name}' is active. Activate another first: {ProgramCommands.Prefix} stack activate local.");
             }
 
             file.RemoveStack(name);

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using StepOperator.Artifacts;
 using StepOperator.Components;
-using StepOperator.Configuration;
 using StepOperator.Flavors;
 
 namespace StepOperator.Local;

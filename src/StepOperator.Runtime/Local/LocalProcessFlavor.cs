@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using StepOperator.Components;
-using StepOperator.Configuration;
 using StepOperator.Flavors;
 using StepOperator.Stacks;
 

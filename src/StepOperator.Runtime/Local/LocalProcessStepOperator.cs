@@ -6,7 +6,6 @@ using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
-using StepOperator.Runs;
 using StepOperator.Stacks;
 
 namespace StepOperator.Local;

@@ -7,7 +7,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Execution;
 using StepOperator.Flavors;
-using StepOperator.Runs;
 using StepOperator.Stacks;
 
 namespace StepOperator.Local;

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using StepOperator.Artifacts;
 using StepOperator.Components;
 using StepOperator.Configuration;
 using StepOperator.Flavors;

@@ -5,7 +5,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using StepOperator.Artifacts;
 using StepOperator.Execution;
-using StepOperator.Runs;
 
 namespace StepOperator;
 

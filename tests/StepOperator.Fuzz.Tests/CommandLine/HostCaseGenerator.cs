@@ -122,7 +122,7 @@ internal static class HostCaseGenerator
                 foreach (var type in ComponentTypes.All.Where(_ => random.Chance(0.4)))
                 {
                     // Runs and plans go to stacks of local components: nothing is contacted over the network.
-                    stack.Add(type.ToString(), Text(StackConfiguration.IsBuiltIn(type, "local") ? "local" : random.Pick("docker", "default", "mine")));
+                    stack.Add(type.ToString(), Text(FlavorCatalog.IsBuiltIn(type, "local") ? "local" : random.Pick("docker", "default", "mine")));
                 }
 
                 stacks.Add(name, stack);
@@ -158,7 +158,7 @@ internal static class HostCaseGenerator
     private static JsonObjectNode Component(FuzzRandom random, ComponentType type, string name, string root)
     {
         var component = new JsonObjectNode();
-        var builtIn = StackConfiguration.IsBuiltIn(type, name);
+        var builtIn = FlavorCatalog.IsBuiltIn(type, name);
         var flavor = builtIn ? name.ToLowerInvariant() : random.PickOne(FlavorCatalog.KnownNames(type));
         if (!builtIn || random.Chance(0.3))
         {
